@@ -230,17 +230,21 @@ class Sandbox:
         self.url = f"http://{self.host}:{self.port}"
         self.app.base_url = self.url
         self._thread: threading.Thread | None = None
+        self._serving = False
 
     def start(self) -> "Sandbox":
+        self._serving = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        self._serving = True
         self.server.serve_forever()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self._serving:
+            self.server.shutdown()  # blocks until serve_forever returns, so only when it runs
         self.server.server_close()
         self.app.store.close()
 

@@ -33,7 +33,7 @@ ZOHO_REFRESH_TOKEN = "1000.sandbox.refresh"
 class SandboxConfig:
     seed: int = 42
     orders_per_day: int = 40
-    marketplaces: list[str] = field(default_factory=lambda: ["ATVPDKIKX0DER", "A1PA6795UKMFR9"])
+    marketplaces: list[str] = field(default_factory=lambda: ["A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH"])
     # Multiplies every rate-limit refill rate, so a demo needs seconds where Amazon needs hours, with
     # the same bucket arithmetic. 1.0 = Amazon's published rates.
     time_scale: float = 1.0
