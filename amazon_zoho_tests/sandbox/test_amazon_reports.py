@@ -183,14 +183,15 @@ def test_reports_older_than_90_days_are_never_returned(tmp_path):
 
 
 def test_presigned_url_expires_and_rejects_tampering(tmp_path):
-    with running(tmp_path, document_url_ttl=1) as sb:
+    # X-Amz-Date has whole seconds, so a URL lives between ttl-1 and ttl seconds: use 2, not 1.
+    with running(tmp_path, document_url_ttl=2) as sb:
         s = session(sb)
         report = wait_final(s, sb, create(s, sb, order_spec()))
         url = s.get(f"{sb.url}{BASE}/documents/{report['reportDocumentId']}").json()["url"]
-        assert "X-Amz-Expires=1" in url and requests_get(url).status_code == 200
+        assert "X-Amz-Expires=2" in url and requests_get(url).status_code == 200
         tampered = requests_get(url.replace("X-Amz-Signature=", "X-Amz-Signature=0"))
         assert tampered.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in tampered.content
-        time.sleep(2.2)
+        time.sleep(3.2)
         expired = requests_get(url)
         assert expired.status_code == 403
         assert expired.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')

@@ -12,7 +12,7 @@ import binascii
 import json
 
 from ..http import Request, Response
-from .report_model import RETENTION, STATUSES, invalid, parse_time, settlements, view_stored
+from .report_model import RETENTION, SETTLEMENT_V2, STATUSES, invalid, parse_time, settlements, view_stored
 
 def get_reports(app, req: Request) -> Response:
     now = app.now()
@@ -38,7 +38,9 @@ def _matching(app, query: dict, now: float) -> list:
     rows = app.store.query(
         "SELECT * FROM amazon_reports WHERE created >= ? AND created <= ?", (since, until)
     )
-    views = [view_stored(r, now) for r in rows] + settlements(app, now)
+    views = [view_stored(r, now) for r in rows]
+    if SETTLEMENT_V2 in query["types"]:  # only then ask the generator for Amazon's own reports
+        views += settlements(app, now)
     out = [
         v
         for v in views
@@ -60,7 +62,7 @@ def _query_from_filters(req: Request, now: float) -> dict | Response:
     statuses = req.args("processingStatuses")
     bad = [s for s in statuses if s not in STATUSES]
     if bad or ("processingStatuses" in req.query and not statuses):
-        return invalid("Invalid input", f"Invalid input in processing status: {bad or 'empty'}")
+        return invalid("Invalid input", f"Invalid input in processing status {bad or 'empty'}")
     marketplaces = req.args("marketplaceIds")
     if "marketplaceIds" in req.query and not 1 <= len(marketplaces) <= 10:
         return invalid("Invalid input", "marketplaceIds accepts 1 to 10 marketplace ids.")
