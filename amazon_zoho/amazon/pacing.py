@@ -1,0 +1,104 @@
+"""Client-side token buckets: we pace ourselves by Amazon's usage plans so the API never has to 429 us.
+
+One bucket per (seller, operation), shared by every thread of the process (a Dagster run executes its
+assets in one process with the in-process executor, or several; each process paces its own share).
+Seeded from the published rate and burst; the `x-amzn-RateLimit-Limit` header, when Amazon sends it,
+replaces the rate because it is the limit actually granted to this seller and application.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+# Published default usage plans (requests/second, burst): API-FACTS §2-3.
+USAGE_PLANS: dict[str, tuple[float, int]] = {
+    "searchOrders": (0.0056, 20),
+    "getOrder": (0.5, 30),
+    "getOrders": (0.0167, 20),
+    "getOrderItems": (0.5, 30),
+    "getReports": (0.0222, 10),
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "cancelReport": (0.0222, 10),
+    "getReportDocument": (0.0167, 15),
+}
+
+
+class Bucket:
+    def __init__(self, rate: float, burst: int, clock=time.monotonic, sleep=time.sleep):
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self._clock, self._sleep = clock, sleep
+        self.last = clock()
+        self.lock = threading.Lock()
+        self.waited_seconds = 0.0
+
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+
+    def acquire(self) -> float:
+        """Blocks until a token is available; returns the seconds waited."""
+        with self.lock:
+            now = self._clock()
+            self._refill(now)
+            wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+            # Reserve the token now so concurrent callers queue behind us instead of racing.
+            self.tokens -= 1
+        if wait > 0:
+            self._sleep(wait)
+            self.waited_seconds += wait
+        return wait
+
+    def penalize(self) -> None:
+        """After a 429 the server's bucket is empty; ours should be too."""
+        with self.lock:
+            self._refill(self._clock())
+            self.tokens = min(self.tokens, 0.0)
+
+    def set_rate(self, rate: float) -> None:
+        with self.lock:
+            if rate > 0:
+                self._refill(self._clock())
+                self.rate = rate
+
+
+class RateLimiter:
+    """The buckets of one seller. `time_scale` speeds refills up to match a sandbox's time-scale knob."""
+
+    _shared: dict[tuple[str, float], "RateLimiter"] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, time_scale: float = 1.0):
+        self.time_scale = time_scale
+        self._buckets: dict[str, Bucket] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_seller(cls, seller_key: str, time_scale: float = 1.0) -> "RateLimiter":
+        """Process-wide limiter per seller, so every asset and thread of a run shares the same buckets."""
+        with cls._shared_lock:
+            key = (seller_key, time_scale)
+            if key not in cls._shared:
+                cls._shared[key] = cls(time_scale)
+            return cls._shared[key]
+
+    def bucket(self, operation: str) -> Bucket:
+        with self._lock:
+            if operation not in self._buckets:
+                rate, burst = USAGE_PLANS.get(operation, (1.0, 5))
+                self._buckets[operation] = Bucket(rate * self.time_scale, burst)
+            return self._buckets[operation]
+
+    def observe_limit_header(self, operation: str, value: str | None) -> None:
+        if not value:
+            return
+        try:
+            rate = float(value)
+        except ValueError:
+            return
+        self.bucket(operation).set_rate(rate * self.time_scale)
+
+    def total_waited(self) -> float:
+        return sum(b.waited_seconds for b in self._buckets.values())

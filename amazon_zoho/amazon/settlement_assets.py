@@ -1,0 +1,96 @@
+"""Raw settlements: the settlement reports whose period ended in the partition window, archived and loaded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+from ..partitions import daily_partitions
+from ..warehouse import WarehouseResource
+from . import settlement_files
+from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
+from .resource import AmazonSellerResource
+
+# getReports only reaches back 90 days (Amazon's retention).
+RETENTION = timedelta(days=90)
+
+
+@dg.asset(
+    key=["amazon_raw", "raw_settlements"],
+    group_name="amazon_raw",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"amazon", "duckdb"},
+    owners=["team:data"],
+    pool="duckdb_writer",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
+)
+def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Settlement reports whose period ended in the window: archived under data/ and loaded row by row."""
+    window = context.partition_time_window
+    client = amazon.client()
+    calls_before = sum(client.calls.values())
+    since = max(window.start, datetime.now(timezone.utc) - RETENTION + timedelta(minutes=5))
+    reports = [
+        r
+        for r in list_reports(client, [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
+        if r.get("dataEndTime") and window.start <= _ts(r["dataEndTime"]) < window.end
+        and set(r.get("marketplaceIds") or amazon.marketplace_ids) & set(amazon.marketplace_ids)
+    ]
+    loaded = quarantined = downloaded = 0
+    with warehouse.connect() as conn:
+        for report in reports:
+            report_id = report["reportId"]
+            known = conn.execute(
+                "SELECT archive_path, charset FROM raw.settlement_reports WHERE report_id = ?", [report_id]
+            ).fetchone()
+            conn.begin()
+            if known and _exists(known[0]):
+                # Downloaded once, archived forever: re-runs read the archive, not Amazon.
+                path, charset = known
+            else:
+                document = download_document(client, amazon.session(), report["reportDocumentId"])
+                marketplace = (report.get("marketplaceIds") or ["unknown"])[0]
+                archived, digest = settlement_files.archive(warehouse.archive_dir, marketplace, report_id, document.raw)
+                path, charset = str(archived), document.charset
+                downloaded += 1
+                conn.execute(
+                    "INSERT OR REPLACE INTO raw.settlement_reports VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, now())",
+                    [report_id, marketplace, report.get("dataStartTime"), report["dataEndTime"], _ts(report["dataEndTime"]).date(),
+                     report.get("createdTime"), report["reportDocumentId"], path, digest, charset],
+                )
+            text = settlement_files.read_archive(path, charset)
+            n_loaded, n_rejected = settlement_files.load_rows(
+                conn, report_id, text, str(path), _ts(report["dataEndTime"]).date(), context.run_id
+            )
+            conn.execute(
+                "UPDATE raw.settlement_reports SET row_count = ?, settlement_id = (SELECT any_value(\"settlement-id\") "
+                "FROM raw.settlement_rows WHERE report_id = ?) WHERE report_id = ?",
+                [n_loaded, report_id, report_id],
+            )
+            conn.commit()
+            loaded += n_loaded
+            quarantined += n_rejected
+    if quarantined:
+        context.log.warning(f"{quarantined} settlement rows quarantined; see ops.quarantine (source = 'settlement_file')")
+    return dg.MaterializeResult(
+        metadata={
+            "settlement_reports": len(reports),
+            "downloaded": downloaded,
+            "rows_loaded": loaded,
+            "rows_quarantined": quarantined,
+            "amazon_calls": sum(client.calls.values()) - calls_before,
+            "dagster/row_count": loaded,
+        }
+    )
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _exists(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).exists()

@@ -1,0 +1,84 @@
+"""Settlement flat files: archive what Amazon sent, then load its rows by header name.
+
+DuckDB's CSV reader does the parsing; rows with the wrong number of cells land in its rejects table
+with their line number and go to quarantine. Columns are matched by name, so a reordered or extended
+header still loads; a header missing the columns we key on rejects the whole file, with the reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from ..warehouse import sql
+from .reports import decode
+
+COLUMNS = [
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+    "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name",
+    "amount-type", "amount-description", "amount", "fulfillment-id", "posted-date", "posted-date-time",
+    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
+    "promotion-id",
+]
+REQUIRED = ("settlement-id", "amount", "transaction-type", "amount-type")
+
+
+def archive(archive_dir: str, marketplace_id: str, report_id: str, raw: bytes) -> tuple[Path, str]:
+    """Writes the file exactly as downloaded (gzip stays gzip); returns (path, sha256)."""
+    suffix = ".tsv.gz" if raw[:2] == b"\x1f\x8b" else ".tsv"
+    path = Path(archive_dir) / "settlements" / marketplace_id / f"{report_id}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(raw)
+    tmp.replace(path)  # atomic: a crash never leaves half an archive behind
+    return path, hashlib.sha256(raw).hexdigest()
+
+
+def read_archive(path: str | Path, charset: str) -> str:
+    raw = Path(path).read_bytes()
+    return decode(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw, charset)
+
+
+def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_name: str, partition_date, run_id: str) -> tuple[int, int]:
+    """Replaces raw.settlement_rows of `report_id` with the file's rows; returns (loaded, quarantined)."""
+    conn.execute("DELETE FROM raw.settlement_rows WHERE report_id = ?", [report_id])
+    conn.execute("DELETE FROM ops.quarantine WHERE source = 'settlement_file' AND file_name = ?", [file_name])
+    lines = text.splitlines()
+    header = lines[0].split("\t") if lines else []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        conn.execute(
+            "INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)"
+            " VALUES ('settlement_file', ?, ?, ?, 1, ?, ?, ?)",
+            [partition_date, report_id, file_name, f"header lacks required columns {missing}", lines[0] if lines else "", run_id],
+        )
+        return 0, 1
+    with tempfile.TemporaryDirectory() as tmp:
+        # Prefix each line with its number so accepted rows keep their place in the original file.
+        numbered = Path(tmp) / "numbered.tsv"
+        numbered.write_text(
+            "\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line.strip()) + "\n", encoding="utf-8"
+        )
+        columns = {"__line": "VARCHAR", **{name or f"unnamed_{i}": "VARCHAR" for i, name in enumerate(header)}}
+        conn.execute("DROP TABLE IF EXISTS settlement_rejects; DROP TABLE IF EXISTS settlement_reject_scans")
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE settlement_file AS SELECT * FROM read_csv(?, delim = '\t', header = true, "
+            "columns = ?, auto_detect = false, quote = '', escape = '', store_rejects = true, "
+            "rejects_table = 'settlement_rejects', rejects_scan = 'settlement_reject_scans')",
+            [str(numbered), columns],
+        )
+        present = [c for c in COLUMNS if c in header]
+        select = ", ".join(f'"{c}"' if c in present else f'NULL AS "{c}"' for c in COLUMNS)
+        conn.execute(
+            f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
+            [report_id],
+        )
+        conn.execute(sql(__file__, "quarantine_settlement_rejects.sql"), {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id})
+        loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
+        rejected = conn.execute("SELECT count(*) FROM settlement_rejects").fetchone()[0]
+        conn.execute("DROP TABLE IF EXISTS settlement_file")
+    return loaded, rejected

@@ -1,0 +1,25 @@
+-- core.orders for the window: delete, then insert, so re-runs replace rather than duplicate.
+DELETE FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end;
+
+INSERT INTO core.orders
+SELECT
+    w.order_id,
+    w.marketplace_id,
+    w.sales_channel,
+    w.purchase_date,
+    w.purchase_ts,
+    w.last_updated_time,
+    w.fulfillment_channel,
+    w.order_status,
+    coalesce(w.proceeds.grandTotal.currencyCode, m.currency),
+    CAST(w.proceeds.grandTotal.amount AS DECIMAL(18, 2)),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, b -> b.type = 'ITEM'), b -> CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, b -> b.type = 'TAX'), b -> CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, b -> b.type = 'SHIPPING'), b -> CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, b -> b.type = 'DISCOUNT'), b -> CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    w.buyer_key,
+    len(w.items),
+    w.ship_country
+FROM order_window w
+LEFT JOIN core.marketplaces m USING (marketplace_id)
+WHERE w.order_id NOT IN (SELECT order_id FROM order_rejects);

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the Amazon and Zoho clients: sessions, retries, error types."""

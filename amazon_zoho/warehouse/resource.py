@@ -1,0 +1,37 @@
+"""WarehouseResource: short-lived DuckDB connections with the schema in place and UTC as the session zone."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import duckdb
+
+@cache
+def sql(package_file: str, name: str) -> str:
+    """Reads `name` from the `sql/` folder beside `package_file` (SQL lives next to the asset running it)."""
+    return (Path(package_file).parent / "sql" / name).read_text()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file that raw, core, marts, ops and pii live in."""
+
+    path: str = "data/amazon_zoho.duckdb"
+    # Raw report files are archived here forever: Amazon deletes them after 90 days.
+    archive_dir: str = "data/archive"
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(self.path, read_only=read_only)
+        try:
+            conn.execute("SET TimeZone = 'UTC'")
+            if not read_only:
+                # Idempotent DDL costs milliseconds; running it every time means no stale "already migrated" state.
+                conn.execute(sql(__file__, "schema.sql"))
+            yield conn
+        finally:
+            conn.close()

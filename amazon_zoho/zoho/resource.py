@@ -1,0 +1,46 @@
+"""ZohoCrmResource: one Zoho CRM org, real (any data centre) or the sandbox, as a Dagster resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+import requests
+from pydantic import PrivateAttr
+
+from ..http.oauth import RefreshTokenProvider
+from .client import ZohoCrmClient
+
+# Accounts host per data centre (Zoho's Python SDK, crm/api/dc/*): note Canada's zohocloud.ca.
+ACCOUNTS_URLS = {
+    "com": "https://accounts.zoho.com",
+    "eu": "https://accounts.zoho.eu",
+    "in": "https://accounts.zoho.in",
+    "com.au": "https://accounts.zoho.com.au",
+    "jp": "https://accounts.zoho.jp",
+    "zohocloud.ca": "https://accounts.zohocloud.ca",
+    "com.cn": "https://accounts.zoho.com.cn",
+    "sa": "https://accounts.zoho.sa",
+}
+
+
+class ZohoCrmResource(dg.ConfigurableResource):
+    """Zoho CRM v8 access for one org: OAuth client, refresh token and data centre."""
+
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    data_center: str = "com"
+    # Empty means the data centre's accounts host; the sandbox sets its loopback URL.
+    accounts_url: str = ""
+    # Empty means the api_domain Zoho returns with each token.
+    api_domain: str = ""
+    timeout_seconds: float = 60.0
+
+    _client: ZohoCrmClient | None = PrivateAttr(default=None)
+
+    def client(self) -> ZohoCrmClient:
+        if self._client is None:
+            session = requests.Session()
+            accounts = (self.accounts_url or ACCOUNTS_URLS[self.data_center]).rstrip("/")
+            tokens = RefreshTokenProvider("zoho", accounts + "/oauth/v2/token", self.client_id, self.client_secret, self.refresh_token, session)
+            self._client = ZohoCrmClient(tokens, session, self.api_domain or None, timeout=self.timeout_seconds)
+        return self._client
