@@ -46,6 +46,7 @@ class Settings:
     schedule_hour: int
     schedule_timezone: str
     lookback_days: int
+    zoho_auto_setup: bool
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:
@@ -96,6 +97,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         schedule_hour=int(_number("AMAZON_ZOHO_SCHEDULE_HOUR", env, "5", int)),
         schedule_timezone=tz,
         lookback_days=int(_number("AMAZON_ZOHO_LOOKBACK_DAYS", env, "3", int)),
+        zoho_auto_setup=env.get("ZOHO_AUTO_SETUP", "1").lower() in ("1", "true", "yes"),
     )
 
 

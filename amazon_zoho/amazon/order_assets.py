@@ -1,6 +1,5 @@
 """Raw orders: every order created in the partition window, as Amazon's searchOrders returned it."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 
@@ -8,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource, sql
+from ..warehouse import WarehouseResource, run_sql
 from . import pii_split
 from .orders import search_orders
 from .resource import AmazonSellerResource
@@ -51,16 +50,16 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
         conn.begin()
         conn.register("incoming", incoming)
         conn.register("incoming_contacts", incoming_contacts)
-        params = {"window_start": window.start.date(), "window_end": window.end.date(), "run_id": context.run_id}
+        params = {"window_start": window.start.date(), "window_end": window.end.date()}
         before = conn.execute("SELECT count(*) FROM raw.order_versions").fetchone()[0]
-        conn.execute(sql(__file__, "insert_order_versions.sql"))
+        run_sql(conn, __file__, "insert_order_versions.sql")
         new_versions = conn.execute("SELECT count(*) FROM raw.order_versions").fetchone()[0] - before
         conn.execute(
             "DELETE FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
             params,
         )
-        conn.execute(sql(__file__, "quarantine_order_versions.sql"), {"window_start": window.start.date(), "run_id": context.run_id})
-        conn.execute(sql(__file__, "upsert_order_contacts.sql"))
+        run_sql(conn, __file__, "quarantine_order_versions.sql", {"window_start": window.start.date(), "run_id": context.run_id})
+        run_sql(conn, __file__, "upsert_order_contacts.sql")
         quarantined = conn.execute(
             "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
             params,

@@ -1,6 +1,5 @@
 """Raw settlements: the settlement reports whose period ended in the partition window, archived and loaded."""
 
-from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..warehouse import sql
+from ..warehouse import run_sql
 from .reports import decode
 
 COLUMNS = [
@@ -77,7 +77,7 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
             f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
             [report_id],
         )
-        conn.execute(sql(__file__, "quarantine_settlement_rejects.sql"), {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id})
+        run_sql(conn, __file__, "quarantine_settlement_rejects.sql", {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id})
         loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
         rejected = conn.execute("SELECT count(*) FROM settlement_rejects").fetchone()[0]
         conn.execute("DROP TABLE IF EXISTS settlement_file")

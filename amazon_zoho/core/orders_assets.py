@@ -1,11 +1,10 @@
 """Canonical orders and order lines, built by SQL from the latest raw version of each order."""
 
-from __future__ import annotations
 
 import dagster as dg
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource, sql
+from ..warehouse import WarehouseResource, run_sql
 from .preview import markdown_preview
 
 
@@ -25,10 +24,10 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     params = {"start": window.start.date(), "end": window.end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        conn.execute(sql(__file__, "order_window.sql"), params)
-        conn.execute(sql(__file__, "orders.sql"), params)
-        conn.execute(sql(__file__, "order_lines.sql"), params)
-        conn.execute(sql(__file__, "quarantine_orders.sql"), {**params, "run_id": context.run_id})
+        run_sql(conn, __file__, "order_window.sql", params)
+        run_sql(conn, __file__, "orders.sql", params)
+        run_sql(conn, __file__, "order_lines.sql", params)
+        run_sql(conn, __file__, "quarantine_orders.sql", {**params, "run_id": context.run_id})
         conn.commit()
         orders = conn.execute("SELECT count(*) FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
@@ -60,7 +59,7 @@ def core_customers_products(context: dg.AssetExecutionContext, warehouse: Wareho
     """Rebuilds core.customers and core.products from all canonical orders."""
     with warehouse.connect() as conn:
         conn.begin()
-        conn.execute(sql(__file__, "customers_products.sql"))
+        run_sql(conn, __file__, "customers_products.sql")
         conn.commit()
         customers = conn.execute("SELECT count(*) FROM core.customers").fetchone()[0]
         products = conn.execute("SELECT count(*) FROM core.products").fetchone()[0]

@@ -1,11 +1,10 @@
 """Canonical settlements and settlement lines, typed from the archived report rows."""
 
-from __future__ import annotations
 
 import dagster as dg
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource, sql
+from ..warehouse import WarehouseResource, run_sql
 
 
 @dg.multi_asset(
@@ -24,8 +23,8 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     params = {"start": window.start.date(), "end": window.end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        conn.execute(sql(__file__, "settlement_window.sql"), params)
-        conn.execute(sql(__file__, "settlements.sql"), {**params, "run_id": context.run_id})
+        run_sql(conn, __file__, "settlement_window.sql", params)
+        run_sql(conn, __file__, "settlements.sql", {**params, "run_id": context.run_id})
         conn.commit()
         settlements = conn.execute("SELECT count(*) FROM core.settlements WHERE end_date >= $start AND end_date < $end", params).fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM core.settlement_lines WHERE end_date >= $start AND end_date < $end", params).fetchone()[0]

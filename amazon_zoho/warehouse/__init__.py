@@ -1,5 +1,5 @@
 """The DuckDB warehouse: its resource, its schema, and the SQL runner assets use."""
 
-from .resource import WarehouseResource, sql
+from .resource import WarehouseResource, execute_script, run_sql, sql
 
-__all__ = ["WarehouseResource", "sql"]
+__all__ = ["WarehouseResource", "execute_script", "run_sql", "sql"]

@@ -16,6 +16,19 @@ def sql(package_file: str, name: str) -> str:
     return (Path(package_file).parent / "sql" / name).read_text()
 
 
+def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
+    """Runs every statement of a .sql file, giving each only the named parameters it uses (DuckDB
+    binds parameters to one statement at a time and rejects extras)."""
+    execute_script(conn, sql(package_file, name), params)
+
+
+def execute_script(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
+    params = params or {}
+    for statement in conn.extract_statements(text):
+        names = statement.named_parameters
+        conn.execute(statement.query, {k: v for k, v in params.items() if k in names} if names else None)
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file that raw, core, marts, ops and pii live in."""
 

@@ -34,6 +34,8 @@ class ZohoCrmResource(dg.ConfigurableResource):
     # Empty means the api_domain Zoho returns with each token.
     api_domain: str = ""
     timeout_seconds: float = 60.0
+    # Create the custom fields the mapping writes (Amazon_SKU, Amazon_Order_ID, ...) when missing.
+    auto_setup: bool = True
 
     _client: ZohoCrmClient | None = PrivateAttr(default=None)
 

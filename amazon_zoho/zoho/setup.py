@@ -41,7 +41,7 @@ def ensure_fields(client: ZohoCrmClient, module: str, create: bool = True) -> li
     if missing and not create:
         raise MissingFieldsError(
             f"Zoho module {module} lacks custom fields {[api_name(f['field_label']) for f in missing]}; "
-            "create them (make zoho-setup) or let the sync create them (ZOHO_AUTO_SETUP=1)"
+            "create them in Zoho CRM settings or let the sync create them (ZOHO_AUTO_SETUP=1)"
         )
     if missing:
         client.create_fields(module, missing)

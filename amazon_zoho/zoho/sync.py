@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from ..warehouse import sql
+from ..warehouse import execute_script, run_sql
 from .client import MAX_UPSERT_BATCH, ZohoCrmClient
 
 RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "payload_hash", "action", "error_code", "error_message", "error_field", "error_details", "payload"]
@@ -48,8 +48,8 @@ def sync_module(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient | None, m
     `client=None` is a dry run: the outcome says what would be inserted, updated or left unchanged.
     """
     outcome = SyncOutcome(module)
-    conn.execute(payload_sql, params)
-    conn.execute(sql(__file__, "classify_pending.sql"), {"module": module})
+    execute_script(conn, payload_sql, params)
+    run_sql(conn, __file__, "classify_pending.sql", {"module": module})
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
@@ -102,6 +102,6 @@ def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[dict]) -> N
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"ok": bool})
     conn.register("results", results)
     conn.begin()
-    conn.execute(sql(__file__, "record_results.sql"), {"module": module})
+    run_sql(conn, __file__, "record_results.sql", {"module": module})
     conn.commit()
     conn.unregister("results")

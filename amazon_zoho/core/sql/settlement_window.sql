@@ -11,10 +11,10 @@ WITH rows AS (
 SELECT
     *,
     TRY_CAST(
-        CASE WHEN decimal_comma THEN replace(regexp_replace(amount, '[.\s\u00a0]', '', 'g'), ',', '.')
-             ELSE regexp_replace(amount, '[,\s\u00a0]', '', 'g') END AS DECIMAL(18, 2)) AS amount_value,
+        CASE WHEN decimal_comma THEN replace(regexp_replace(amount, '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
+             ELSE regexp_replace(amount, '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2)) AS amount_value,
     TRY_CAST(
-        CASE WHEN decimal_comma THEN replace(regexp_replace("total-amount", '[.\s\u00a0]', '', 'g'), ',', '.')
-             ELSE regexp_replace("total-amount", '[,\s\u00a0]', '', 'g') END AS DECIMAL(18, 2)) AS total_value,
+        CASE WHEN decimal_comma THEN replace(regexp_replace("total-amount", '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
+             ELSE regexp_replace("total-amount", '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2)) AS total_value,
     coalesce(nullif("total-amount", ''), NULL) IS NOT NULL AS is_summary
 FROM rows;

@@ -1,0 +1,1 @@
+"""Command-line entry points behind `make run` and `make dev`."""

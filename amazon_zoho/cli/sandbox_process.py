@@ -1,0 +1,50 @@
+"""Starts the embedded sandbox as its own process for `make run` and `make dev`, or reuses one that
+already answers on the port, and stops only what it started."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+import requests
+
+
+def healthy(url: str) -> bool:
+    try:
+        return requests.get(url + "/_sandbox/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@contextlib.contextmanager
+def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_path: str | None = None) -> Iterator[str]:
+    url = f"http://127.0.0.1:{port}"
+    if healthy(url):
+        print(f"using the sandbox already running at {url}", flush=True)
+        yield url
+        return
+    args = [sys.executable, "-m", "amazon_zoho.sandbox", "--port", str(port), "--state-dir", state_dir]
+    for name, value in (knobs or {}).items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while not healthy(url):
+            if process.poll() is not None:
+                raise RuntimeError(f"the sandbox exited with code {process.returncode}; see {log_path or 'its output'}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the sandbox did not answer on {url} within 60 s")
+            time.sleep(0.2)
+        print(f"sandbox started at {url} (state in {state_dir})", flush=True)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log_path:
+            log.close()
