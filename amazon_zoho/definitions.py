@@ -25,4 +25,7 @@ defs = dg.Definitions(
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],
     resources=build_resources(load()),
+    # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),
+    # and DuckDB sees one writer.
+    executor=dg.in_process_executor,
 )

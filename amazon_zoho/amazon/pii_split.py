@@ -17,7 +17,7 @@ NON_IDENTIFYING_ADDRESS = ("city", "stateOrRegion", "countryCode")
 def buyer_key(email: str | None, salt: str | None = None) -> str | None:
     if not email:
         return None
-    salt = salt if salt is not None else os.environ.get("AMAZON_ZOHO_PII_SALT", "amazon_zoho")
+    salt = salt if salt is not None else os.environ.get("AMAZON_ZOHO_PII_SALT") or "amazon_zoho"
     return hashlib.sha256(f"{salt}:{email.strip().lower()}".encode()).hexdigest()[:20]
 
 

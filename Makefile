@@ -1,0 +1,36 @@
+# Everything a newcomer needs, on a machine with only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run dev test bench sandbox clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## make run: sandbox + one backfill of the last 7 days through every asset + a summary
+run: $(STAMP)
+	$(BIN)/python -W ignore -m amazon_zoho.cli.run --days $(or $(DAYS),7)
+
+## make dev: the Dagster UI (http://127.0.0.1:3000) with the sandbox beside it
+dev: $(STAMP)
+	$(BIN)/python -m amazon_zoho.cli.dev
+
+## make test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765
+sandbox: $(STAMP)
+	$(BIN)/python -m amazon_zoho.sandbox --port 8765
+
+clean:
+	rm -rf data/*.duckdb data/*.wal data/sandbox data/archive data/sandbox.log .dagster_home

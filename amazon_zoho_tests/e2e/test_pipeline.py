@@ -1,0 +1,65 @@
+"""The whole path, Amazon → DuckDB → Zoho, through Dagster's API against a sandbox on a loopback port."""
+
+from collections import Counter
+
+import dagster as dg
+import duckdb
+
+from amazon_zoho.definitions import defs
+from amazon_zoho_tests.truth import day_ago, truth_orders, zoho_records
+
+ASSETS = list(defs.assets)
+
+
+def _materialize(resources, partition_key: str) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(ASSETS, resources=resources, partition_key=partition_key)
+    assert result.success
+    return result
+
+
+def _metadata(result, key: list[str]) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_two_days_then_rerun_leaves_no_duplicates(sandbox, resources, project_env):
+    day_a, day_b = day_ago(3), day_ago(2)
+    _materialize(resources, day_a.isoformat())
+    _materialize(resources, day_b.isoformat())
+
+    truth = {o["orderId"]: o for o in truth_orders(sandbox.url, day_a, day_b)}
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        core = dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall())
+        lines = conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0]
+    assert truth and set(core) == set(truth)
+    assert core == {oid: o["status"] for oid, o in truth.items()}
+    assert lines == sum(o["itemCount"] for o in truth.values())
+    zoho_before = {m: len(zoho_records(sandbox.url, m)) for m in ("Contacts", "Products", "Sales_Orders")}
+    assert zoho_before["Sales_Orders"] == sum(1 for o in truth.values() if o["status"] != "PENDING")
+
+    rerun = _materialize(resources, day_a.isoformat())
+
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        assert dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall()) == core
+        assert conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0] == lines
+        assert conn.execute("SELECT count(*) - count(DISTINCT order_id) FROM core.orders").fetchone()[0] == 0
+    for module, unique in (("Contacts", "Amazon_Buyer_Key"), ("Products", "Amazon_SKU"), ("Sales_Orders", "Amazon_Order_ID")):
+        records = zoho_records(sandbox.url, module)
+        assert len(records) == zoho_before[module], module
+        assert not [k for k, n in Counter(r.get(unique) for r in records).items() if n > 1], f"duplicate {unique} in {module}"
+    pushed = _metadata(rerun, ["zoho", "sales_orders"])
+    assert pushed["inserted"] == 0 and pushed["failed"] == 0
+
+
+def test_sales_orders_carry_line_items_that_point_at_products(sandbox, resources, project_env):
+    day = day_ago(2)
+    _materialize(resources, day.isoformat())
+    products = {p["id"]: p for p in zoho_records(sandbox.url, "Products")}
+    orders = zoho_records(sandbox.url, "Sales_Orders")
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        expected_lines = dict(conn.execute("SELECT order_id, count(*) FROM core.order_lines GROUP BY 1").fetchall())
+    assert orders
+    for order in orders:
+        items = order["Ordered_Items"]
+        assert len(items) == expected_lines[order["Amazon_Order_ID"]]
+        assert all(item["Product_Name"]["id"] in products for item in items)

@@ -1,0 +1,21 @@
+"""What the sandbox says is true, for tests to compare the warehouse and Zoho against."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import requests
+
+
+def day_ago(n: int) -> date:
+    return datetime.now(timezone.utc).date() - timedelta(days=n)
+
+
+def truth_orders(sandbox_url: str, first: date, last: date) -> list[dict]:
+    """The sandbox's own list of orders created on days first..last (UTC), as of now."""
+    after = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+    before = after + timedelta(days=(last - first).days + 1)
+    params = {"createdAfter": after.isoformat(), "createdBefore": before.isoformat()}
+    return requests.get(f"{sandbox_url}/_sandbox/amazon/truth/orders", params=params, timeout=30).json()["orders"]
+
+
+def zoho_records(sandbox_url: str, module: str) -> list[dict]:
+    return requests.get(f"{sandbox_url}/_sandbox/zoho/records/{module}", timeout=30).json()["records"]
