@@ -1,0 +1,79 @@
+"""The all-orders flat files, by order date and by last update (API-FACTS §12a).
+
+34 tab-separated columns: the 31 documented, `cpf` after `promotion-ids`, a final
+`signature-confirmation-recommended` (the 33 of real files) and `order-item-id` after `order-status`
+(real files since May 2026). One row per order item, each order as it stands now; orders created
+after now do not exist yet. No buyer name or e-mail ("do not include customer-identifying
+information"), but the ship-to city, region, postal code and country. Self-fulfilled orders show no
+prices while Pending. Encoded Cp1252, which Amazon declares in the download's Content-Type; characters
+Cp1252 lacks become "?", as in real files.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from .catalog import CENT
+from .datagen import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Item, Order, orders_created_between
+from .orders_query import MAX_ORDER_LIFETIME_DAYS
+
+BY_ORDER_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+HEADER = (
+    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status", "order-item-id",
+    "fulfillment-channel", "sales-channel", "order-channel", "ship-service-level", "product-name", "sku", "asin",
+    "item-status", "quantity", "currency", "item-price", "item-tax", "shipping-price", "shipping-tax",
+    "gift-wrap-price", "gift-wrap-tax", "item-promotion-discount", "ship-promotion-discount", "ship-city",
+    "ship-state", "ship-postal-code", "ship-country", "promotion-ids", "cpf", "is-business-order",
+    "purchase-order-number", "price-designation", "signature-confirmation-recommended",
+)
+CHARSET = "Cp1252"
+ORDER_STATUS = {PENDING: "Pending", UNSHIPPED: "Unshipped", SHIPPED: "Shipped", CANCELLED: "Cancelled"}
+ITEM_STATUS = {PENDING: "Unshipped", UNSHIPPED: "Unshipped", SHIPPED: "Shipped", CANCELLED: "Cancelled"}
+SERVICE_LEVEL = {"STANDARD": "Standard", "NEXT_DAY": "NextDay", "EXPEDITED": "Expedited"}
+
+
+def render_order_report(app, report_type: str, marketplace_ids, start: datetime, end: datetime) -> tuple[bytes, str] | None:
+    """The file for orders created (or last updated) in [start, end); None when no order matches."""
+    now = datetime.fromtimestamp(app.now(), timezone.utc)
+    by_update = report_type == BY_LAST_UPDATE
+    lookback = MAX_ORDER_LIFETIME_DAYS if by_update else 0
+    picked = []
+    for order in orders_created_between(app.config, marketplace_ids, start, end, lookback):
+        state = order.as_of(now)
+        if state is None:
+            continue
+        moment = state[1] if by_update else order.created
+        if start <= moment < end:
+            picked.append((order, *state))
+    if not picked:
+        return None
+    picked.sort(key=lambda p: (p[0].created, p[0].order_id))
+    rows = ["\t".join(HEADER)]
+    rows += ["\t".join(_row(order, item, status, updated)) for order, status, updated in picked for item in order.items]
+    return ("\n".join(rows) + "\n").encode("cp1252", errors="replace"), CHARSET
+
+
+def _row(order: Order, item: Item, status: str, updated: datetime) -> list[str]:
+    buyer = order.buyer
+    priced = order.afn or status != PENDING  # "item price is not shown for orders in a 'pending' state"
+    return [
+        order.order_id, "", _iso(order.created), _iso(updated), ORDER_STATUS[status], item.order_item_id,
+        "Amazon" if order.afn else "Merchant", order.marketplace_name, "", SERVICE_LEVEL[order.service_level],
+        item.product.title, item.product.sku, item.product.asin, ITEM_STATUS[status], str(item.quantity),
+        order.currency if priced else "",
+        _money(item.item_price, priced), _money(item.item_tax, priced),
+        _money(item.shipping_price, priced), _money(item.shipping_tax, priced), "", "",
+        _money(item.promotion_discount, priced and item.promotion_discount > 0), "",
+        buyer.city, buyer.state_or_region or "", buyer.postal_code, buyer.country_code,
+        item.promotion_id or "", "", "true" if buyer.company else "false", "", "", "false",
+    ]
+
+
+def _money(amount: Decimal, shown: bool) -> str:
+    return str(amount.quantize(CENT)) if shown else ""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")

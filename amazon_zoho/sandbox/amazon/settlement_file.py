@@ -1,0 +1,80 @@
+"""GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 as Amazon writes it (API-FACTS §4).
+
+Tab-separated, the 24 documented columns, a header, one summary row (settlement id, period, deposit
+date, total, currency; nothing else), then the detail rows, which leave the summary columns empty.
+Numbers and dates follow the marketplace (the same table as core.marketplaces in the warehouse):
+decimal comma in DE and FR, posted-date in the local short format, every other date
+"YYYY-MM-DD HH:MM:SS UTC". UTF-8 bytes, and no charset is declared, as Amazon does.
+
+`fault_malformed_row_rate` corrupts that share of detail rows, chosen per row from the seed and report
+id, so a download is reproducible and a higher rate corrupts a superset of rows. total-amount stays
+the true deposit, so a loader that quarantines those rows sees its sum fall short of the total.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from ..config import MARKETPLACES
+from .catalog import CENT
+from .settlement_lines import Line, period_lines
+from .settlement_schedule import find_settlement
+
+HEADER = (
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+    "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name",
+    "amount-type", "amount-description", "amount", "fulfillment-id", "posted-date", "posted-date-time",
+    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
+    "promotion-id",
+)
+POSTED_DATE_FORMAT = {"US": "%m/%d/%y", "CA": "%m/%d/%y", "DE": "%d.%m.%Y", "FR": "%d/%m/%y", "GB": "%d/%m/%y"}
+DECIMAL_COMMA = {"DE", "FR"}
+_AMOUNT = HEADER.index("amount")
+
+
+def render_settlement(app, report_id: str) -> tuple[bytes, str | None]:
+    """The flat file of a published settlement; KeyError for an unknown report id."""
+    cfg = app.config
+    info = find_settlement(app, str(report_id), datetime.fromtimestamp(app.now(), timezone.utc))
+    country, currency = MARKETPLACES[info.marketplace_id][:2]
+    lines = period_lines(cfg.seed, cfg.orders_per_day, info.marketplace_id, info.index)
+    total = sum((line.amount for line in lines), Decimal("0"))
+    summary = [info.settlement_id, _utc(info.start), _utc(info.end), _utc(info.deposit), _amount(total, country), currency]
+    rows = ["\t".join(HEADER), "\t".join(summary + [""] * (len(HEADER) - len(summary)))]
+    for n, line in enumerate(lines):
+        cells = _cells(info.settlement_id, line, country)
+        dice = random.Random(f"malformed:{cfg.seed}:{report_id}:{n}")
+        if dice.random() < cfg.fault_malformed_row_rate:
+            cells = _corrupt(cells, dice)
+        rows.append("\t".join(cells))
+    return ("\n".join(rows) + "\n").encode("utf-8"), None
+
+
+def _cells(settlement_id: str, line: Line, country: str) -> list[str]:
+    return [
+        settlement_id, "", "", "", "", "",
+        line.transaction_type, line.order_id, "", line.adjustment_id, line.shipment_id, line.marketplace_name,
+        line.amount_type, line.description, _amount(line.amount, country), line.fulfillment_id,
+        line.posted.strftime(POSTED_DATE_FORMAT[country]), _utc(line.posted),
+        line.order_item_code, "", "", line.sku, line.quantity, line.promotion_id,
+    ]
+
+
+def _corrupt(cells: list[str], dice: random.Random) -> list[str]:
+    """Damage seen in real files: a dropped cell (shifts the row), or an amount that is not a number."""
+    if dice.random() < 0.5:
+        return cells[:8] + cells[9:]  # merchant-order-id's tab is lost
+    cells = list(cells)
+    cells[_AMOUNT] = cells[_AMOUNT][:-1] + "x"  # e.g. "12,3x"
+    return cells
+
+
+def _amount(value: Decimal, country: str) -> str:
+    text = str(value.quantize(CENT))
+    return text.replace(".", ",") if country in DECIMAL_COMMA else text
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,170 @@
+"""The money movements of one settlement period, as Amazon books them (one `Line` per amount).
+
+Choices, per shipped item (posted at the SHIPPED event):
+    ItemPrice/Principal, ItemPrice/Shipping   what the buyer was charged (EU/UK: VAT included)
+    ItemPrice/Tax, ItemPrice/ShippingTax      US/CA only: sales tax collected from the buyer, which Amazon
+    ItemWithheldTax/MarketplaceFacilitatorTax-Principal, -Shipping   remits itself as marketplace
+                                              facilitator, so these net to zero. EU/UK sellers remit VAT
+                                              themselves and see no tax rows.
+    Promotion/Principal                       minus the promotion discount
+    ItemFees/Commission                       referral fee: 15 % of (item price + shipping - discount),
+                                              at least 0.30 per item, like Home & Kitchen
+    ItemFees/FBAPerUnitFulfillmentFee         FBA (AFN) orders only: the product's fee x quantity
+Per REFUNDED event (principal and tax of one item, never shipping): the ItemPrice/Tax/withheld rows
+reversed, the discount given back, the item's commission credited back, and ItemFees/RefundCommission
+(the refund administration fee: 20 % of that commission, at most 5.00).
+Per period: the Pro plan's monthly Subscription Fee when its charge day falls inside, and the reserve:
+Amazon holds back the net proceeds of orders shipped in the period's last 3 days ("Current Reserve
+Amount", negative) and releases the previous period's hold ("Previous Reserve Amount Balance").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from ..config import MARKETPLACES
+from .catalog import CENT
+from .datagen import REFUNDED, SHIPPED, Item, Order, orders_created_between
+from .settlement_schedule import settlement
+
+REFERRAL_RATE = Decimal("0.15")
+MIN_REFERRAL = Decimal("0.30")
+SUBSCRIPTION = {"EUR": Decimal("39.00"), "GBP": Decimal("25.00"), "USD": Decimal("39.99"), "CAD": Decimal("29.99")}
+RESERVE_WINDOW = timedelta(days=3)
+# An order's events end at most 13 days after creation (ship <= 3 days, refund <= 10 days later).
+_LOOKBACK_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Line:
+    transaction_type: str
+    amount_type: str
+    description: str
+    amount: Decimal
+    posted: datetime
+    order_id: str = ""
+    adjustment_id: str = ""
+    shipment_id: str = ""
+    marketplace_name: str = ""
+    fulfillment_id: str = ""
+    order_item_code: str = ""
+    sku: str = ""
+    quantity: str = ""
+    promotion_id: str = ""
+
+
+class _Config(NamedTuple):  # what datagen reads from a config, hashable for the caches
+    seed: int
+    orders_per_day: int
+
+
+def period_lines(seed: int, orders_per_day: int, marketplace_id: str, k: int) -> tuple[Line, ...]:
+    """Every detail line of settlement period k, sorted by posting time."""
+    info = settlement(seed, marketplace_id, k)
+    sales = _sales(seed, orders_per_day, marketplace_id, k)
+    currency = MARKETPLACES[marketplace_id][1]
+    lines = list(sales)
+    previous = _hold(_sales(seed, orders_per_day, marketplace_id, k - 1), settlement(seed, marketplace_id, k - 1).end)
+    if previous:
+        lines.append(_other("Previous Reserve Amount Balance", previous, info.start))
+    for charged in _subscription_days(seed, info.start, info.end):
+        lines.append(_other("Subscription Fee", -SUBSCRIPTION[currency], charged))
+    current = _hold(sales, info.end)
+    if current:
+        lines.append(_other("Current Reserve Amount", -current, info.end - timedelta(seconds=1)))
+    return tuple(sorted(lines, key=lambda line: line.posted))  # stable: an item's rows stay together
+
+
+@lru_cache(maxsize=256)
+def _sales(seed: int, orders_per_day: int, marketplace_id: str, k: int) -> tuple[Line, ...]:
+    info = settlement(seed, marketplace_id, k)
+    lines: list[Line] = []
+    for order in orders_created_between(_Config(seed, orders_per_day), [marketplace_id], info.start, info.end, _LOOKBACK_DAYS):
+        shipped, refunded = order.event_time(SHIPPED), order.event_time(REFUNDED)
+        if shipped and info.start <= shipped < info.end:
+            lines += _order_lines(order, shipped)
+        if refunded and info.start <= refunded < info.end:
+            lines += _refund_lines(order, refunded)
+    return tuple(sorted(lines, key=lambda line: line.posted))
+
+
+def _order_lines(order: Order, shipped: datetime) -> list[Line]:
+    common = dict(order_id=order.order_id, shipment_id=_shipment_id(order), marketplace_name=order.marketplace_name,
+                  fulfillment_id="AFN" if order.afn else "MFN", posted=shipped)
+    out = []
+    for item in order.items:
+        row = dict(common, order_item_code=item.order_item_id, sku=item.product.sku, quantity=str(item.quantity))
+        amounts = [("ItemPrice", "Principal", item.item_price), ("ItemPrice", "Shipping", item.shipping_price)]
+        if not item.tax_included:
+            amounts += [
+                ("ItemPrice", "Tax", item.item_tax),
+                ("ItemPrice", "ShippingTax", item.shipping_tax),
+                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", -item.item_tax),
+                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Shipping", -item.shipping_tax),
+            ]
+        amounts.append(("ItemFees", "Commission", -_commission(item.item_price + item.shipping_price - item.promotion_discount)))
+        if order.afn:
+            amounts.append(("ItemFees", "FBAPerUnitFulfillmentFee", -item.product.fba_fee(order.currency) * item.quantity))
+        out += [Line("Order", kind, what, amount, **row) for kind, what, amount in amounts if amount]
+        if item.promotion_discount:
+            out.append(Line("Order", "Promotion", "Principal", -item.promotion_discount, **row, promotion_id=item.promotion_id or ""))
+    return out
+
+
+def _refund_lines(order: Order, refunded: datetime) -> list[Line]:
+    item: Item = order.items[order.refund_item]
+    commission = _commission(item.item_price - item.promotion_discount)
+    admin_fee = min(Decimal("5.00"), (commission * Decimal("0.20")).quantize(CENT, ROUND_HALF_UP))
+    row = dict(order_id=order.order_id, adjustment_id=_digits(f"adjustment:{order.order_id}", 11),
+               marketplace_name=order.marketplace_name, fulfillment_id="AFN" if order.afn else "MFN",
+               posted=refunded, order_item_code=item.order_item_id, sku=item.product.sku)
+    amounts = [("ItemPrice", "Principal", -item.item_price)]
+    if not item.tax_included:
+        amounts += [("ItemPrice", "Tax", -item.item_tax), ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", item.item_tax)]
+    amounts += [("ItemFees", "Commission", commission), ("ItemFees", "RefundCommission", -admin_fee)]
+    out = [Line("Refund", kind, what, amount, **row) for kind, what, amount in amounts if amount]
+    if item.promotion_discount:
+        out.append(Line("Refund", "Promotion", "Principal", item.promotion_discount, **row, promotion_id=item.promotion_id or ""))
+    return out
+
+
+def _hold(sales: tuple[Line, ...], end: datetime) -> Decimal:
+    held = sum((line.amount for line in sales if line.transaction_type == "Order" and line.posted >= end - RESERVE_WINDOW), Decimal("0"))
+    return max(held, Decimal("0"))
+
+
+def _subscription_days(seed: int, start: datetime, end: datetime) -> list[datetime]:
+    """The monthly Pro-plan charges (same day of month for a seller) falling in [start, end)."""
+    day = random.Random(f"subscription:{seed}").randint(1, 28)
+    out, year, month = [], start.year, start.month
+    while True:
+        charged = datetime(year, month, day, 7, 30, tzinfo=timezone.utc)
+        if charged >= end:
+            return out
+        if charged >= start:
+            out.append(charged)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _other(description: str, amount: Decimal, posted: datetime) -> Line:
+    return Line("other-transaction", "other-transaction", description, amount, posted)
+
+
+def _commission(base: Decimal) -> Decimal:
+    return max(MIN_REFERRAL, (base * REFERRAL_RATE).quantize(CENT, ROUND_HALF_UP))
+
+
+def _shipment_id(order: Order) -> str:
+    rng = random.Random(f"shipment:{order.order_id}")
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(9))
+
+
+def _digits(key: str, n: int) -> str:
+    return str(int(hashlib.sha256(key.encode()).hexdigest(), 16))[:n]
