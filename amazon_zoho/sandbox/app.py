@@ -141,7 +141,9 @@ class SandboxApp:
                 return _too_many("amazon"), principal, "throttled"
         request.principal = principal  # type: ignore[attr-defined]
         response = route.handler(request)
-        if plan and response.status < 400:
+        # The SP-API models (orders, reports, finances) declare this header on 2xx, 400 and 404
+        # answers of an operation; 403/429/5xx declare only x-amzn-RequestId.
+        if plan and (response.status < 400 or response.status in (400, 404)):
             response.headers.setdefault("x-amzn-RateLimit-Limit", _rate_str(plan[0]))
         return response, principal, None
 

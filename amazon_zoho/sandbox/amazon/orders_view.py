@@ -83,14 +83,17 @@ def _item(order: Order, item: Item, status: str, included: set[str]) -> dict:
         out["promotion"] = {"breakdowns": [{"promotionId": item.promotion_id}]}
     if "CANCELLATION" in included and status == CANCELLED:
         reason = "BUYER_CANCELED" if order.cancel_requester == "BUYER" else "NO_INVENTORY"
-        out["cancellation"] = {"cancellationExecution": {"cancelledBy": order.cancel_requester, "cancelReason": reason}}
+        # The generator says SELLER; v2026's ItemCancellationExecution.cancelledBy knows BUYER, MERCHANT, AMAZON.
+        by = "MERCHANT" if order.cancel_requester == "SELLER" else order.cancel_requester
+        out["cancellation"] = {"cancellationExecution": {"cancelledBy": by, "cancelReason": reason}}
         if order.cancel_requester == "BUYER":
             out["cancellation"]["cancellationRequest"] = {"requester": "BUYER", "cancelReason": reason}
     if "FULFILLMENT" in included:
         shipped = item.quantity if status == SHIPPED else 0
         out["fulfillment"] = {"quantityFulfilled": shipped, "quantityUnfulfilled": item.quantity - shipped}
     if "TAX" in included and not item.tax_included:
-        out["tax"] = {"taxCollections": [{"model": "MarketplaceFacilitator", "responsibleParty": "Amazon Services, Inc."}]}
+        # v2026 spells the model MARKETPLACE_FACILITATOR (ItemTaxCollection); "MarketplaceFacilitator" is v0's spelling.
+        out["tax"] = {"taxCollections": [{"model": "MARKETPLACE_FACILITATOR", "responsibleParty": "Amazon Services, Inc."}]}
     return out
 
 
