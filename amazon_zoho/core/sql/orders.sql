@@ -1,4 +1,5 @@
 -- core.orders for the window: delete, then insert, so re-runs replace rather than duplicate.
+-- Amounts use TRY_CAST: DuckDB may evaluate casts before the reject filter; rejected orders never reach here.
 DELETE FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end;
 
 INSERT INTO core.orders
@@ -12,11 +13,11 @@ SELECT
     w.fulfillment_channel,
     w.order_status,
     coalesce(w.proceeds.grandTotal.currencyCode, m.currency),
-    CAST(w.proceeds.grandTotal.amount AS DECIMAL(18, 2)),
-    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'ITEM'), lambda b: CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'TAX'), lambda b: CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'SHIPPING'), lambda b: CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'DISCOUNT'), lambda b: CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    TRY_CAST(w.proceeds.grandTotal.amount AS DECIMAL(18, 2)),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'ITEM'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'TAX'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'SHIPPING'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
+    list_sum(list_transform(list_filter(w.proceeds.breakdowns, lambda b: b.type = 'DISCOUNT'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
     w.buyer_key,
     len(w.items),
     w.ship_country
