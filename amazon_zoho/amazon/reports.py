@@ -70,7 +70,7 @@ def download_document(client: SpApiClient, session: requests.Session, document_i
 
 
 def charset_of(content_type: str | None) -> str:
-    match = re.search(r"charset=([\w.:-]+)", content_type or "", re.I)
+    match = re.search(r'charset="?([\w.:-]+)', content_type or "", re.I)
     if not match:
         return "utf-8"
     name = match.group(1).lower()

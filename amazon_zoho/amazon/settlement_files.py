@@ -47,7 +47,11 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
     """Replaces raw.settlement_rows of `report_id` with the file's rows; returns (loaded, quarantined)."""
     conn.execute("DELETE FROM raw.settlement_rows WHERE report_id = ?", [report_id])
     conn.execute("DELETE FROM ops.quarantine WHERE source = 'settlement_file' AND file_name = ?", [file_name])
-    lines = text.splitlines()
+    # Only newlines end a row: str.splitlines() also breaks on U+0085 and friends, which an
+    # iso-8859-1 fallback decode produces from ordinary cp1252 text (0x85 is "…").
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     header = lines[0].split("\t") if lines else []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -61,7 +65,7 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
         # Prefix each line with its number so accepted rows keep their place in the original file.
         numbered = Path(tmp) / "numbered.tsv"
         numbered.write_text(
-            "\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line.strip()) + "\n", encoding="utf-8"
+            "\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line) + "\n", encoding="utf-8"
         )
         columns = {"__line": "VARCHAR", **{name or f"unnamed_{i}": "VARCHAR" for i, name in enumerate(header)}}
         conn.execute("DROP TABLE IF EXISTS settlement_rejects; DROP TABLE IF EXISTS settlement_reject_scans")
@@ -77,8 +81,12 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
             f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
             [report_id],
         )
-        run_sql(conn, __file__, "quarantine_settlement_rejects.sql", {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id})
+        run_sql(
+            conn, __file__, "quarantine_settlement_rejects.sql",
+            {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id, "columns": len(header)},
+        )
         loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
-        rejected = conn.execute("SELECT count(*) FROM settlement_rejects").fetchone()[0]
+        # DuckDB writes one reject per missing or extra cell; a line is one rejected row.
+        rejected = conn.execute("SELECT count(DISTINCT csv_line) FROM settlement_rejects").fetchone()[0]
         conn.execute("DROP TABLE IF EXISTS settlement_file")
     return loaded, rejected
