@@ -1,31 +1,32 @@
-"""The one place the project's Definitions are assembled: amazon → core → zoho, with their resources."""
+"""The one place the project's Definitions are assembled: amazon → core → zoho (+ ops), with resources.
+
+Each layer declares its own assets, checks, sensors and jobs in its defs.py; this file only merges them
+and binds the resources chosen from the environment.
+"""
+
+import warnings
 
 import dagster as dg
 
-from .amazon.order_assets import raw_orders
-from .amazon.settlement_assets import raw_settlements
-from .core.orders_assets import core_customers_products, core_orders
-from .core.settlement_assets import core_settlements
-from .ops.schedules import daily_refresh_job, daily_refresh_schedule
-from .resources import build_resources
-from .settings import load
-from .zoho.assets import zoho_contacts, zoho_products, zoho_sales_orders
+# backfill_policy is beta in Dagster 1.13; the warning would repeat in every run's log.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-defs = dg.Definitions(
-    assets=[
-        raw_orders,
-        raw_settlements,
-        core_orders,
-        core_customers_products,
-        core_settlements,
-        zoho_products,
-        zoho_contacts,
-        zoho_sales_orders,
-    ],
-    jobs=[daily_refresh_job],
-    schedules=[daily_refresh_schedule],
-    resources=build_resources(load()),
-    # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),
-    # and DuckDB sees one writer.
-    executor=dg.in_process_executor,
+from .amazon.defs import defs as amazon_defs  # noqa: E402
+from .core.defs import defs as core_defs  # noqa: E402
+from .ops.defs import defs as ops_defs  # noqa: E402
+from .resources import build_resources  # noqa: E402
+from .settings import load  # noqa: E402
+from .zoho.defs import defs as zoho_defs  # noqa: E402
+
+defs = dg.Definitions.merge(
+    amazon_defs,
+    core_defs,
+    zoho_defs,
+    ops_defs,
+    dg.Definitions(
+        resources=build_resources(load()),
+        # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),
+        # and DuckDB sees one writer.
+        executor=dg.in_process_executor,
+    ),
 )

@@ -16,6 +16,10 @@ def sql(package_file: str, name: str) -> str:
     return (Path(package_file).parent / "sql" / name).read_text()
 
 
+# One file per schema, run in name order (schemas first): sql/00_schemas.sql, 10_raw.sql, 20_core.sql, ...
+SCHEMA_FILES = tuple(sorted(p.name for p in (Path(__file__).parent / "sql").glob("[0-9][0-9]_*.sql")))
+
+
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
     """Runs every statement of a .sql file, giving each only the named parameters it uses (DuckDB
     binds parameters to one statement at a time and rejects extras)."""
@@ -44,7 +48,8 @@ class WarehouseResource(dg.ConfigurableResource):
             conn.execute("SET TimeZone = 'UTC'")
             if not read_only:
                 # Idempotent DDL costs milliseconds; running it every time means no stale "already migrated" state.
-                conn.execute(sql(__file__, "schema.sql"))
+                for name in SCHEMA_FILES:
+                    conn.execute(sql(__file__, name))
             yield conn
         finally:
             conn.close()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .catalog import LINE_ITEMS_MODULE, line_item_fields
 from .common import next_ids
-from .validate import RecordError, clean_value, invalid, mandatory
+from .validate import RecordError, id_text, clean_value, invalid, mandatory
 
 _FIELDS = {f["api_name"]: f for f in line_item_fields()}
 
@@ -41,7 +41,7 @@ def merge(org, incoming, existing: list[dict], index: int) -> list[dict]:
         path = f"{base}[{j}]"
         if not isinstance(item, dict):
             raise invalid(subform, path)
-        row_id = item.get("id")
+        row_id = id_text(item.get("id"))  # the SDK sends row ids as JSON numbers (see validate.id_text)
         if row_id is not None:
             if row_id not in rows:
                 raise RecordError("INVALID_DATA", "invalid data", {"api_name": "id", "json_path": f"{path}.id", "parent_api_name": LINE_ITEMS_MODULE, "expected_data_type": "bigint"})

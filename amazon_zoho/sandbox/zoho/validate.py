@@ -77,7 +77,7 @@ def clean_value(org, field: dict, value, path: str):
     if t == "lookup":
         return _lookup(org, field, value, path)
     if t == "ownerlookup":
-        owner_id = value.get("id") if isinstance(value, dict) else value
+        owner_id = id_text(value.get("id") if isinstance(value, dict) else value)
         if owner_id != USER["id"]:
             raise invalid(field, path)
         return dict(USER)
@@ -105,13 +105,22 @@ def _number(field, value, path):
 
 def _lookup(org, field, value, path):
     # The REST API honours only the `id` of a lookup object (CData Zoho CRM docs, Quotes table).
-    record_id = value.get("id") if isinstance(value, dict) else value
+    record_id = id_text(value.get("id") if isinstance(value, dict) else value)
     if not isinstance(record_id, str) or not record_id:
         raise invalid(field, path)
     target = org.repo.get(field["lookup"], record_id)
     if target is None:
         raise invalid(field, path)
     return {"id": record_id, "name": display_name(field["lookup"], target)}
+
+
+def id_text(value):
+    """Zoho ids are 64-bit numbers ("bigint") that answers carry as strings; Zoho's own Python SDK
+    (zohocrmsdk8_0) sends lookup ids as JSON numbers ({"id": 5725767000001000002}), and Zoho accepts
+    both, so a whole number is read as its decimal text. Anything else is returned unchanged."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def _date(field, value, path):
