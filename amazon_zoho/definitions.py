@@ -14,11 +14,12 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 from .amazon.defs import defs as amazon_defs  # noqa: E402
 from .core.defs import defs as core_defs  # noqa: E402
 from .ops.defs import defs as ops_defs  # noqa: E402
+from .ops.freshness import with_freshness  # noqa: E402
 from .resources import build_resources  # noqa: E402
 from .settings import load  # noqa: E402
 from .zoho.defs import defs as zoho_defs  # noqa: E402
 
-defs = dg.Definitions.merge(
+defs = with_freshness(dg.Definitions.merge(
     amazon_defs,
     core_defs,
     zoho_defs,
@@ -29,4 +30,4 @@ defs = dg.Definitions.merge(
         # and DuckDB sees one writer.
         executor=dg.in_process_executor,
     ),
-)
+))
