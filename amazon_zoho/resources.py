@@ -34,6 +34,8 @@ def amazon_resource(settings: Settings) -> AmazonSellerResource:
         lwa_refresh_token=dg.EnvVar("AMAZON_LWA_REFRESH_TOKEN"),
         marketplace_ids=settings.marketplace_ids,
         region=settings.region,
+        endpoint=settings.amazon_endpoint,
+        **({"lwa_token_url": settings.amazon_token_url} if settings.amazon_token_url else {}),
     )
 
 
@@ -52,6 +54,7 @@ def zoho_resource(settings: Settings) -> ZohoCrmResource:
         client_secret=dg.EnvVar("ZOHO_CLIENT_SECRET"),
         refresh_token=dg.EnvVar("ZOHO_REFRESH_TOKEN"),
         data_center=settings.zoho_data_center,
+        accounts_url=settings.zoho_accounts_url,
         auto_setup=settings.zoho_auto_setup,
     )
 

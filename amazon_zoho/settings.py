@@ -47,6 +47,10 @@ class Settings:
     schedule_timezone: str
     lookback_days: int
     zoho_auto_setup: bool
+    # Endpoint overrides for proxies and tests; empty means the region's or data centre's own hosts.
+    amazon_endpoint: str = ""
+    amazon_token_url: str = ""
+    zoho_accounts_url: str = ""
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:
@@ -98,6 +102,9 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         schedule_timezone=tz,
         lookback_days=int(_number("AMAZON_ZOHO_LOOKBACK_DAYS", env, "3", int)),
         zoho_auto_setup=env.get("ZOHO_AUTO_SETUP", "1").lower() in ("1", "true", "yes"),
+        amazon_endpoint=env.get("AMAZON_SPAPI_ENDPOINT", "").rstrip("/"),
+        amazon_token_url=env.get("AMAZON_LWA_TOKEN_URL", ""),
+        zoho_accounts_url=env.get("ZOHO_ACCOUNTS_URL", "").rstrip("/"),
     )
 
 
