@@ -1,4 +1,4 @@
-"""searchOrders (Orders API v2026-01-01): every order of a time window with its items in one paged scan."""
+"""searchOrders and getOrder (Orders API v2026-01-01): orders with their items, no per-order item calls."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from typing import Iterator
 
 from .spapi import SpApiClient
 
-# What the canonical model and the Zoho sync read, and nothing more: each extra section costs bytes
-# and, for BUYER/RECIPIENT, widens the PII we hold.
-INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PROMOTION", "TAX")
+# What the canonical model and the Zoho sync read, and nothing more: BUYER (buyer key, contact name and
+# e-mail), RECIPIENT (ship country, contact address), PROCEEDS (totals, line amounts), FULFILLMENT (status,
+# AFN/MFN, quantities shipped). PROMOTION and TAX add bytes nobody reads; items always come with the order.
+INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT")
+PII_DATA = ("BUYER", "RECIPIENT")
+# Amazon's Data Protection Policy: buyer PII only as long as needed to fulfil the order, "no longer than
+# 30 days after order shipment" (API-FACTS §12b). We ask for buyer and recipient only for orders that
+# recent; older ones keep their pseudonymous key if we already had it and land on the shared contact if not.
+BUYER_DETAILS_MAX_AGE = timedelta(days=30)
 # Amazon refuses *Before values less than two minutes old; keep a margin for clock skew.
 FRESHNESS_MARGIN = timedelta(minutes=2, seconds=30)
 MAX_MARKETPLACES_PER_CALL = 50
@@ -23,6 +29,12 @@ class FetchedOrder:
     marketplace_id: str | None
     payload: str  # the JSON as received, re-serialized per order
     request_id: str | None
+    last_updated: str | None = None
+
+
+def utcnow() -> datetime:
+    """The one clock the ingest reads (tests that move the sandbox's clock move this one with it)."""
+    return datetime.now(timezone.utc)
 
 
 def iso(ts: datetime) -> str:
@@ -30,19 +42,30 @@ def iso(ts: datetime) -> str:
 
 
 def clamp_before(before: datetime, now: datetime | None = None) -> datetime:
-    latest = (now or datetime.now(timezone.utc)) - FRESHNESS_MARGIN
+    latest = (now or utcnow()) - FRESHNESS_MARGIN
     return min(before, latest)
 
 
-def search_orders(
+def included_data(window_end: datetime, now: datetime | None = None) -> tuple[str, ...]:
+    """INCLUDED_DATA, without buyer and recipient when the whole window is older than the PII horizon."""
+    if window_end < (now or utcnow()) - BUYER_DETAILS_MAX_AGE:
+        return tuple(d for d in INCLUDED_DATA if d not in PII_DATA)
+    return INCLUDED_DATA
+
+
+def search_pages(
     client: SpApiClient,
     marketplace_ids: list[str],
     after: datetime,
     before: datetime,
     by: str = "created",
     page_size: int = 100,
-) -> Iterator[FetchedOrder]:
-    """Yields every order created (or last updated, by="lastUpdated") in [after, before)."""
+    included: tuple[str, ...] = INCLUDED_DATA,
+) -> Iterator[list[FetchedOrder]]:
+    """Yields the orders created (or last updated, by="lastUpdated") in [after, before), one page at a time.
+
+    Pages come sorted by that timestamp, so a caller that stops early has covered [after, last one seen].
+    """
     before = clamp_before(before)
     if before <= after:
         return
@@ -52,20 +75,46 @@ def search_orders(
             f"{by}After": iso(after),
             f"{by}Before": iso(before),
             "marketplaceIds": ",".join(chunk),
-            "includedData": ",".join(INCLUDED_DATA),
+            "includedData": ",".join(included),
             "maxResultsPerPage": page_size,
         }
         while True:
             response = client.call("searchOrders", "GET", "/orders/2026-01-01/orders", params=params)
-            for order in response.body.get("orders", []):
-                yield FetchedOrder(
-                    order_id=str(order.get("orderId")),
-                    marketplace_id=(order.get("salesChannel") or {}).get("marketplaceId"),
-                    payload=json.dumps(order, separators=(",", ":"), sort_keys=True),
-                    request_id=response.request_id,
-                )
+            yield [_fetched(order, response.request_id) for order in response.body.get("orders", [])]
             token = (response.body.get("pagination") or {}).get("nextToken")
             if not token:
                 break
             # Every filter is resent unchanged with the token, as the model requires.
             params = {**params, "paginationToken": token}
+
+
+def search_orders(
+    client: SpApiClient,
+    marketplace_ids: list[str],
+    after: datetime,
+    before: datetime,
+    by: str = "created",
+    page_size: int = 100,
+    included: tuple[str, ...] = INCLUDED_DATA,
+) -> Iterator[FetchedOrder]:
+    """Yields every order created (or last updated, by="lastUpdated") in [after, before)."""
+    for page in search_pages(client, marketplace_ids, after, before, by, page_size, included):
+        yield from page
+
+
+def get_order(client: SpApiClient, order_id: str, included: tuple[str, ...] = INCLUDED_DATA) -> FetchedOrder:
+    """One order with its items (v2026 replaces v0's getOrder + getOrderItems + getOrderBuyerInfo)."""
+    response = client.call(
+        "getOrder", "GET", f"/orders/2026-01-01/orders/{order_id}", params={"includedData": ",".join(included)}
+    )
+    return _fetched(response.body.get("order") or {}, response.request_id)
+
+
+def _fetched(order: dict, request_id: str | None) -> FetchedOrder:
+    return FetchedOrder(
+        order_id=str(order.get("orderId")),
+        marketplace_id=(order.get("salesChannel") or {}).get("marketplaceId"),
+        payload=json.dumps(order, separators=(",", ":"), sort_keys=True),
+        request_id=request_id,
+        last_updated=order.get("lastUpdatedTime"),
+    )

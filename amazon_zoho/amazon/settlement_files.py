@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import tempfile
 from pathlib import Path
 
 import duckdb
 
 from ..warehouse import run_sql
+from . import flat_files
 from .reports import decode
 
 COLUMNS = [
@@ -47,12 +47,8 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
     """Replaces raw.settlement_rows of `report_id` with the file's rows; returns (loaded, quarantined)."""
     conn.execute("DELETE FROM raw.settlement_rows WHERE report_id = ?", [report_id])
     conn.execute("DELETE FROM ops.quarantine WHERE source = 'settlement_file' AND file_name = ?", [file_name])
-    # Only newlines end a row: str.splitlines() also breaks on U+0085 and friends, which an
-    # iso-8859-1 fallback decode produces from ordinary cp1252 text (0x85 is "…").
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    header = lines[0].split("\t") if lines else []
+    lines = flat_files.split_lines(text)
+    header = flat_files.header_of(lines)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         conn.execute(
@@ -61,32 +57,19 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
             [partition_date, report_id, file_name, f"header lacks required columns {missing}", lines[0] if lines else "", run_id],
         )
         return 0, 1
-    with tempfile.TemporaryDirectory() as tmp:
-        # Prefix each line with its number so accepted rows keep their place in the original file.
-        numbered = Path(tmp) / "numbered.tsv"
-        numbered.write_text(
-            "\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line) + "\n", encoding="utf-8"
-        )
-        columns = {"__line": "VARCHAR", **{name or f"unnamed_{i}": "VARCHAR" for i, name in enumerate(header)}}
-        conn.execute("DROP TABLE IF EXISTS settlement_rejects; DROP TABLE IF EXISTS settlement_reject_scans")
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE settlement_file AS SELECT * FROM read_csv(?, delim = '\t', header = true, "
-            "columns = ?, auto_detect = false, quote = '', escape = '', store_rejects = true, "
-            "rejects_table = 'settlement_rejects', rejects_scan = 'settlement_reject_scans')",
-            [str(numbered), columns],
-        )
-        present = [c for c in COLUMNS if c in header]
-        select = ", ".join(f'"{c}"' if c in present else f'NULL AS "{c}"' for c in COLUMNS)
-        conn.execute(
-            f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
-            [report_id],
-        )
-        run_sql(
-            conn, __file__, "quarantine_settlement_rejects.sql",
-            {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id, "columns": len(header)},
-        )
-        loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
-        # DuckDB writes one reject per missing or extra cell; a line is one rejected row.
-        rejected = conn.execute("SELECT count(DISTINCT csv_line) FROM settlement_rejects").fetchone()[0]
-        conn.execute("DROP TABLE IF EXISTS settlement_file")
+    flat_files.read_tsv(conn, lines, "settlement_file", "settlement_rejects")
+    present = [c for c in COLUMNS if c in header]
+    select = ", ".join(f'"{c}"' if c in present else f'NULL AS "{c}"' for c in COLUMNS)
+    conn.execute(
+        f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
+        [report_id],
+    )
+    run_sql(
+        conn, __file__, "quarantine_settlement_rejects.sql",
+        {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id, "columns": len(header)},
+    )
+    loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
+    # DuckDB writes one reject per missing or extra cell; a line is one rejected row.
+    rejected = conn.execute("SELECT count(DISTINCT csv_line) FROM settlement_rejects").fetchone()[0]
+    conn.execute("DROP TABLE IF EXISTS settlement_file")
     return loaded, rejected

@@ -1,17 +1,37 @@
--- New versions only: a re-run that receives the same order adds nothing, a changed order adds a row.
--- `incoming(order_id, payload, request_id, source, fetched_at)` is registered by the caller.
-INSERT INTO raw.order_versions
-SELECT
-    i.order_id,
-    md5(i.payload) AS payload_hash,
-    i.payload::JSON ->> '$.salesChannel.marketplaceId' AS marketplace_id,
-    CAST(TRY_CAST(i.payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) AS DATE) AS purchase_date,
-    TRY_CAST(i.payload::JSON ->> '$.lastUpdatedTime' AS TIMESTAMPTZ) AS last_updated_time,
-    i.payload::JSON,
-    i.source,
-    i.request_id,
-    i.fetched_at
-FROM incoming i
-WHERE TRY_CAST(i.payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) IS NOT NULL
-  AND i.order_id IS NOT NULL AND i.order_id <> 'None'
-ON CONFLICT DO NOTHING;
+-- New versions only: a re-run that receives the same order adds nothing, a changed order adds a row (the
+-- history of its status changes). `incoming(order_id, marketplace_id, payload, request_id, source, fetched_at)`
+-- is registered by the caller; `new_versions` tells it which rows were new (and so which days changed).
+--
+-- A version that repeats a state we already hold (same lastUpdatedTime) with less detail is not stored, so
+-- it cannot win downstream: a flat-file report row (no buyer, fewer fields) or an order fetched without
+-- BUYER never displaces the API version of that same state. Equal detail does replace (a corrected resend).
+CREATE OR REPLACE TEMP MACRO order_detail(src, p) AS
+    (CASE WHEN src = 'report' THEN 0 ELSE 1 END) + (CASE WHEN p ->> '$.buyerKey' IS NOT NULL THEN 2 ELSE 0 END);
+
+CREATE OR REPLACE TEMP TABLE new_versions AS
+WITH typed AS (
+    SELECT
+        i.order_id,
+        md5(i.payload) AS payload_hash,
+        coalesce(i.payload::JSON ->> '$.salesChannel.marketplaceId', i.marketplace_id) AS marketplace_id,
+        CAST(TRY_CAST(i.payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) AS DATE) AS purchase_date,
+        TRY_CAST(i.payload::JSON ->> '$.lastUpdatedTime' AS TIMESTAMPTZ) AS last_updated_time,
+        i.payload::JSON AS payload,
+        i.source,
+        i.request_id,
+        i.fetched_at
+    FROM incoming i
+    WHERE TRY_CAST(i.payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) IS NOT NULL
+      AND i.order_id IS NOT NULL AND i.order_id <> 'None'
+    QUALIFY row_number() OVER (PARTITION BY i.order_id, md5(i.payload) ORDER BY i.fetched_at) = 1
+)
+SELECT t.*
+FROM typed t
+WHERE NOT EXISTS (
+        SELECT 1 FROM raw.order_versions v WHERE v.order_id = t.order_id AND v.payload_hash = t.payload_hash)
+  AND NOT EXISTS (
+        SELECT 1 FROM raw.order_versions v
+        WHERE v.order_id = t.order_id AND v.last_updated_time = t.last_updated_time
+          AND order_detail(v.source, v.payload) > order_detail(t.source, t.payload));
+
+INSERT INTO raw.order_versions BY NAME SELECT * FROM new_versions;

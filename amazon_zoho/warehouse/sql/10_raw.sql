@@ -11,7 +11,10 @@ CREATE TABLE IF NOT EXISTS raw.order_versions (
     fetched_at        TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (order_id, payload_hash)
 );
-COMMENT ON TABLE raw.order_versions IS 'Every distinct version of every order Amazon returned (Orders API v2026-01-01), buyer and recipient PII removed; the latest last_updated_time wins downstream.';
+COMMENT ON TABLE raw.order_versions IS 'Every distinct version of every order Amazon returned (Orders API v2026-01-01), buyer and recipient PII removed; the latest last_updated_time wins downstream, so the history of status changes stays here.';
+COMMENT ON COLUMN raw.order_versions.payload IS 'The order as Orders API v2026-01-01 JSON. Rows from flat-file reports (source report) are converted to the same shape, with fewer fields.';
+COMMENT ON COLUMN raw.order_versions.source IS 'searchOrders (orders created in a partition), searchOrders:lastUpdated (order-updates sensor and the daily lookback), getOrder (buyer details during bulk backfills), report (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL).';
+COMMENT ON COLUMN raw.order_versions.request_id IS 'x-amzn-RequestId of the API response, or the reportId for source report.';
 
 CREATE TABLE IF NOT EXISTS raw.settlement_reports (
     report_id      VARCHAR PRIMARY KEY,

@@ -1,0 +1,50 @@
+"""Amazon's tab-separated flat files (settlement and order reports) into DuckDB, columns named by the header.
+
+DuckDB's CSV reader does the parsing. Each line is first prefixed with its number in the file, so rows
+keep their place for quarantine; rows with the wrong number of cells land in DuckDB's rejects table.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+
+def split_lines(text: str) -> list[str]:
+    # Only newlines end a row: str.splitlines() also breaks on U+0085 and friends, which an
+    # iso-8859-1 fallback decode produces from ordinary cp1252 text (0x85 is "…").
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def header_of(lines: list[str]) -> list[str]:
+    """Column names of the first line, made unique (an empty or repeated name would shift every cell)."""
+    names: list[str] = []
+    for i, name in enumerate(lines[0].split("\t") if lines else []):
+        name = name.strip() or f"unnamed_{i}"
+        names.append(name if name not in names else f"{name}_{i}")
+    return names
+
+
+def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, rejects: str) -> list[str]:
+    """Creates temp table `table` (all VARCHAR, plus __line) from the lines; returns the header.
+
+    `rejects` gets DuckDB's reject rows; its csv_line is "<line number>\\t<original line>".
+    """
+    header = header_of(lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        numbered = Path(tmp) / "numbered.tsv"
+        numbered.write_text("\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line) + "\n", encoding="utf-8")
+        columns = {"__line": "VARCHAR", **{name: "VARCHAR" for name in header}}
+        conn.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scans")
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim = '\t', header = true, "
+            "columns = ?, auto_detect = false, quote = '', escape = '', store_rejects = true, "
+            f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scans')",
+            [str(numbered), columns],
+        )
+    return header

@@ -1,0 +1,81 @@
+"""Stores fetched orders in raw: buyer PII split off to pii, one row per new version, rejects quarantined.
+
+Every path that fetches orders (the daily scan, the lookback, the order-updates sensor, getOrder during
+bulk backfills) stores them here, so raw rows look the same whichever path brought them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from ..warehouse import run_sql
+from . import pii_split
+from .orders import FetchedOrder
+
+CONTACT_COLUMNS = [
+    "order_id", "buyer_key", "buyer_name", "buyer_email", "buyer_company", "recipient_name", "address_line1",
+    "address_line2", "city", "state", "postal_code", "country_code", "phone",
+]
+INCOMING_COLUMNS = ["order_id", "marketplace_id", "payload", "request_id", "source", "fetched_at"]
+
+
+@dataclass
+class Stored:
+    new_versions: int
+    changed_days: list[date]
+    quarantined: int
+
+
+def store_orders(
+    conn: duckdb.DuckDBPyConnection,
+    fetched: list[FetchedOrder],
+    source: str,
+    fetched_at: datetime,
+    run_id: str | None,
+    quarantine_date: date | None = None,
+) -> Stored:
+    """Inserts new versions (and their contacts) inside the caller's transaction.
+
+    Orders that cannot be placed in a partition go to ops.quarantine under `quarantine_date` when given.
+    """
+    rows, contacts = [], []
+    for order in fetched:
+        parsed = _loads(order.payload)
+        clean, contact = pii_split.split(parsed) if parsed is not None else ({}, None)
+        payload = pii_split.dumps(clean) if parsed is not None else order.payload
+        rows.append((order.order_id, order.marketplace_id, payload, order.request_id, source, fetched_at))
+        if contact:
+            contacts.append({**contact, "fetched_at": fetched_at})
+    conn.register("incoming", pd.DataFrame(rows, columns=INCOMING_COLUMNS))
+    conn.register("incoming_contacts", pd.DataFrame(contacts, columns=[*CONTACT_COLUMNS, "fetched_at"]))
+    try:
+        run_sql(conn, __file__, "insert_order_versions.sql")
+        quarantined = 0
+        if quarantine_date is not None:
+            before = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
+            run_sql(conn, __file__, "quarantine_order_versions.sql", {"window_start": quarantine_date, "run_id": run_id})
+            quarantined = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'") - before
+        run_sql(conn, __file__, "upsert_order_contacts.sql")
+        new = _count(conn, "SELECT count(*) FROM new_versions")
+        days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions ORDER BY 1").fetchall()]
+    finally:
+        conn.unregister("incoming")
+        conn.unregister("incoming_contacts")
+    return Stored(new, days, quarantined)
+
+
+def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:
+    return conn.execute(query).fetchone()[0]
+
+
+def _loads(payload: str) -> dict | None:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,31 @@
+-- ops (ingest): what the Amazon side scanned and requested, so runs and sensors can resume and audit.
+CREATE SEQUENCE IF NOT EXISTS ops.order_update_scan_ids;
+CREATE TABLE IF NOT EXISTS ops.order_update_scans (
+    scan_id        BIGINT PRIMARY KEY DEFAULT nextval('ops.order_update_scan_ids'),
+    source         VARCHAR NOT NULL,
+    updated_after  TIMESTAMPTZ NOT NULL,
+    updated_before TIMESTAMPTZ NOT NULL,
+    orders_seen    INTEGER NOT NULL,
+    new_versions   INTEGER NOT NULL,
+    changed_days   DATE[] NOT NULL,
+    amazon_calls   INTEGER NOT NULL,
+    run_id         VARCHAR,
+    scanned_at     TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE ops.order_update_scans IS 'Each searchOrders lastUpdated scan stored in raw: [updated_after, updated_before) is covered. The daily lookback scans only what no scan covered; the order-updates sensor re-materializes changed_days (purchase days with new versions, the run''s own window excluded).';
+
+CREATE TABLE IF NOT EXISTS ops.report_requests (
+    report_id       VARCHAR PRIMARY KEY,
+    report_type     VARCHAR NOT NULL,
+    marketplace_ids VARCHAR[] NOT NULL,
+    data_start      TIMESTAMPTZ NOT NULL,
+    data_end        TIMESTAMPTZ NOT NULL,
+    status          VARCHAR NOT NULL,
+    reused          BOOLEAN NOT NULL,
+    attempt         INTEGER NOT NULL,
+    detail          VARCHAR,
+    rows_loaded     INTEGER,
+    run_id          VARCHAR,
+    recorded_at     TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE ops.report_requests IS 'Order reports a run requested (or reused while IN_QUEUE/IN_PROGRESS) and how each ended: DONE, CANCELLED (no data) or FATAL (with Amazon''s reason; retried after a wait).';
