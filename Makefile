@@ -28,6 +28,10 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## make bench: every benchmark against the sandbox, side by side, into BENCHMARKS.md
+bench: $(STAMP)
+	$(BIN)/python -m amazon_zoho.bench $(if $(DAYS),--days $(DAYS))
+
 ## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765
 sandbox: $(STAMP)
 	$(BIN)/python -m amazon_zoho.sandbox --port 8765

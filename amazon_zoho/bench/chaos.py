@@ -1,0 +1,164 @@
+"""`make chaos`: the fault matrix. Each scenario injects faults into the sandbox, runs the asset graph over
+a few days (then a clean follow-up run where the scenario expects recovery), and counts what came out:
+orders expected, in DuckDB, in quarantine, in Zoho, in dead letters, lost and duplicated.
+
+`python -m amazon_zoho.bench.chaos [--days 3] [--orders-per-day 20] [--only NAME ...]`
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+import duckdb
+import requests
+
+ZOHO_KEYS = {"Contacts": "Amazon_Buyer_Key", "Products": "Amazon_SKU", "Sales_Orders": "Amazon_Order_ID"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    injected: str
+    knobs: dict = field(default_factory=dict)
+    # Client settings that make the fault bite (e.g. a timeout shorter than the slow responses).
+    amazon: dict = field(default_factory=dict)
+    zoho: dict = field(default_factory=dict)
+    # Turn the faults off and run again: what a user's next scheduled run does.
+    recover: bool = True
+    before: Callable | None = None
+
+
+
+SCENARIOS = [
+    Scenario("baseline", "nothing"),
+    Scenario("amazon_429_storm", "30 % of SP-API calls answer 429 QuotaExceeded", {"fault_429_rate": 0.3, "fault_target": "amazon"}),
+    Scenario("zoho_429_storm", "30 % of Zoho calls answer 429 TOO_MANY_REQUESTS", {"fault_429_rate": 0.3, "fault_target": "zoho"}),
+    Scenario("server_errors", "20 % of calls on both APIs answer 500", {"fault_500_rate": 0.2}),
+    Scenario("slow_beyond_timeout", "10 % of calls take 3 s; clients time out after 1.5 s",
+             {"fault_slow_rate": 0.1, "fault_slow_seconds": 3.0}, amazon={"timeout_seconds": 1.5}, zoho={"timeout_seconds": 1.5}),
+    Scenario("token_expiry", "20 % of calls find their access token expired early (both APIs)", {"fault_token_expiry_rate": 0.2}),
+    Scenario("report_fatal", "half of the reports end FATAL", {"fault_report_fatal_rate": 0.5}),
+    Scenario("report_cancelled", "half of the reports end CANCELLED", {"fault_report_cancelled_rate": 0.5}),
+    Scenario("document_url_expired", "presigned report URLs expire after 0 s", {"document_url_ttl": 0}),
+    Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
+    Scenario("malformed_rows", "5 % of settlement rows and one order per page malformed", {"fault_malformed_row_rate": 0.05}, recover=False),
+]
+
+
+def _lines(conn, sql: str, params=None) -> int:
+    return conn.execute(sql, params or []).fetchone()[0]
+
+
+def measure(sandbox_url: str, warehouse: str, first, last) -> dict:
+    after = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+    before = after + timedelta(days=(last - first).days + 1)
+    truth = requests.get(f"{sandbox_url}/_sandbox/amazon/truth/orders",
+                         params={"createdAfter": after.isoformat(), "createdBefore": before.isoformat()}, timeout=60).json()["orders"]
+    expected = {o["orderId"] for o in truth}
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        in_core = {r[0] for r in conn.execute("SELECT order_id FROM core.orders").fetchall()}
+        pushable = {r[0] for r in conn.execute("SELECT order_id FROM core.orders WHERE order_status <> 'PENDING'").fetchall()}
+        quarantined = {r[0] for r in conn.execute(
+            "SELECT DISTINCT record_key FROM ops.quarantine WHERE source IN ('raw_orders', 'core_orders')").fetchall()}
+        dead = {r[0] for r in conn.execute("SELECT record_key FROM ops.zoho_dead_letters WHERE module = 'Sales_Orders'").fetchall()}
+        unexplained_dead = _lines(conn, "SELECT count(*) FROM ops.zoho_dead_letters WHERE error_code IS NULL OR error_message IS NULL")
+        settlement_rejects = _lines(conn, "SELECT count(*) FROM ops.quarantine WHERE source LIKE '%settlement%'")
+    zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
+    in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
+    duplicates = sum(n - 1 for m, key in ZOHO_KEYS.items() for n in Counter(r.get(key) for r in zoho[m]).values() if n > 1)
+    return {
+        "expected": len(expected),
+        "in_duckdb": len(in_core & expected),
+        "quarantined": len(quarantined & expected),
+        "in_zoho": len(in_zoho & pushable),
+        "dead_letters": len(dead),
+        "settlement_rows_quarantined": settlement_rejects,
+        "lost": len(expected - in_core - quarantined) + len(pushable - in_zoho - dead),
+        "duplicated": duplicates,
+        "unexplained": unexplained_dead,
+    }
+
+
+def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, workdir: Path | None = None) -> dict:
+    from ..amazon.resource import AmazonSellerResource
+    from ..definitions import defs
+    from ..resources import build_resources
+    from ..sandbox import Sandbox, SandboxConfig
+    from ..settings import load
+    from ..zoho.resource import ZohoCrmResource
+
+    work = Path(workdir or tempfile.mkdtemp(prefix=f"chaos-{scenario.name}-"))
+    config = SandboxConfig(orders_per_day=orders_per_day, time_scale=1000.0, report_processing_seconds=0.2)
+    today = datetime.now(timezone.utc).date()
+    first, last = today - timedelta(days=days), today - timedelta(days=1)
+    with Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb:
+        env = {"AMAZON_ZOHO_SANDBOX_URL": sb.url, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000",
+               "AMAZON_ZOHO_WAREHOUSE": str(work / "warehouse.duckdb"), "AMAZON_ZOHO_ARCHIVE_DIR": str(work / "archive")}
+        resources = build_resources(load(env))
+        if scenario.amazon:
+            resources["amazon"] = AmazonSellerResource(**{**resources["amazon"].model_dump(), **scenario.amazon})
+        if scenario.zoho:
+            resources["zoho"] = ZohoCrmResource(**{**resources["zoho"].model_dump(), **scenario.zoho})
+        tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
+        sb.app.set_config(scenario.knobs)
+        if scenario.before:
+            scenario.before(sb.url, env["AMAZON_ZOHO_WAREHOUSE"])
+        outcome = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False)
+        faulted_ok = outcome.success
+        if scenario.recover:
+            sb.app.set_config({k: getattr(SandboxConfig(), k) for k in scenario.knobs})
+            outcome = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False)
+        row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
+        calls = requests.get(f"{sb.url}/_sandbox/calls", timeout=60).json()["calls"]
+    return {
+        "scenario": scenario.name,
+        "injected": scenario.injected,
+        "faulted_run": "ok" if faulted_ok else "failed",
+        "after_recovery": ("ok" if outcome.success else "failed") if scenario.recover else "-",
+        **row,
+        "faults_seen": sum(1 for c in calls if (c.get("note") or "").startswith("fault")),
+    }
+
+
+def render(rows: list[dict]) -> str:
+    cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
+            "dead_letters", "settlement_rows_quarantined", "lost", "duplicated", "unexplained", "faults_seen"]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m amazon_zoho.bench.chaos", description=__doc__)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--orders-per-day", type=int, default=20)
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--output", default="CHAOS.md")
+    args = parser.parse_args(argv)
+    rows = []
+    for scenario in SCENARIOS:
+        if args.only and scenario.name not in args.only:
+            continue
+        print(f"scenario {scenario.name} ...", file=sys.stderr, flush=True)
+        rows.append(run_scenario(scenario, args.days, args.orders_per_day))
+    table = render(rows)
+    print(table)
+    Path(args.output).write_text("# Fault matrix\n\nMeasured by `make chaos`.\n\n" + table + "\n")
+    bad = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["unexplained"]]
+    if bad:
+        print(f"FAILED guarantees in: {bad}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Local overhead with rate limits off: N days × M orders/day through the whole asset graph in one run.
+
+`python -m amazon_zoho.bench.full_year --days 365 --orders-per-day 1000` — wall time, peak RSS of this
+process (the sandbox runs in its own process and is not counted), and each step's duration.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from ..cli.sandbox_process import sandbox
+
+
+def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench-full-year-"))
+    knobs = {"orders_per_day": orders_per_day, "rate_limits": "false", "time_scale": 1000, "report_processing_seconds": 0.1}
+    last = date.today() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    with sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log")) as url:
+        os.environ.update({
+            "AMAZON_ZOHO_SANDBOX_URL": url, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000",
+            "AMAZON_ZOHO_WAREHOUSE": str(work / "warehouse.duckdb"), "AMAZON_ZOHO_ARCHIVE_DIR": str(work / "archive"),
+            "AMAZON_ZOHO_START_DATE": min(first, date(2026, 1, 1)).isoformat(),
+            "SANDBOX_ZOHO_DAILY_CREDITS": "100000000",
+        })
+        import dagster as dg
+
+        from ..definitions import defs
+
+        started = time.perf_counter()
+        with dg.instance_for_test() as instance:
+            result = defs.resolve_job_def("daily_refresh").execute_in_process(
+                instance=instance,
+                tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
+                raise_on_error=False,
+            )
+            wall = time.perf_counter() - started
+            steps = {s.step_key: round(s.end_time - s.start_time, 1) for s in instance.get_run_step_stats(result.run_id) if s.end_time}
+    import duckdb
+
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as conn:
+        orders, lines = conn.execute("SELECT (SELECT count(*) FROM core.orders), (SELECT count(*) FROM core.order_lines)").fetchone()
+    return {
+        "days": days,
+        "orders_per_day": orders_per_day,
+        "success": result.success,
+        "orders": orders,
+        "order_lines": lines,
+        "wall_seconds": round(wall, 1),
+        "orders_per_second": round(orders / wall, 1) if wall else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "step_seconds": steps,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m amazon_zoho.bench.full_year", description=__doc__)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--orders-per-day", type=int, default=1000)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.days, args.orders_per_day), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
