@@ -103,6 +103,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the ACK of the headers,
+    # which a keep-alive client delays by ~40 ms: every call on a reused connection cost 45 ms instead of 1.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def log_message(self, format, *args):  # noqa: A002 - the call log replaces stderr noise
