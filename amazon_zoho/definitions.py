@@ -13,6 +13,7 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from .amazon.defs import defs as amazon_defs  # noqa: E402
 from .core.defs import defs as core_defs  # noqa: E402
+from .marts.defs import defs as marts_defs  # noqa: E402
 from .ops.defs import defs as ops_defs  # noqa: E402
 from .ops.freshness import with_freshness  # noqa: E402
 from .resources import build_resources  # noqa: E402
@@ -22,6 +23,7 @@ from .zoho.defs import defs as zoho_defs  # noqa: E402
 defs = with_freshness(dg.Definitions.merge(
     amazon_defs,
     core_defs,
+    marts_defs,
     zoho_defs,
     ops_defs,
     dg.Definitions(

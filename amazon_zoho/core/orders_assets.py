@@ -5,14 +5,40 @@ import dagster as dg
 
 from ..partitions import daily_partitions
 from ..warehouse import WarehouseResource, run_sql
+from .checks import Check, results_for, specs
+from .docs import spec_docs
+from .keys import resolve
 from .preview import markdown_preview
+
+ORDERS, LINES, CUSTOMERS, PRODUCTS = ("core", "orders"), ("core", "order_lines"), ("core", "customers"), ("core", "products")
+
+# Blocking: these tables feed Zoho, and a failed check keeps this run from pushing them.
+ORDER_CHECKS = [
+    Check(ORDERS, "unique_key", "order_id is unique.", blocking=True),
+    Check(ORDERS, "keys_not_null", "order_id, marketplace_id, purchase_ts, currency and status are set.", blocking=True),
+    Check(ORDERS, "total_equals_lines", "order_total = the sum of its lines' parts, to the cent (Amazon's proceeds "
+          "semantics: tax added in the US/CA, contained elsewhere; see the SQL).", blocking=True),
+    Check(ORDERS, "nothing_quarantined", "Lists the window's orders kept out of core (ops.quarantine) with the reason.",
+          severity=dg.AssetCheckSeverity.WARN),
+    Check(LINES, "unique_key", "(order_id, order_item_id) is unique.", blocking=True),
+    Check(LINES, "keys_not_null", "order_id, order_item_id, sku and currency are set.", blocking=True),
+    Check(LINES, "belong_to_orders", "Every line's order is in core.orders, in the same partition.", blocking=True),
+    Check(LINES, "no_negative_quantities", "quantity_ordered and quantity_shipped are never negative.", blocking=True),
+    Check(LINES, "total_equals_parts", "line_total = item + shipping + discount (+ tax where added), to the cent.", blocking=True),
+]
+DIMENSION_CHECKS = [
+    Check(CUSTOMERS, "unique_key", "buyer_key is set and unique.", blocking=True),
+    Check(PRODUCTS, "unique_key", "(sku, marketplace_id) is set and unique.", blocking=True),
+]
+
+
+def _spec(key: tuple[str, ...], deps: list, owner: str = "team:data") -> dg.AssetSpec:
+    return dg.AssetSpec(list(key), deps=deps, kinds={"duckdb"}, owners=[owner], **spec_docs(*key))
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["core", "orders"], deps=[["amazon_raw", "raw_orders"]], description="One row per order, latest version wins, money as DECIMAL.", kinds={"duckdb"}, owners=["team:data"]),
-        dg.AssetSpec(["core", "order_lines"], deps=[["amazon_raw", "raw_orders"]], description="One row per order item: SKU, ASIN, quantities and amounts.", kinds={"duckdb"}, owners=["team:data"]),
-    ],
+    specs=[_spec(ORDERS, [["amazon_raw", "raw_orders"]]), _spec(LINES, [["amazon_raw", "raw_orders"]])],
+    check_specs=specs(ORDER_CHECKS),
     group_name="core",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -34,22 +60,23 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         rejected = conn.execute("SELECT count(*) FROM order_rejects").fetchone()[0]
         preview = markdown_preview(
             conn,
-            "SELECT order_id, marketplace_id, order_status, fulfillment_channel, currency, order_total FROM core.orders "
+            "SELECT order_id, marketplace_id, status, fulfillment_channel, currency, order_total FROM core.orders "
             "WHERE purchase_date >= $start AND purchase_date < $end ORDER BY purchase_ts LIMIT 5",
             params,
         )
+        order_checks = results_for(context, conn, __file__, ORDER_CHECKS, ORDERS, params)
+        line_checks = results_for(context, conn, __file__, ORDER_CHECKS, LINES, params)
     yield dg.MaterializeResult(
-        asset_key=["core", "orders"],
+        asset_key=resolve(context, ORDERS),
         metadata={"dagster/row_count": orders, "quarantined": rejected, "preview": dg.MetadataValue.md(preview)},
+        check_results=order_checks,
     )
-    yield dg.MaterializeResult(asset_key=["core", "order_lines"], metadata={"dagster/row_count": lines})
+    yield dg.MaterializeResult(asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines}, check_results=line_checks)
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["core", "customers"], deps=[["core", "orders"]], description="One row per pseudonymous buyer with first and last order.", kinds={"duckdb"}, owners=["team:data"]),
-        dg.AssetSpec(["core", "products"], deps=[["core", "order_lines"]], description="SKU to ASIN, title and latest price per marketplace.", kinds={"duckdb"}, owners=["team:data"]),
-    ],
+    specs=[_spec(CUSTOMERS, [["core", "orders"]]), _spec(PRODUCTS, [["core", "order_lines"]])],
+    check_specs=specs(DIMENSION_CHECKS),
     group_name="core",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -63,5 +90,7 @@ def core_customers_products(context: dg.AssetExecutionContext, warehouse: Wareho
         conn.commit()
         customers = conn.execute("SELECT count(*) FROM core.customers").fetchone()[0]
         products = conn.execute("SELECT count(*) FROM core.products").fetchone()[0]
-    yield dg.MaterializeResult(asset_key=["core", "customers"], metadata={"dagster/row_count": customers})
-    yield dg.MaterializeResult(asset_key=["core", "products"], metadata={"dagster/row_count": products})
+        customer_checks = results_for(context, conn, __file__, DIMENSION_CHECKS, CUSTOMERS, {})
+        product_checks = results_for(context, conn, __file__, DIMENSION_CHECKS, PRODUCTS, {})
+    yield dg.MaterializeResult(asset_key=resolve(context, CUSTOMERS), metadata={"dagster/row_count": customers}, check_results=customer_checks)
+    yield dg.MaterializeResult(asset_key=resolve(context, PRODUCTS), metadata={"dagster/row_count": products}, check_results=product_checks)

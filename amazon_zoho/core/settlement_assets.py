@@ -5,13 +5,35 @@ import dagster as dg
 
 from ..partitions import daily_partitions
 from ..warehouse import WarehouseResource, run_sql
+from .checks import Check, results_for, specs
+from .docs import spec_docs
+from .keys import resolve
+from .preview import markdown_preview
+
+SETTLEMENTS, LINES = ("core", "settlements"), ("core", "settlement_lines")
+
+# Not blocking: nothing downstream of settlements writes to Zoho, and the marts should still show a
+# settlement that does not tie out, next to the reason.
+SETTLEMENT_CHECKS = [
+    Check(SETTLEMENTS, "unique_key", "settlement_id is set and unique, with a deposit and a currency."),
+    Check(SETTLEMENTS, "lines_sum_to_deposit", "The settlement's lines add up to its deposit, to the cent. A gap that "
+          "quarantined lines of the same file explain is a WARN (fix or accept those lines); an unexplained gap is an ERROR.",
+          warn_if_all="quarantined_lines > 0"),
+    Check(LINES, "unique_key", "(report_id, line_number) is unique."),
+    Check(LINES, "belong_to_settlements", "Every line's settlement is in core.settlements."),
+    Check(LINES, "every_line_classified", "Every line has a line_class other than 'other'.", severity=dg.AssetCheckSeverity.WARN),
+    Check(LINES, "nothing_quarantined", "Lists the window's settlement rows kept out of core, with file and line number.",
+          severity=dg.AssetCheckSeverity.WARN),
+]
+
+
+def _spec(key: tuple[str, ...]) -> dg.AssetSpec:
+    return dg.AssetSpec(list(key), deps=[["amazon_raw", "raw_settlements"]], kinds={"duckdb"}, owners=["team:finance"], **spec_docs(*key))
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["core", "settlements"], deps=[["amazon_raw", "raw_settlements"]], description="One row per settlement: period, deposit date, total, currency.", kinds={"duckdb"}, owners=["team:finance"]),
-        dg.AssetSpec(["core", "settlement_lines"], deps=[["amazon_raw", "raw_settlements"]], description="Every settlement detail row with a typed amount.", kinds={"duckdb"}, owners=["team:finance"]),
-    ],
+    specs=[_spec(SETTLEMENTS), _spec(LINES)],
+    check_specs=specs(SETTLEMENT_CHECKS),
     group_name="core",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -31,5 +53,19 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         quarantined = conn.execute(
             "SELECT count(*) FROM ops.quarantine WHERE source = 'core_settlement_lines' AND partition_date >= $start AND partition_date < $end", params
         ).fetchone()[0]
-    yield dg.MaterializeResult(asset_key=["core", "settlements"], metadata={"dagster/row_count": settlements})
-    yield dg.MaterializeResult(asset_key=["core", "settlement_lines"], metadata={"dagster/row_count": lines, "quarantined": quarantined})
+        preview = markdown_preview(
+            conn,
+            "SELECT settlement_id, marketplace_id, period_start, period_end, deposit_date, total_amount, currency "
+            "FROM core.settlements WHERE end_date >= $start AND end_date < $end ORDER BY period_end LIMIT 5",
+            params,
+        )
+        settlement_checks = results_for(context, conn, __file__, SETTLEMENT_CHECKS, SETTLEMENTS, params)
+        line_checks = results_for(context, conn, __file__, SETTLEMENT_CHECKS, LINES, params)
+    yield dg.MaterializeResult(
+        asset_key=resolve(context, SETTLEMENTS),
+        metadata={"dagster/row_count": settlements, "preview": dg.MetadataValue.md(preview)},
+        check_results=settlement_checks,
+    )
+    yield dg.MaterializeResult(
+        asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, "quarantined": quarantined}, check_results=line_checks
+    )

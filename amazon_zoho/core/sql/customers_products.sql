@@ -1,7 +1,7 @@
 -- Customers and products are small and span all days: rebuilt whole from core each time, which keeps
 -- them exact under any order of partition runs.
 DELETE FROM core.customers;
-INSERT INTO core.customers
+INSERT INTO core.customers BY NAME
 SELECT
     buyer_key,
     arg_min(marketplace_id, purchase_ts) AS marketplace_id,
@@ -13,7 +13,7 @@ WHERE buyer_key IS NOT NULL
 GROUP BY buyer_key;
 
 DELETE FROM core.products;
-INSERT INTO core.products
+INSERT INTO core.products BY NAME
 SELECT
     l.sku,
     l.marketplace_id,

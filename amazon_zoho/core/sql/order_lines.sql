@@ -1,23 +1,26 @@
--- core.order_lines for the window, from the same typed versions as core.orders.
+-- core.order_lines for the window, from the same typed versions as core.orders (breakdown_sum: orders.sql).
 DELETE FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end;
 
-INSERT INTO core.order_lines
+INSERT INTO core.order_lines BY NAME
 SELECT
     order_id,
-    i.orderItemId,
+    i.orderItemId AS order_item_id,
     purchase_date,
     marketplace_id,
-    i.product.sellerSku,
+    i.product.sellerSku AS sku,
     i.product.asin,
     i.product.title,
-    i.quantityOrdered,
-    i.fulfillment.quantityFulfilled,
-    coalesce(i.product.price.unitPrice.currencyCode, i.proceeds.proceedsTotal.currencyCode),
-    TRY_CAST(i.product.price.unitPrice.amount AS DECIMAL(18, 2)),
-    list_sum(list_transform(list_filter(i.proceeds.breakdowns, lambda b: b.type = 'ITEM'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(i.proceeds.breakdowns, lambda b: b.type = 'TAX'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(i.proceeds.breakdowns, lambda b: b.type = 'SHIPPING'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    list_sum(list_transform(list_filter(i.proceeds.breakdowns, lambda b: b.type = 'DISCOUNT'), lambda b: TRY_CAST(b.subtotal.amount AS DECIMAL(18, 2)))),
-    TRY_CAST(i.proceeds.proceedsTotal.amount AS DECIMAL(18, 2))
-FROM (SELECT order_id, purchase_date, marketplace_id, unnest(items) AS i FROM order_window)
+    i.quantityOrdered AS quantity_ordered,
+    i.fulfillment.quantityFulfilled AS quantity_shipped,
+    coalesce(i.product.price.unitPrice.currencyCode, i.proceeds.proceedsTotal.currencyCode) AS currency,
+    TRY_CAST(i.product.price.unitPrice.amount AS DECIMAL(18, 2)) AS unit_price,
+    breakdown_sum(i.proceeds.breakdowns, 'ITEM') AS item_amount,
+    breakdown_sum(i.proceeds.breakdowns, 'TAX') AS item_tax,
+    list_sum(list_transform(
+        flatten(list_transform(list_filter(i.proceeds.breakdowns, lambda b: b.type = 'TAX'), lambda b: b.detailedBreakdowns)),
+        lambda d: CASE WHEN d.subtype = 'SHIPPING' THEN TRY_CAST(d.value.amount AS DECIMAL(18, 2)) END)) AS shipping_tax,
+    breakdown_sum(i.proceeds.breakdowns, 'SHIPPING') AS shipping,
+    breakdown_sum(i.proceeds.breakdowns, 'DISCOUNT') AS promotion_discount,
+    TRY_CAST(i.proceeds.proceedsTotal.amount AS DECIMAL(18, 2)) AS line_total
+FROM item_window
 WHERE order_id NOT IN (SELECT order_id FROM order_rejects);

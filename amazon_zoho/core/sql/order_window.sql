@@ -1,31 +1,60 @@
 -- The latest version of each order purchased in [$start, $end), typed. A temp table both core tables read.
 CREATE OR REPLACE TEMP TABLE order_window AS
-WITH latest AS (
-    SELECT *
+WITH versions AS (
+    SELECT *, payload ->> '$.fulfillment.fulfillmentStatus' AS order_status
     FROM raw.order_versions
     WHERE purchase_date >= $start AND purchase_date < $end
+),
+-- FBA orders carry no package: the first version we saw shipped stands in for the ship time.
+first_shipped AS (
+    SELECT order_id, min(last_updated_time) AS shipped_ts
+    FROM versions
+    WHERE order_status IN ('SHIPPED', 'PARTIALLY_SHIPPED')
+    GROUP BY order_id
+),
+latest AS (
+    SELECT *
+    FROM versions
     QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY last_updated_time DESC NULLS LAST, fetched_at DESC) = 1
 )
 SELECT
-    order_id,
-    purchase_date,
-    marketplace_id,
-    payload ->> '$.salesChannel.marketplaceName' AS sales_channel,
-    TRY_CAST(payload ->> '$.createdTime' AS TIMESTAMPTZ) AS purchase_ts,
-    last_updated_time,
-    CASE payload ->> '$.fulfillment.fulfilledBy' WHEN 'AMAZON' THEN 'AFN' WHEN 'MERCHANT' THEN 'MFN' END AS fulfillment_channel,
-    payload ->> '$.fulfillment.fulfillmentStatus' AS order_status,
-    payload ->> '$.buyerKey' AS buyer_key,
-    payload ->> '$.recipient.deliveryAddress.countryCode' AS ship_country,
-    from_json(payload -> '$.proceeds', '{"grandTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
+    l.order_id,
+    l.purchase_date,
+    l.marketplace_id,
+    l.payload ->> '$.salesChannel.marketplaceName' AS sales_channel,
+    TRY_CAST(l.payload ->> '$.createdTime' AS TIMESTAMPTZ) AS purchase_ts,
+    l.last_updated_time,
+    CASE l.payload ->> '$.fulfillment.fulfilledBy' WHEN 'AMAZON' THEN 'AFN' WHEN 'MERCHANT' THEN 'MFN' END AS fulfillment_channel,
+    l.order_status,
+    -- v2026 spells statuses PARTIALLY_SHIPPED/CANCELLED, v0 PartiallyShipped/Canceled: one vocabulary for analysts.
+    CASE upper(replace(l.order_status, '_', ''))
+        WHEN 'PENDING' THEN 'pending' WHEN 'PENDINGAVAILABILITY' THEN 'pending' WHEN 'INVOICEUNCONFIRMED' THEN 'pending'
+        WHEN 'UNSHIPPED' THEN 'unshipped' WHEN 'PARTIALLYSHIPPED' THEN 'partially_shipped' WHEN 'SHIPPED' THEN 'shipped'
+        WHEN 'CANCELLED' THEN 'cancelled' WHEN 'CANCELED' THEN 'cancelled' WHEN 'UNFULFILLABLE' THEN 'unfulfillable'
+        ELSE 'unknown'
+    END AS status,
+    l.payload ->> '$.buyerKey' AS buyer_key,
+    l.payload ->> '$.recipient.deliveryAddress.countryCode' AS ship_country,
+    CASE WHEN l.order_status IN ('SHIPPED', 'PARTIALLY_SHIPPED') THEN coalesce(
+        list_min(list_transform(json_extract_string(l.payload, '$.packages[*].shipTime'), lambda t: TRY_CAST(t AS TIMESTAMPTZ))),
+        s.shipped_ts) END AS shipped_ts,
+    TRY_CAST(l.payload ->> '$.fulfillment.deliverByWindow.latestDateTime' AS TIMESTAMPTZ) AS latest_delivery_ts,
+    from_json(l.payload -> '$.proceeds', '{"grandTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
         "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]}') AS proceeds,
-    from_json(payload -> '$.orderItems', '[{"orderItemId": "VARCHAR", "quantityOrdered": "INTEGER",
+    from_json(l.payload -> '$.orderItems', '[{"orderItemId": "VARCHAR", "quantityOrdered": "INTEGER",
         "product": {"asin": "VARCHAR", "title": "VARCHAR", "sellerSku": "VARCHAR",
                     "price": {"unitPrice": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}},
         "proceeds": {"proceedsTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
-                     "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]},
+                     "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
+                                     "detailedBreakdowns": [{"subtype": "VARCHAR", "value": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]}]},
         "fulfillment": {"quantityFulfilled": "INTEGER"}}]') AS items
-FROM latest;
+FROM latest l
+LEFT JOIN first_shipped s USING (order_id);
+
+-- One row per item, the form both the rejects below and core.order_lines read.
+CREATE OR REPLACE TEMP TABLE item_window AS
+SELECT order_id, purchase_date, marketplace_id, unnest(items) AS i
+FROM order_window;
 
 -- Every amount string of an order, to find the ones that are not decimals before anything is built.
 CREATE OR REPLACE TEMP TABLE order_amounts AS
@@ -35,28 +64,48 @@ UNION ALL
 SELECT order_id, 'proceeds.breakdowns.' || b.type, b.subtotal.amount, b.subtotal.currencyCode
 FROM (SELECT order_id, unnest(proceeds.breakdowns) AS b FROM order_window)
 UNION ALL
-SELECT order_id, 'orderItems[' || i.orderItemId || '].' || path, amount, currency
-FROM (
-    SELECT order_id, i, 'unitPrice' AS path, i.product.price.unitPrice.amount AS amount, i.product.price.unitPrice.currencyCode AS currency
-    FROM (SELECT order_id, unnest(items) AS i FROM order_window)
-    UNION ALL
-    SELECT order_id, i, 'proceeds.' || b.type, b.subtotal.amount, b.subtotal.currencyCode
-    FROM (SELECT order_id, i, unnest(i.proceeds.breakdowns) AS b FROM (SELECT order_id, unnest(items) AS i FROM order_window))
-);
+SELECT order_id, 'orderItems[' || i.orderItemId || '].unitPrice', i.product.price.unitPrice.amount, i.product.price.unitPrice.currencyCode
+FROM item_window
+UNION ALL
+SELECT order_id, 'orderItems[' || i.orderItemId || '].proceedsTotal', i.proceeds.proceedsTotal.amount, i.proceeds.proceedsTotal.currencyCode
+FROM item_window
+UNION ALL
+SELECT order_id, 'orderItems[' || orderItemId || '].proceeds.' || b.type, b.subtotal.amount, b.subtotal.currencyCode
+FROM (SELECT order_id, i.orderItemId, unnest(i.proceeds.breakdowns) AS b FROM item_window)
+UNION ALL
+SELECT order_id, 'orderItems[' || orderItemId || '].proceeds.TAX.' || d.subtype, d.value.amount, d.value.currencyCode
+FROM (SELECT order_id, orderItemId, unnest(b.detailedBreakdowns) AS d
+      FROM (SELECT order_id, i.orderItemId, unnest(i.proceeds.breakdowns) AS b FROM item_window));
 
--- Orders that violate the model stay out of core; ops.quarantine says why.
+-- Orders that violate the model stay out of core, with all their lines; ops.quarantine says why.
+-- A currency is known when it is the currency of the order's marketplace (core.marketplaces).
 CREATE OR REPLACE TEMP TABLE order_rejects AS
-SELECT order_id, string_agg(reason, '; ' ORDER BY reason) AS reason
+SELECT order_id, string_agg(DISTINCT reason, '; ' ORDER BY reason) AS reason
 FROM (
     SELECT order_id, 'amount at ' || path || ' is not a decimal: ' || amount AS reason
     FROM order_amounts WHERE amount IS NOT NULL AND TRY_CAST(amount AS DECIMAL(18, 2)) IS NULL
     UNION ALL
-    SELECT order_id, 'unknown currency ' || coalesce(currency, 'null') || ' at ' || path
-    FROM order_amounts WHERE amount IS NOT NULL AND (currency IS NULL OR currency NOT IN (SELECT currency FROM core.marketplaces))
+    SELECT a.order_id, 'unknown currency ' || coalesce(a.currency, 'null') || ' at ' || a.path
+        || ' (marketplace ' || coalesce(w.marketplace_id, 'null') || ' sells in ' || coalesce(m.currency, 'no known currency') || ')'
+    FROM order_amounts a
+    JOIN order_window w USING (order_id)
+    LEFT JOIN core.marketplaces m USING (marketplace_id)
+    WHERE a.amount IS NOT NULL AND a.currency IS DISTINCT FROM m.currency
     UNION ALL
-    SELECT order_id, 'negative quantity on item ' || i.orderItemId
-    FROM (SELECT order_id, unnest(items) AS i FROM order_window) WHERE i.quantityOrdered < 0
+    SELECT order_id, 'negative quantity on item ' || coalesce(i.orderItemId, '?') || ': ordered '
+        || coalesce(i.quantityOrdered::VARCHAR, 'null') || ', shipped ' || coalesce(i.fulfillment.quantityFulfilled::VARCHAR, 'null')
+    FROM item_window WHERE i.quantityOrdered < 0 OR i.fulfillment.quantityFulfilled < 0
+    UNION ALL
+    SELECT order_id, 'item without orderItemId (a line that belongs to no order line key)'
+    FROM item_window WHERE i.orderItemId IS NULL OR i.orderItemId = ''
+    UNION ALL
+    SELECT order_id, 'item ' || i.orderItemId || ' has no quantityOrdered'
+    FROM item_window WHERE i.quantityOrdered IS NULL AND i.orderItemId IS NOT NULL
     UNION ALL
     SELECT order_id, 'order has no items' FROM order_window WHERE items IS NULL OR len(items) = 0
+    UNION ALL
+    SELECT order_id, 'createdTime is not a timestamp' FROM order_window WHERE purchase_ts IS NULL
+    UNION ALL
+    SELECT order_id, 'order has no marketplace id' FROM order_window WHERE marketplace_id IS NULL
 )
 GROUP BY order_id;

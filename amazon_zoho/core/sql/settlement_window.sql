@@ -1,20 +1,40 @@
 -- Typed settlement rows of the reports whose period ended in [$start, $end), in each marketplace's
--- local formats ("95,00" in DE/FR, "95.00" elsewhere; dates "YYYY-MM-DD HH:MM:SS UTC" or local).
+-- local formats ("95,00" in DE/FR, "95.00" elsewhere; dates "YYYY-MM-DD HH:MM:SS UTC" or local), each
+-- with the reason it cannot enter core (reject_reason), if any.
+CREATE OR REPLACE TEMP MACRO local_decimal(text, decimal_comma) AS TRY_CAST(
+    CASE WHEN decimal_comma THEN replace(regexp_replace(text, '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
+         ELSE regexp_replace(text, '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2));
+
 CREATE OR REPLACE TEMP TABLE settlement_window AS
 WITH rows AS (
-    SELECT r.*, s.end_date, s.marketplace_id, coalesce(m.decimal_comma, false) AS decimal_comma
+    SELECT
+        r.*, s.end_date, s.marketplace_id, coalesce(m.decimal_comma, false) AS decimal_comma, m.currency AS marketplace_currency,
+        coalesce(nullif(r."total-amount", ''), NULL) IS NOT NULL AS is_summary,
+        -- Detail rows leave currency empty: they are in the currency of their file's summary row.
+        max(nullif(r.currency, '')) FILTER (WHERE nullif(r."total-amount", '') IS NOT NULL) OVER (PARTITION BY r.report_id) AS summary_currency
     FROM raw.settlement_rows r
     JOIN raw.settlement_reports s USING (report_id)
     LEFT JOIN core.marketplaces m USING (marketplace_id)
     WHERE s.end_date >= $start AND s.end_date < $end
+),
+typed AS (
+    SELECT
+        *,
+        local_decimal(amount, decimal_comma) AS amount_value,
+        local_decimal("total-amount", decimal_comma) AS total_value,
+        coalesce(nullif(currency, ''), summary_currency) AS line_currency
+    FROM rows
 )
 SELECT
     *,
-    TRY_CAST(
-        CASE WHEN decimal_comma THEN replace(regexp_replace(amount, '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
-             ELSE regexp_replace(amount, '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2)) AS amount_value,
-    TRY_CAST(
-        CASE WHEN decimal_comma THEN replace(regexp_replace("total-amount", '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
-             ELSE regexp_replace("total-amount", '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2)) AS total_value,
-    coalesce(nullif("total-amount", ''), NULL) IS NOT NULL AS is_summary
-FROM rows;
+    CASE
+        WHEN is_summary AND total_value IS NULL THEN 'summary total-amount is not a number: ' || "total-amount"
+        WHEN NOT is_summary AND amount_value IS NULL
+            THEN 'amount is not a number in this marketplace''s format: ' || coalesce(amount, 'empty')
+        WHEN line_currency IS DISTINCT FROM marketplace_currency
+            THEN 'unknown currency ' || coalesce(line_currency, 'null') || ' (marketplace ' || coalesce(marketplace_id, 'null')
+                 || ' settles in ' || coalesce(marketplace_currency, 'no known currency') || ')'
+        WHEN NOT is_summary AND "transaction-type" IN ('Order', 'Refund') AND nullif("order-id", '') IS NULL
+            THEN 'line without order: ' || "transaction-type" || ' row has no order-id'
+    END AS reject_reason
+FROM typed;

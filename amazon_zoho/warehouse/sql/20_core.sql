@@ -1,24 +1,57 @@
--- core: canonical, typed, one row per business key.
+-- core: canonical, typed, one row per business key. Money is DECIMAL(18, 2) in the currency named beside it,
+-- timestamps are TIMESTAMPTZ (UTC). The comments below are the data dictionary: Dagster's column schema
+-- metadata is generated from them (amazon_zoho/core/docs.py), so edit them here and nowhere else.
+-- Columns added after a table's first release are also added with ALTER ... IF NOT EXISTS, so existing
+-- warehouse files gain them; every INSERT into core names its columns (BY NAME), so order does not matter.
+BEGIN TRANSACTION;  -- one commit for the whole file: hundreds of COMMENTs cost one WAL flush, not one each
+
 CREATE TABLE IF NOT EXISTS core.marketplaces (
-    marketplace_id   VARCHAR PRIMARY KEY,
-    country_code     VARCHAR NOT NULL,
-    currency         VARCHAR NOT NULL,
-    sales_channel    VARCHAR NOT NULL,
-    decimal_comma    BOOLEAN NOT NULL,
-    posted_date_format VARCHAR NOT NULL
+    marketplace_id     VARCHAR PRIMARY KEY,
+    country_code       VARCHAR NOT NULL,
+    currency           VARCHAR NOT NULL,
+    sales_channel      VARCHAR NOT NULL,
+    decimal_comma      BOOLEAN NOT NULL,
+    posted_date_format VARCHAR NOT NULL,
+    prices_include_tax BOOLEAN
 );
-COMMENT ON TABLE core.marketplaces IS 'Reference: each marketplace''s currency and how its settlement files write numbers and dates.';
-INSERT OR IGNORE INTO core.marketplaces VALUES
-    ('ATVPDKIKX0DER', 'US', 'USD', 'Amazon.com', false, '%m/%d/%y'),
-    ('A2EUQ1WTGCTBG2', 'CA', 'CAD', 'Amazon.ca', false, '%m/%d/%y'),
-    ('A1AM78C64UM0Y8', 'MX', 'MXN', 'Amazon.com.mx', false, '%d/%m/%y'),
-    ('A1PA6795UKMFR9', 'DE', 'EUR', 'Amazon.de', true, '%d.%m.%Y'),
-    ('A1F83G8C2ARO7P', 'GB', 'GBP', 'Amazon.co.uk', false, '%d/%m/%y'),
-    ('A13V1IB3VIYZZH', 'FR', 'EUR', 'Amazon.fr', true, '%d/%m/%y'),
-    ('APJ6JRA9NG5V4', 'IT', 'EUR', 'Amazon.it', true, '%d/%m/%y'),
-    ('A1RKKUPIHCS9HS', 'ES', 'EUR', 'Amazon.es', true, '%d/%m/%y'),
-    ('A1805IZSGTT6HS', 'NL', 'EUR', 'Amazon.nl', true, '%d-%m-%Y'),
-    ('A1VC38T7YXB528', 'JP', 'JPY', 'Amazon.co.jp', false, '%Y/%m/%d');
+ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
+INSERT OR REPLACE INTO core.marketplaces BY NAME
+SELECT * FROM (VALUES
+    -- The marketplaces the sandbox simulates, with formats checked against its files (API-FACTS §4):
+    ('ATVPDKIKX0DER', 'US', 'USD', 'Amazon.com', false, '%m/%d/%y', false),
+    ('A2EUQ1WTGCTBG2', 'CA', 'CAD', 'Amazon.ca', false, '%m/%d/%y', false),
+    ('A1PA6795UKMFR9', 'DE', 'EUR', 'Amazon.de', true, '%d.%m.%Y', true),
+    ('A1F83G8C2ARO7P', 'GB', 'GBP', 'Amazon.co.uk', false, '%d/%m/%y', true),
+    ('A13V1IB3VIYZZH', 'FR', 'EUR', 'Amazon.fr', true, '%d/%m/%y', true),
+    -- Every other marketplace settings.py accepts: currency and tax convention are Amazon's; number and
+    -- date formats follow the country's convention and are unverified until we see one of their files.
+    ('A1AM78C64UM0Y8', 'MX', 'MXN', 'Amazon.com.mx', false, '%d/%m/%y', true),
+    ('A2Q3Y263D00KWC', 'BR', 'BRL', 'Amazon.com.br', true, '%d/%m/%Y', true),
+    ('APJ6JRA9NG5V4', 'IT', 'EUR', 'Amazon.it', true, '%d/%m/%y', true),
+    ('A1RKKUPIHCS9HS', 'ES', 'EUR', 'Amazon.es', true, '%d/%m/%y', true),
+    ('A1805IZSGTT6HS', 'NL', 'EUR', 'Amazon.nl', true, '%d-%m-%Y', true),
+    ('A2NODRKZP88ZB9', 'SE', 'SEK', 'Amazon.se', true, '%Y-%m-%d', true),
+    ('A1C3SOZRARQ6R3', 'PL', 'PLN', 'Amazon.pl', true, '%d.%m.%Y', true),
+    ('AMEN7PMS3EDWL', 'BE', 'EUR', 'Amazon.com.be', true, '%d/%m/%Y', true),
+    ('A28R8C7NBKEWEA', 'IE', 'EUR', 'Amazon.ie', false, '%d/%m/%Y', true),
+    ('A33AVAJ2PDY3EV', 'TR', 'TRY', 'Amazon.com.tr', true, '%d.%m.%Y', true),
+    ('A2VIGQ35RCS4UG', 'AE', 'AED', 'Amazon.ae', false, '%d/%m/%Y', true),
+    ('A17E79C6D8DWNP', 'SA', 'SAR', 'Amazon.sa', false, '%d/%m/%Y', true),
+    ('A21TJRUUN4KGV', 'IN', 'INR', 'Amazon.in', false, '%d/%m/%Y', true),
+    ('ARBP9OOSHTCHU', 'EG', 'EGP', 'Amazon.eg', false, '%d/%m/%Y', true),
+    ('AE08WJ6YKNBMC', 'ZA', 'ZAR', 'Amazon.co.za', false, '%Y/%m/%d', true),
+    ('A1VC38T7YXB528', 'JP', 'JPY', 'Amazon.co.jp', false, '%Y/%m/%d', true),
+    ('A39IBJ37TRP1C6', 'AU', 'AUD', 'Amazon.com.au', false, '%d/%m/%Y', true),
+    ('A19VAU5U5O7RUS', 'SG', 'SGD', 'Amazon.sg', false, '%d/%m/%Y', true)
+) v(marketplace_id, country_code, currency, sales_channel, decimal_comma, posted_date_format, prices_include_tax);
+COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates.';
+COMMENT ON COLUMN core.marketplaces.marketplace_id IS 'Amazon marketplace id, e.g. A1PA6795UKMFR9 (Amazon.de).';
+COMMENT ON COLUMN core.marketplaces.country_code IS 'ISO 3166 country of the marketplace.';
+COMMENT ON COLUMN core.marketplaces.currency IS 'ISO 4217 currency the marketplace sells and settles in; orders in any other currency are quarantined.';
+COMMENT ON COLUMN core.marketplaces.sales_channel IS 'The marketplace''s name as Amazon writes it (salesChannel.marketplaceName).';
+COMMENT ON COLUMN core.marketplaces.decimal_comma IS 'True when settlement files write amounts with a decimal comma (95,00).';
+COMMENT ON COLUMN core.marketplaces.posted_date_format IS 'strftime format of the settlement file''s local posted-date column.';
+COMMENT ON COLUMN core.marketplaces.prices_include_tax IS 'True when buyer prices include VAT/GST (EU, UK, JP, MX): tax is contained in item and shipping amounts. False in the US and Canada, where sales tax is added on top.';
 
 CREATE TABLE IF NOT EXISTS core.orders (
     order_id            VARCHAR PRIMARY KEY,
@@ -29,20 +62,46 @@ CREATE TABLE IF NOT EXISTS core.orders (
     last_update_ts      TIMESTAMPTZ,
     fulfillment_channel VARCHAR,
     order_status        VARCHAR,
+    status              VARCHAR,
     currency            VARCHAR,
     order_total         DECIMAL(18, 2),
     item_subtotal       DECIMAL(18, 2),
     tax_total           DECIMAL(18, 2),
     shipping_total      DECIMAL(18, 2),
     discount_total      DECIMAL(18, 2),
+    prices_include_tax  BOOLEAN,
     buyer_key           VARCHAR,
     line_count          INTEGER NOT NULL,
-    ship_country        VARCHAR
+    ship_country        VARCHAR,
+    shipped_ts          TIMESTAMPTZ,
+    latest_delivery_ts  TIMESTAMPTZ
 );
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS shipped_ts TIMESTAMPTZ;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS latest_delivery_ts TIMESTAMPTZ;
 COMMENT ON TABLE core.orders IS 'One row per Amazon order, latest version wins. Money in the order currency (DECIMAL); buyer_key is pseudonymous.';
+COMMENT ON COLUMN core.orders.order_id IS 'Amazon order id (3-7-7 digits), the key.';
+COMMENT ON COLUMN core.orders.marketplace_id IS 'Marketplace the order was placed on (core.marketplaces).';
+COMMENT ON COLUMN core.orders.sales_channel IS 'Marketplace name as Amazon sends it, e.g. Amazon.de.';
+COMMENT ON COLUMN core.orders.purchase_date IS 'UTC calendar day of purchase_ts: the daily partition the order belongs to.';
+COMMENT ON COLUMN core.orders.purchase_ts IS 'When the buyer placed the order (createdTime), UTC.';
+COMMENT ON COLUMN core.orders.last_update_ts IS 'Amazon''s lastUpdatedTime of the version stored here, UTC.';
 COMMENT ON COLUMN core.orders.fulfillment_channel IS 'AFN = fulfilled by Amazon (FBA), MFN = merchant fulfilled (FBM).';
-COMMENT ON COLUMN core.orders.order_status IS 'Amazon fulfillmentStatus: PENDING, UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, CANCELLED, UNFULFILLABLE, PENDING_AVAILABILITY.';
-COMMENT ON COLUMN core.orders.order_total IS 'proceeds.grandTotal as Amazon sent it; NULL while the order is PENDING (Amazon sends no prices then).';
+COMMENT ON COLUMN core.orders.order_status IS 'Amazon fulfillmentStatus as sent: PENDING, UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, CANCELLED, UNFULFILLABLE, PENDING_AVAILABILITY.';
+COMMENT ON COLUMN core.orders.status IS 'Normalized status, stable across API versions: pending, unshipped, partially_shipped, shipped, cancelled, unfulfillable (unknown for a value we have not seen).';
+COMMENT ON COLUMN core.orders.currency IS 'ISO 4217 currency of every amount of the order.';
+COMMENT ON COLUMN core.orders.order_total IS 'What the buyer paid: proceeds.grandTotal as Amazon sent it. NULL while PENDING or once CANCELLED (Amazon sends no prices then).';
+COMMENT ON COLUMN core.orders.item_subtotal IS 'Sum of item prices x quantities (proceeds ITEM breakdown); includes VAT where prices_include_tax.';
+COMMENT ON COLUMN core.orders.tax_total IS 'Tax amount Amazon reports (proceeds TAX breakdown), never computed from a rate. Contained in the other amounts where prices_include_tax, added on top otherwise.';
+COMMENT ON COLUMN core.orders.shipping_total IS 'Shipping charged to the buyer (proceeds SHIPPING breakdown).';
+COMMENT ON COLUMN core.orders.discount_total IS 'Promotion discounts, negative (proceeds DISCOUNT breakdown).';
+COMMENT ON COLUMN core.orders.prices_include_tax IS 'Tax convention of the marketplace: true means order_total = item_subtotal + shipping_total + discount_total; false means tax_total is added as well.';
+COMMENT ON COLUMN core.orders.buyer_key IS 'Pseudonymous buyer: salted hash of the buyer email. NULL for FBA orders, which carry no email. Never the email itself.';
+COMMENT ON COLUMN core.orders.line_count IS 'Number of order items (rows in core.order_lines).';
+COMMENT ON COLUMN core.orders.ship_country IS 'Delivery country (ISO 3166); the rest of the address lives only in pii.order_contacts.';
+COMMENT ON COLUMN core.orders.shipped_ts IS 'When the order shipped: the package ship time, else the first version we saw SHIPPED. NULL until then.';
+COMMENT ON COLUMN core.orders.latest_delivery_ts IS 'End of the delivery window Amazon promised (deliverByWindow.latestDateTime); starts the PII retention clock.';
 
 CREATE TABLE IF NOT EXISTS core.order_lines (
     order_id           VARCHAR NOT NULL,
@@ -58,13 +117,31 @@ CREATE TABLE IF NOT EXISTS core.order_lines (
     unit_price         DECIMAL(18, 2),
     item_amount        DECIMAL(18, 2),
     item_tax           DECIMAL(18, 2),
+    shipping_tax       DECIMAL(18, 2),
     shipping           DECIMAL(18, 2),
     promotion_discount DECIMAL(18, 2),
     line_total         DECIMAL(18, 2),
     PRIMARY KEY (order_id, order_item_id)
 );
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS shipping_tax DECIMAL(18, 2);
 COMMENT ON TABLE core.order_lines IS 'One row per order item. Tax is the amount Amazon sent, never a rate.';
-COMMENT ON COLUMN core.order_lines.line_total IS 'The item''s proceedsTotal as Amazon sent it (item + tax + shipping - discounts).';
+COMMENT ON COLUMN core.order_lines.order_id IS 'The order (core.orders.order_id).';
+COMMENT ON COLUMN core.order_lines.order_item_id IS 'Amazon orderItemId; with order_id, the key. Settlement rows carry it as order_item_code.';
+COMMENT ON COLUMN core.order_lines.purchase_date IS 'The order''s purchase_date (the partition).';
+COMMENT ON COLUMN core.order_lines.marketplace_id IS 'The order''s marketplace.';
+COMMENT ON COLUMN core.order_lines.sku IS 'Seller SKU (sellerSku).';
+COMMENT ON COLUMN core.order_lines.asin IS 'Amazon product id (ASIN).';
+COMMENT ON COLUMN core.order_lines.title IS 'Product title as listed on the marketplace.';
+COMMENT ON COLUMN core.order_lines.quantity_ordered IS 'Units ordered; never negative (negative quantities are quarantined).';
+COMMENT ON COLUMN core.order_lines.quantity_shipped IS 'Units shipped so far (quantityFulfilled).';
+COMMENT ON COLUMN core.order_lines.currency IS 'ISO 4217 currency of the line''s amounts.';
+COMMENT ON COLUMN core.order_lines.unit_price IS 'Price of one unit as listed (includes VAT where the marketplace''s prices include tax).';
+COMMENT ON COLUMN core.order_lines.item_amount IS 'Item price x quantity (item proceeds ITEM breakdown).';
+COMMENT ON COLUMN core.order_lines.item_tax IS 'All tax on this line as Amazon sent it (item proceeds TAX breakdown: tax on the item plus tax on its shipping). An amount, never a rate.';
+COMMENT ON COLUMN core.order_lines.shipping_tax IS 'The part of item_tax that is tax on shipping (TAX detailedBreakdowns SHIPPING).';
+COMMENT ON COLUMN core.order_lines.shipping IS 'Shipping charged for this line (item proceeds SHIPPING breakdown).';
+COMMENT ON COLUMN core.order_lines.promotion_discount IS 'Promotion discount on this line, negative (item proceeds DISCOUNT breakdown).';
+COMMENT ON COLUMN core.order_lines.line_total IS 'What the buyer paid for the line: item proceedsTotal as Amazon sent it (item_amount + shipping + promotion_discount, + item_tax where tax is added on top).';
 
 CREATE TABLE IF NOT EXISTS core.customers (
     buyer_key        VARCHAR PRIMARY KEY,
@@ -74,6 +151,11 @@ CREATE TABLE IF NOT EXISTS core.customers (
     order_count      INTEGER
 );
 COMMENT ON TABLE core.customers IS 'One row per pseudonymous buyer (merchant-fulfilled orders carry a buyer email; FBA orders do not).';
+COMMENT ON COLUMN core.customers.buyer_key IS 'Pseudonymous buyer key (core.orders.buyer_key).';
+COMMENT ON COLUMN core.customers.marketplace_id IS 'Marketplace of the buyer''s first order.';
+COMMENT ON COLUMN core.customers.first_order_date IS 'purchase_date of the buyer''s first order.';
+COMMENT ON COLUMN core.customers.last_order_date IS 'purchase_date of the buyer''s latest order.';
+COMMENT ON COLUMN core.customers.order_count IS 'Number of orders in core.orders with this buyer_key.';
 
 CREATE TABLE IF NOT EXISTS core.products (
     sku            VARCHAR NOT NULL,
@@ -86,6 +168,13 @@ CREATE TABLE IF NOT EXISTS core.products (
     PRIMARY KEY (sku, marketplace_id)
 );
 COMMENT ON TABLE core.products IS 'SKU to ASIN with title and the latest unit price seen per marketplace.';
+COMMENT ON COLUMN core.products.sku IS 'Seller SKU; with marketplace_id, the key.';
+COMMENT ON COLUMN core.products.marketplace_id IS 'Marketplace the SKU sold on.';
+COMMENT ON COLUMN core.products.asin IS 'ASIN of the SKU''s latest sale.';
+COMMENT ON COLUMN core.products.title IS 'Title of the SKU''s latest sale.';
+COMMENT ON COLUMN core.products.currency IS 'Currency of latest_price.';
+COMMENT ON COLUMN core.products.latest_price IS 'Unit price of the latest priced sale.';
+COMMENT ON COLUMN core.products.last_sold_date IS 'purchase_date of the latest order with this SKU.';
 
 CREATE TABLE IF NOT EXISTS core.settlements (
     settlement_id  VARCHAR PRIMARY KEY,
@@ -99,6 +188,15 @@ CREATE TABLE IF NOT EXISTS core.settlements (
     end_date       DATE NOT NULL
 );
 COMMENT ON TABLE core.settlements IS 'One row per settlement (the summary row of its report): period, deposit date and deposit total.';
+COMMENT ON COLUMN core.settlements.settlement_id IS 'Amazon settlement id, the key.';
+COMMENT ON COLUMN core.settlements.report_id IS 'The report it came from (raw.settlement_reports; the file is archived under data/archive).';
+COMMENT ON COLUMN core.settlements.marketplace_id IS 'Marketplace the settlement pays out for.';
+COMMENT ON COLUMN core.settlements.period_start IS 'Start of the settlement period, UTC.';
+COMMENT ON COLUMN core.settlements.period_end IS 'End of the settlement period, UTC.';
+COMMENT ON COLUMN core.settlements.deposit_date IS 'When Amazon deposits (or charges) total_amount, UTC.';
+COMMENT ON COLUMN core.settlements.total_amount IS 'The deposit: total-amount of the summary row. Equals the sum of the settlement''s lines unless lines are quarantined (asset check lines_sum_to_deposit).';
+COMMENT ON COLUMN core.settlements.currency IS 'ISO 4217 currency of the deposit and of every line.';
+COMMENT ON COLUMN core.settlements.end_date IS 'UTC day the report''s period ended: the daily partition the settlement belongs to.';
 
 CREATE TABLE IF NOT EXISTS core.settlement_lines (
     settlement_id      VARCHAR NOT NULL,
@@ -109,8 +207,10 @@ CREATE TABLE IF NOT EXISTS core.settlement_lines (
     adjustment_id      VARCHAR,
     shipment_id        VARCHAR,
     marketplace_name   VARCHAR,
+    marketplace_id     VARCHAR,
     amount_type        VARCHAR,
     amount_description VARCHAR,
+    line_class         VARCHAR,
     amount             DECIMAL(18, 2) NOT NULL,
     currency           VARCHAR,
     posted_ts          TIMESTAMPTZ,
@@ -121,4 +221,27 @@ CREATE TABLE IF NOT EXISTS core.settlement_lines (
     end_date           DATE NOT NULL,
     PRIMARY KEY (report_id, line_number)
 );
-COMMENT ON TABLE core.settlement_lines IS 'Every detail row of every settlement, amounts typed from the marketplace''s local number format.';
+ALTER TABLE core.settlement_lines ADD COLUMN IF NOT EXISTS marketplace_id VARCHAR;
+ALTER TABLE core.settlement_lines ADD COLUMN IF NOT EXISTS line_class VARCHAR;
+COMMENT ON TABLE core.settlement_lines IS 'Every detail row of every settlement, amounts typed from the marketplace''s local number format and classified (line_class).';
+COMMENT ON COLUMN core.settlement_lines.settlement_id IS 'The settlement (core.settlements.settlement_id).';
+COMMENT ON COLUMN core.settlement_lines.report_id IS 'The report file; with line_number, the key.';
+COMMENT ON COLUMN core.settlement_lines.line_number IS '1-based line in the archived file (header = 1, summary = 2): find the row by hand with this.';
+COMMENT ON COLUMN core.settlement_lines.transaction_type IS 'As Amazon sends it: Order, Refund, other-transaction, ServiceFee, ...';
+COMMENT ON COLUMN core.settlement_lines.order_id IS 'Amazon order id for Order/Refund rows; NULL for account-level rows.';
+COMMENT ON COLUMN core.settlement_lines.adjustment_id IS 'Amazon adjustment id (refunds, reimbursements).';
+COMMENT ON COLUMN core.settlement_lines.shipment_id IS 'Amazon shipment id of Order rows.';
+COMMENT ON COLUMN core.settlement_lines.marketplace_name IS 'Marketplace name as written in the file.';
+COMMENT ON COLUMN core.settlement_lines.marketplace_id IS 'Marketplace of the settlement.';
+COMMENT ON COLUMN core.settlement_lines.amount_type IS 'As Amazon sends it: ItemPrice, ItemWithheldTax, Promotion, ItemFees, other-transaction, ...';
+COMMENT ON COLUMN core.settlement_lines.amount_description IS 'As Amazon sends it: Principal, Shipping, Tax, Commission, FBAPerUnitFulfillmentFee, Subscription Fee, Current Reserve Amount, ...';
+COMMENT ON COLUMN core.settlement_lines.line_class IS 'What the money is: principal, shipping, tax, withheld_tax, promotion, other_charge, fee, service_fee, subscription, reserve, transfer, adjustment, or other (not recognised; an asset check warns).';
+COMMENT ON COLUMN core.settlement_lines.amount IS 'Signed amount in the settlement currency: positive is paid to the seller, negative is charged.';
+COMMENT ON COLUMN core.settlement_lines.currency IS 'ISO 4217 currency (the settlement''s).';
+COMMENT ON COLUMN core.settlement_lines.posted_ts IS 'When Amazon posted the amount (posted-date-time), UTC.';
+COMMENT ON COLUMN core.settlement_lines.order_item_code IS 'Amazon orderItemId of the line (core.order_lines.order_item_id).';
+COMMENT ON COLUMN core.settlement_lines.sku IS 'Seller SKU of the line.';
+COMMENT ON COLUMN core.settlement_lines.quantity_purchased IS 'Units on Order rows.';
+COMMENT ON COLUMN core.settlement_lines.promotion_id IS 'Promotion id of Promotion rows.';
+COMMENT ON COLUMN core.settlement_lines.end_date IS 'The settlement''s end_date (the partition).';
+COMMIT;

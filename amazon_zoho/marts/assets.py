@@ -1,0 +1,116 @@
+"""Marts for analysts: tables rebuilt per partition window, and views whose definitions live in the DDL.
+
+Tables (daily_sales, fees) have a grain of a day or a settlement period, so their asset deletes the
+window and inserts it, like core. Views (reconciliation, line matches, deposits, unsettled orders, product
+performance) answer across partitions and are re-created by warehouse/sql/30_marts.sql on every writing
+connection; their asset checks them against the window just built and reports what they show for it.
+"""
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from ..core.checks import Check, results_for, specs
+from ..core.docs import spec_docs
+from ..core.preview import markdown_preview
+from ..partitions import daily_partitions
+from ..warehouse import WarehouseResource, run_sql
+
+ORDERS, LINES, SETTLEMENTS, SETTLEMENT_LINES, PRODUCTS = (
+    ["core", "orders"], ["core", "order_lines"], ["core", "settlements"], ["core", "settlement_lines"], ["core", "products"],
+)
+WARN = dg.AssetCheckSeverity.WARN
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    deps: list
+    # Which rows belong to the partition window: a SQL condition on the mart's own columns.
+    window: str
+    preview: str
+    table: bool = False  # True: built by sql/<name>.sql; False: a view from the DDL
+    owner: str = "team:finance"
+    checks: list = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("marts", self.name)
+
+
+def _check(name: str, table: str, description: str, severity=dg.AssetCheckSeverity.ERROR) -> Check:
+    return Check(("marts", table), name, description, severity=severity)
+
+
+MARTS = [
+    Mart("daily_sales", [ORDERS, LINES], "purchase_date >= $start AND purchase_date < $end",
+         "purchase_date, sales_channel, currency, orders, units_ordered, buyer_paid, sales_ex_tax", table=True, owner="team:data",
+         checks=[_check("ties_to_core", "daily_sales", "Orders, buyer_paid and tax per day equal core.orders to the cent.")]),
+    Mart("fees", [SETTLEMENTS, SETTLEMENT_LINES], "end_date >= $start AND end_date < $end",
+         "settlement_id, posted_date, amount_description, currency, amount, lines", table=True,
+         checks=[_check("ties_to_core", "fees", "Fees per settlement equal the fee lines of core.settlement_lines.")]),
+    Mart("settlement_reconciliation", [ORDERS, LINES, SETTLEMENT_LINES], "purchase_date >= $start AND purchase_date < $end",
+         "order_id, currency, status, sold, settled_sale, fees, refunds, net_settled, difference, reconciliation_status",
+         checks=[_check("orders_reconcile", "settlement_reconciliation",
+                        "Orders of the window that settled do so to the cent (difference = 0).", WARN)]),
+    Mart("settlement_line_matches", [SETTLEMENT_LINES, LINES],
+         "settlement_id IN (SELECT settlement_id FROM core.settlements WHERE end_date >= $start AND end_date < $end)",
+         "settlement_id, line_number, transaction_type, amount_description, line_class, amount, matched_to",
+         checks=[_check("order_lines_matched", "settlement_line_matches",
+                        "Every line of an order we hold matches one of its order lines.", WARN)]),
+    Mart("settlement_deposits", [SETTLEMENTS, SETTLEMENT_LINES],
+         "settlement_id IN (SELECT settlement_id FROM core.settlements WHERE end_date >= $start AND end_date < $end)",
+         "settlement_id, currency, deposit, lines_total, difference, sales, refunds, fees, reserve"),
+    Mart("unsettled_orders", [ORDERS, SETTLEMENTS, SETTLEMENT_LINES], "purchase_date >= $start AND purchase_date < $end",
+         "order_id, marketplace_id, status, order_total, currency, age_days, overdue",
+         checks=[_check("none_overdue", "unsettled_orders",
+                        "No order that shipped inside a loaded settlement period is missing from it.", WARN)]),
+    Mart("product_performance", [LINES, PRODUCTS, SETTLEMENT_LINES],
+         "sku IN (SELECT sku FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end)",
+         "sku, marketplace_id, currency, units_ordered, item_sales, fees, refunds, net_settled", owner="team:data"),
+]
+
+
+def _build(mart: Mart) -> dg.AssetsDefinition:
+    docs = spec_docs(*mart.key)
+
+    @dg.asset(
+        key=list(mart.key),
+        deps=mart.deps,
+        group_name="marts",
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="duckdb_writer",
+        kinds={"duckdb"},
+        owners=[mart.owner],
+        check_specs=specs(mart.checks),
+        **docs,
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """Rebuilds (table) or checks (view) the mart for the partition window."""
+        window = context.partition_time_window
+        params = {"start": window.start.date(), "end": window.end.date()}
+        relation = f"marts.{mart.name}"
+        with warehouse.connect() as conn:
+            if mart.table:
+                conn.begin()
+                run_sql(conn, __file__, f"{mart.name}.sql", params)
+                conn.commit()
+            total = conn.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            in_window = conn.execute(f"SELECT count(*) FROM {relation} WHERE {mart.window}", params).fetchone()[0]
+            preview = markdown_preview(conn, f"SELECT {mart.preview} FROM {relation} WHERE {mart.window} LIMIT 10", params)
+            checks = results_for(context, conn, __file__, mart.checks, mart.key, params) if mart.checks else []
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": total,
+                "rows_in_window": in_window,
+                "relation": "table" if mart.table else "view",
+                "preview": dg.MetadataValue.md(preview),
+            },
+            check_results=checks,
+        )
+
+    return _asset
+
+
+mart_assets = [_build(m) for m in MARTS]
