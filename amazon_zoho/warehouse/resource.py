@@ -9,6 +9,7 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 @cache
 def sql(package_file: str, name: str) -> str:
@@ -40,10 +41,14 @@ class WarehouseResource(dg.ConfigurableResource):
     # Raw report files are archived here forever: Amazon deletes them after 90 days.
     archive_dir: str = "data/archive"
 
+    # DuckDB lets one process hold the file; another run's writer holds it for seconds at a time, so a
+    # connection waits for the lock (two backfills launched together both finish) instead of failing.
+    lock_timeout_seconds: float = 900.0
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(self.path, read_only=read_only)
+        conn = self._open(read_only)
         try:
             conn.execute("SET TimeZone = 'UTC'")
             if not read_only:
@@ -53,3 +58,18 @@ class WarehouseResource(dg.ConfigurableResource):
             yield conn
         finally:
             conn.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        for attempt in Retrying(
+            retry=retry_if_exception(_is_lock_conflict),
+            wait=wait_random_exponential(multiplier=0.2, max=5),
+            stop=stop_after_delay(self.lock_timeout_seconds),
+            reraise=True,
+        ):
+            with attempt:
+                return duckdb.connect(self.path, read_only=read_only)
+        raise AssertionError("unreachable")
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "Could not set lock" in str(exc)
