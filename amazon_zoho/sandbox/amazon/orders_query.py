@@ -13,11 +13,14 @@ different filters, or older than 24 hours, is refused.
 
 from __future__ import annotations
 
+import bisect
+
 import base64
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from .datagen import Order, orders_created_between
@@ -133,7 +136,17 @@ def parse(
 
 
 def select(config, search: Search, as_of: datetime) -> list[tuple[tuple[datetime, str], Order, str, datetime]]:
-    """[(sort key, order, status, lastUpdatedTime)] matching the search, as the orders stood at `as_of`."""
+    """[(sort key, order, status, lastUpdatedTime)] matching the search, as the orders stood at `as_of`.
+
+    Every page of one scan shares the first page's snapshot (`as_of` travels in the token), so the
+    result is cached: paging through N orders costs O(N) like Amazon's, not O(N^2 / page size).
+    """
+    return _select(config.seed, config.orders_per_day, search, as_of)
+
+
+@lru_cache(maxsize=16)
+def _select(seed: int, orders_per_day: int, search: Search, as_of: datetime) -> list:
+    config = _GenerationKnobs(seed, orders_per_day)
     lookback = 0 if search.mode == "created" else MAX_ORDER_LIFETIME_DAYS
     rows = []
     for order in orders_created_between(config, search.marketplace_ids, search.after, search.before, lookback):
@@ -153,11 +166,19 @@ def select(config, search: Search, as_of: datetime) -> list[tuple[tuple[datetime
     return rows
 
 
+@dataclass(frozen=True)
+class _GenerationKnobs:
+    """The only config fields order generation reads (datagen reads seed and orders_per_day)."""
+
+    seed: int
+    orders_per_day: int
+
+
 def page(rows, position: tuple[datetime, str] | None, size: int):
     """(rows of this page, key of its last row if more rows follow, else None)."""
     start = 0
     if position is not None:
-        start = next((i for i, r in enumerate(rows) if r[0] > position), len(rows))
+        start = bisect.bisect_right(rows, position, key=lambda r: r[0])
     chunk = rows[start : start + size]
     more = start + size < len(rows)
     return chunk, (chunk[-1][0] if more and chunk else None)
