@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test bench sandbox clean
+.PHONY: install run dev test bench chaos sandbox clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ test: $(STAMP)
 ## make bench: every benchmark against the sandbox, side by side, into BENCHMARKS.md
 bench: $(STAMP)
 	$(BIN)/python -m amazon_zoho.bench $(if $(DAYS),--days $(DAYS))
+
+## make chaos: the fault matrix against the sandbox, into CHAOS.md
+chaos: $(STAMP)
+	$(BIN)/python -W ignore -m amazon_zoho.bench.chaos
 
 ## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765
 sandbox: $(STAMP)
