@@ -1,13 +1,15 @@
 """Zoho CRM push: products and contacts first, then sales orders whose line items point at them."""
 
-
 import dagster as dg
+import pydantic
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource, sql
+from ..warehouse import WarehouseResource
+from .mapping import load as load_mapping
+from .report import finish_run, history_markdown, record_sync_run
 from .resource import ZohoCrmResource
-from .setup import ensure_fields
-from .sync import sync_module
+from .budget import CreditBudget
+from .sync import Push, sync_module
 
 _COMMON = dict(
     group_name="zoho",
@@ -20,16 +22,26 @@ _COMMON = dict(
 )
 
 
+class ZohoPushConfig(dg.Config):
+    write_api: str = pydantic.Field(
+        default="auto",
+        description="auto: upsert (1 credit per 10 records) or Bulk Write (500 per job of ≤25,000), whichever costs fewer credits; "
+        "or force upsert / bulk.",
+        pattern="^(auto|upsert|bulk)$",
+    )
+    bulk_poll_seconds: float = pydantic.Field(default=2.0, description="First wait before polling a Bulk Write job; grows 1.5x per poll.")
+
+
 @dg.asset(key=["zoho", "products"], deps=[["core", "products"]], **_COMMON)
-def zoho_products(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def zoho_products(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts every SKU sold in the window into Zoho CRM Products, matched on Amazon_SKU."""
-    return _push(context, zoho, warehouse, "Products", "products_payload.sql", "Amazon_SKU")
+    return _push(context, config, zoho, warehouse, "Products")
 
 
 @dg.asset(key=["zoho", "contacts"], deps=[["core", "customers"], ["core", "orders"]], **_COMMON)
-def zoho_contacts(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def zoho_contacts(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts the window's buyers into Zoho CRM Contacts, matched on the pseudonymous Amazon_Buyer_Key."""
-    return _push(context, zoho, warehouse, "Contacts", "contacts_payload.sql", "Amazon_Buyer_Key")
+    return _push(context, config, zoho, warehouse, "Contacts")
 
 
 @dg.asset(
@@ -37,26 +49,24 @@ def zoho_contacts(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, ware
     deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]],
     **_COMMON,
 )
-def zoho_sales_orders(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def zoho_sales_orders(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts the window's orders into Zoho CRM Sales_Orders with Ordered_Items, matched on Amazon_Order_ID."""
-    return _push(context, zoho, warehouse, "Sales_Orders", "sales_orders_payload.sql", "Amazon_Order_ID")
+    return _push(context, config, zoho, warehouse, "Sales_Orders")
 
 
-def _push(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str, payload_file: str, unique_field: str) -> dg.MaterializeResult:
+def _push(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str) -> dg.MaterializeResult:
     window = context.partition_time_window
-    params = {"start": window.start.date(), "end": window.end.date()}
-    client = zoho.client()
-    created_fields = ensure_fields(client, module, create=zoho.auto_setup)
-    if created_fields:
-        context.log.info(f"created Zoho custom fields on {module}: {created_fields}")
+    start, end = window.start.date(), window.end.date()
+    partition_range = f"{start}..{end}"
+    mapping = load_mapping()
     with warehouse.connect() as conn:
-        outcome = sync_module(conn, client, module, sql(__file__, payload_file), params, unique_field)
-        partition_range = f"{window.start.date()}..{window.end.date()}"
-        conn.execute(
-            "INSERT OR REPLACE INTO ops.sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [context.run_id, partition_range, module, outcome.inserted, outcome.updated, outcome.unchanged, outcome.failed, outcome.credits],
-        )
-        dead_letters = conn.execute("SELECT count(*) FROM ops.zoho_dead_letters WHERE module = ?", [module]).fetchone()[0]
+        push = Push(conn, zoho.client(), mapping, CreditBudget.from_env(), run_id=context.run_id, path=config.write_api,
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info)
+        outcome = sync_module(push, module, start, end)
+        dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
+        history = history_markdown(conn, module)
+        if module == "Sales_Orders":
+            finish_run(conn, context.run_id, start, end, context.log)
     if outcome.failed:
         context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters")
     return dg.MaterializeResult(
@@ -64,5 +74,6 @@ def _push(context: dg.AssetExecutionContext, zoho: ZohoCrmResource, warehouse: W
             **outcome.as_metadata(),
             "dead_letters_total": dead_letters,
             "dagster/row_count": outcome.inserted + outcome.updated + outcome.unchanged,
+            "sync_history": dg.MetadataValue.md(history),
         }
     )

@@ -1,9 +1,14 @@
-"""Zoho CRM v8 client: OAuth with single-flight refresh, retries on 429/5xx, and a credit meter."""
+"""Zoho CRM v8 client: OAuth with single-flight refresh, retries on 429/5xx, and a credit meter.
+
+Every call books the credits Zoho charges for it (API-FACTS §9: 1 per call, 1 per 10 records written,
+500 per Bulk Write job) in `ledger`, which the sync writes to ops.zoho_credit_ledger for the budget.
+"""
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -16,16 +21,25 @@ from ..http.retry import retry_after_seconds, retrying
 MAX_UPSERT_BATCH = 100
 
 
+class CreditsExhausted(ApiError):
+    """Zoho refused the call: the org's API credits for the rolling 24 hours are spent. Not retried."""
+
+
 class ZohoCrmClient:
-    def __init__(self, tokens: RefreshTokenProvider, session: requests.Session, api_domain: str | None = None, timeout: float = 60, max_attempts: int = 6):
+    def __init__(self, tokens: RefreshTokenProvider, session: requests.Session, api_domain: str | None = None, timeout: float = 60,
+                 max_attempts: int = 6, files_url: str | None = None):
         self.tokens = tokens
         self.session = session
         self._api_domain = api_domain.rstrip("/") if api_domain else None
+        # File uploads go to another host in Zoho (content.zohoapis.<tld>); None = the API domain.
+        self._files_url = files_url.rstrip("/") if files_url else None
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.calls: Counter[str] = Counter()
         self.credits_used = 0
+        self.ledger: list[tuple[float, str, int]] = []
         self._lock = threading.Lock()
+        self._org_id: str | None = None
 
     @property
     def api_domain(self) -> str:
@@ -35,7 +49,12 @@ class ZohoCrmClient:
         # Each data centre answers with its own API domain; use it rather than guessing.
         return str(self.tokens.last_response.get("api_domain", "https://www.zohoapis.com")).rstrip("/")
 
-    def call(self, operation: str, method: str, path: str, params: dict | None = None, json: Any = None, credits: int = 1) -> tuple[int, Any]:
+    @property
+    def files_url(self) -> str:
+        return self._files_url or self.api_domain
+
+    def call(self, operation: str, method: str, path: str, params: dict | None = None, json: Any = None, credits: int = 1,
+             files: dict | None = None, headers: dict | None = None, url: str | None = None, raw: bool = False) -> tuple[int, Any]:
         refreshed = False
         for attempt in retrying(self.max_attempts):
             with attempt:
@@ -44,10 +63,11 @@ class ZohoCrmClient:
                     self.calls[operation] += 1
                 response = self.session.request(
                     method,
-                    self.api_domain + path,
+                    url or self.api_domain + path,
                     params=params,
                     json=json,
-                    headers={"Authorization": f"Zoho-oauthtoken {token}"},
+                    files=files,
+                    headers={"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})},
                     timeout=self.timeout,
                 )
                 status = response.status_code
@@ -55,14 +75,26 @@ class ZohoCrmClient:
                     refreshed = True
                     self.tokens.invalidate(token)
                     raise RetryableError("zoho", operation, status, response.text, retry_after=0)
+                if status == 429 and _code(response) == "LIMIT_REACHED":
+                    raise CreditsExhausted("zoho", operation, status, response.text)
                 if status == 429 or status >= 500:
                     raise RetryableError("zoho", operation, status, response.text, retry_after=retry_after_seconds(response))
                 if status >= 400 and not (status == 400 and _is_per_record(response)):
                     raise ApiError("zoho", operation, status, response.text)
                 with self._lock:
                     self.credits_used += credits
+                    self.ledger.append((time.time(), operation, credits))
+                if raw:
+                    return status, response.content
                 return status, (response.json() if response.content else None)
         raise AssertionError("unreachable")
+
+    def drain_ledger(self) -> list[tuple[float, str, int]]:
+        with self._lock:
+            entries, self.ledger = self.ledger, []
+        return entries
+
+    # -- records ---------------------------------------------------------------------------------
 
     def upsert(self, module: str, records: list[dict], duplicate_check_fields: list[str]) -> list[dict]:
         """Upserts ≤100 records; returns Zoho's per-record results in input order."""
@@ -71,8 +103,30 @@ class ZohoCrmClient:
         if len(records) > MAX_UPSERT_BATCH:
             raise ValueError(f"upsert takes at most {MAX_UPSERT_BATCH} records, got {len(records)}")
         body = {"data": records, "duplicate_check_fields": duplicate_check_fields, "trigger": []}
-        _, payload = self.call("upsert", "POST", f"/crm/v8/{module}/upsert", json=body, credits=math.ceil(len(records) / 10))
+        _, payload = self.call("upsert", "POST", f"/crm/v8/{module}/upsert", json=body, credits=write_cost(len(records)))
         return payload["data"]
+
+    def update(self, module: str, records: list[dict]) -> list[dict]:
+        """Updates ≤100 records by id; per-record results in input order."""
+        if len(records) > MAX_UPSERT_BATCH:
+            raise ValueError(f"update takes at most {MAX_UPSERT_BATCH} records, got {len(records)}")
+        body = {"data": records, "trigger": []}
+        _, payload = self.call("update", "PUT", f"/crm/v8/{module}", json=body, credits=write_cost(len(records)))
+        return payload["data"]
+
+    def get_record(self, module: str, record_id: str) -> dict | None:
+        _, body = self.call("getRecord", "GET", f"/crm/v8/{module}/{record_id}")
+        return ((body or {}).get("data") or [None])[0]
+
+    def search(self, module: str, criteria: str) -> list[dict]:
+        status, body = self.call("search", "GET", f"/crm/v8/{module}/search", params={"criteria": criteria})
+        return [] if status == 204 or not body else body.get("data", [])
+
+    def insert(self, module: str, records: list[dict]) -> list[dict]:
+        _, payload = self.call("insert", "POST", f"/crm/v8/{module}", json={"data": records, "trigger": []}, credits=write_cost(len(records)))
+        return payload["data"]
+
+    # -- org metadata ----------------------------------------------------------------------------
 
     def fields(self, module: str) -> list[dict]:
         _, body = self.call("getFields", "GET", "/crm/v8/settings/fields", params={"module": module})
@@ -82,9 +136,29 @@ class ZohoCrmClient:
         _, body = self.call("createFields", "POST", "/crm/v8/settings/fields", params={"module": module}, json={"fields": fields})
         return body
 
-    def search(self, module: str, criteria: str) -> list[dict]:
-        status, body = self.call("search", "GET", f"/crm/v8/{module}/search", params={"criteria": criteria})
-        return [] if status == 204 or not body else body.get("data", [])
+    def update_field(self, module: str, field_id: str, change: dict) -> Any:
+        _, body = self.call("updateField", "PATCH", f"/crm/v8/settings/fields/{field_id}", params={"module": module}, json={"fields": [change]})
+        return body
+
+    def org_id(self) -> str:
+        """The org's zgid, which file uploads must name in X-CRM-ORG."""
+        if self._org_id is None:
+            _, body = self.call("getOrg", "GET", "/crm/v8/org")
+            self._org_id = str(body["org"][0]["zgid"])
+        return self._org_id
+
+
+def write_cost(records: int) -> int:
+    """Insert, update and upsert cost 1 credit per 10 records (API-FACTS §9)."""
+    return max(1, math.ceil(records / 10))
+
+
+def _code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 def _is_per_record(response: requests.Response) -> bool:

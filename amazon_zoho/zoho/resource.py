@@ -22,6 +22,19 @@ ACCOUNTS_URLS = {
 }
 
 
+# File-upload host per data centre (Bulk Write uploads; API-FACTS §7): content.zohoapis.<tld>, except CA and SA.
+FILES_URLS = {
+    "com": "https://content.zohoapis.com",
+    "eu": "https://content.zohoapis.eu",
+    "in": "https://content.zohoapis.in",
+    "com.au": "https://content.zohoapis.com.au",
+    "jp": "https://content.zohoapis.jp",
+    "zohocloud.ca": "https://upload.zohocloud.ca",
+    "com.cn": "https://content.zohoapis.com.cn",
+    "sa": "https://files.zoho.sa",
+}
+
+
 class ZohoCrmResource(dg.ConfigurableResource):
     """Zoho CRM v8 access for one org: OAuth client, refresh token and data centre."""
 
@@ -33,6 +46,8 @@ class ZohoCrmResource(dg.ConfigurableResource):
     accounts_url: str = ""
     # Empty means the api_domain Zoho returns with each token.
     api_domain: str = ""
+    # Empty means the data centre's upload host, or the API domain when accounts_url is overridden (sandbox, proxy).
+    files_url: str = ""
     timeout_seconds: float = 60.0
     # Create the custom fields the mapping writes (Amazon_SKU, Amazon_Order_ID, ...) when missing.
     auto_setup: bool = True
@@ -44,5 +59,6 @@ class ZohoCrmResource(dg.ConfigurableResource):
             session = requests.Session()
             accounts = (self.accounts_url or ACCOUNTS_URLS[self.data_center]).rstrip("/")
             tokens = RefreshTokenProvider("zoho", accounts + "/oauth/v2/token", self.client_id, self.client_secret, self.refresh_token, session)
-            self._client = ZohoCrmClient(tokens, session, self.api_domain or None, timeout=self.timeout_seconds)
+            files = self.files_url or ("" if self.accounts_url else FILES_URLS[self.data_center])
+            self._client = ZohoCrmClient(tokens, session, self.api_domain or None, timeout=self.timeout_seconds, files_url=files or None)
         return self._client

@@ -1,51 +1,141 @@
-"""Preflight: the custom fields our mapping writes must exist in the org; create the missing ones, as a
-marketplace extension does at install, or fail with the exact list when creating is not allowed."""
+"""Preflight and setup: the org's fields (GET /crm/v8/settings/fields?module=...) must hold everything
+mapping.yaml writes. Setup creates the missing custom fields, as a marketplace extension does at
+install, and marks match keys unique; preflight fails with the full list of what is still wrong.
+
+    python -m amazon_zoho.zoho.setup            # create what is missing, then report (make zoho-setup)
+    python -m amazon_zoho.zoho.setup --check    # report only; exit 1 if Zoho is not ready
+
+With no Zoho credentials set this talks to the sandbox at AMAZON_ZOHO_SANDBOX_URL, which must be running.
+"""
 
 from __future__ import annotations
 
-from .client import ZohoCrmClient
+import argparse
+import sys
+from dataclasses import dataclass, field
 
-# module -> [(api_name, field definition for POST /settings/fields)]
-CUSTOM_FIELDS: dict[str, list[dict]] = {
-    "Products": [
-        {"field_label": "Amazon SKU", "data_type": "text", "length": 100, "unique": {"casesensitive": False}},
-        {"field_label": "Amazon ASIN", "data_type": "text", "length": 20},
-    ],
-    "Contacts": [
-        {"field_label": "Amazon Buyer Key", "data_type": "text", "length": 64, "unique": {"casesensitive": False}},
-    ],
-    "Sales_Orders": [
-        {"field_label": "Amazon Order ID", "data_type": "text", "length": 30, "unique": {"casesensitive": False}},
-        {"field_label": "Amazon Marketplace", "data_type": "text", "length": 30},
-        {"field_label": "Sales Channel", "data_type": "text", "length": 50},
-        {"field_label": "Fulfillment Channel", "data_type": "text", "length": 10},
-        {"field_label": "Amazon Order Status", "data_type": "text", "length": 30},
-    ],
-}
+from .client import ZohoCrmClient
+from .mapping import MODULE_ORDER, Mapping
+from .mapping import load as load_mapping
 
 
 class MissingFieldsError(RuntimeError):
-    pass
+    """Zoho lacks fields the mapping writes; the message lists each one and the fix."""
 
 
-def api_name(label: str) -> str:
-    return label.replace(" ", "_")
+@dataclass
+class ModuleReport:
+    module: str
+    problems: list[str] = field(default_factory=list)
+    creatable: list = field(default_factory=list)  # CustomField definitions setup can create
+    to_make_unique: list[tuple[str, str]] = field(default_factory=list)  # (api_name, field id)
 
 
-def ensure_fields(client: ZohoCrmClient, module: str, create: bool = True) -> list[str]:
-    """Returns the api_names created; raises MissingFieldsError listing what is missing if `create` is off."""
-    if getattr(client, "_fields_ready", set()) and module in client._fields_ready:  # type: ignore[attr-defined]
+def inspect(client: ZohoCrmClient, mapping: Mapping, module: str) -> ModuleReport:
+    """Compares the org's field metadata with what the mapping writes (1 API credit)."""
+    report = ModuleReport(module)
+    mm = mapping[module]
+    fields = {f.get("api_name"): f for f in client.fields(module)}
+    custom = {cf.api_name: cf for cf in mapping.custom_fields.get(module, ())}
+    wanted = dict(mm.fields)
+    if mm.line_items_field:
+        wanted[mm.line_items_field] = "line_items"
+    for name, source in wanted.items():
+        meta = fields.get(name)
+        if meta is None:
+            if name in custom:
+                report.creatable.append(custom[name])
+                report.problems.append(f"{module}.{name}: missing (custom {custom[name].type} field{', unique' if custom[name].unique else ''}); run `make zoho-setup`")
+            else:
+                report.problems.append(f"{module}.{name}: no such field in Zoho; fix the field name in mapping.yaml or add it under custom_fields")
+            continue
+        if name in mm.lookups and meta.get("data_type") != "lookup":
+            report.problems.append(f"{module}.{name}: is {meta.get('data_type')}, but {source} needs a lookup field to {mm.lookups[name]}")
+        if name == mm.line_items_field and meta.get("data_type") != "subform":
+            report.problems.append(f"{module}.{name}: is {meta.get('data_type')}, not the line-item subform")
+        if source == "status" and meta.get("data_type") == "picklist":
+            allowed = {v.get("actual_value") for v in meta.get("pick_list_values") or []}
+            for amazon, value in mapping.status.items():
+                if value is not None and value not in allowed:
+                    report.problems.append(f"{module}.{name}: picklist has no {value!r} (mapping.yaml status {amazon}); allowed: {', '.join(sorted(allowed))}")
+    key = fields.get(mm.key)
+    if key is not None and mm.key != "Email" and not key.get("unique"):
+        report.problems.append(f"{module}.{mm.key}: must be unique, or upserts could duplicate records; run `make zoho-setup` or mark it unique in Zoho")
+        if custom.get(mm.key, None) and custom[mm.key].unique:
+            report.to_make_unique.append((mm.key, str(key.get("id"))))
+    mapped = set(wanted)
+    for name, meta in fields.items():
+        if meta.get("system_mandatory") and not meta.get("read_only") and name not in mapped:
+            report.problems.append(f"{module}.{name}: mandatory in Zoho but not mapped in mapping.yaml")
+    return report
+
+
+def ensure_fields(client: ZohoCrmClient, mapping: Mapping, module: str, create: bool = True) -> list[str]:
+    """Returns the api_names created; raises MissingFieldsError listing what is still wrong."""
+    ready = client.__dict__.setdefault("_fields_ready", set())
+    if module in ready:
         return []
-    existing = {f.get("api_name") for f in client.fields(module)}
-    missing = [f for f in CUSTOM_FIELDS.get(module, []) if api_name(f["field_label"]) not in existing]
-    if missing and not create:
+    report = inspect(client, mapping, module)
+    created: list[str] = []
+    refused: list[str] = []
+    if report.problems and create and (report.creatable or report.to_make_unique):
+        created, refused = _create(client, module, report)
+        report = inspect(client, mapping, module)
+        report.problems += refused
+    if report.problems:
+        hint = "" if create else " (ZOHO_AUTO_SETUP=0: the sync does not create fields)"
         raise MissingFieldsError(
-            f"Zoho module {module} lacks custom fields {[api_name(f['field_label']) for f in missing]}; "
-            "create them in Zoho CRM settings or let the sync create them (ZOHO_AUTO_SETUP=1)"
+            f"Zoho CRM is not ready for {mapping.path}{hint}:\n" + "\n".join(f"  - {p}" for p in report.problems)
         )
-    if missing:
-        client.create_fields(module, missing)
-    ready = getattr(client, "_fields_ready", set())
     ready.add(module)
-    client._fields_ready = ready  # type: ignore[attr-defined]
-    return [api_name(f["field_label"]) for f in missing]
+    return created
+
+
+def _create(client: ZohoCrmClient, module: str, report: ModuleReport) -> tuple[list[str], list[str]]:
+    created, refused = [], []
+    if report.creatable:
+        answer = client.create_fields(module, [cf.definition() for cf in report.creatable]) or {}
+        for cf, result in zip(report.creatable, answer.get("fields", [])):
+            if result.get("status") == "success":
+                created.append(cf.api_name)
+            else:
+                refused.append(f"{module}.{cf.api_name}: Zoho refused to create it: {result.get('code')} {result.get('details')}")
+    for api_name, field_id in report.to_make_unique:
+        client.update_field(module, field_id, {"unique": {"casesensitive": "false"}})
+        created.append(f"{api_name} (made unique)")
+    return created, refused
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m amazon_zoho.zoho.setup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report; create nothing")
+    args = parser.parse_args(argv)
+
+    from ..resources import zoho_resource
+    from ..settings import load
+
+    settings = load()
+    mapping = load_mapping()
+    client = zoho_resource(settings).client()
+    where = f"the sandbox at {settings.sandbox_url}" if settings.zoho_sandbox else f"Zoho CRM ({settings.zoho_data_center})"
+    print(f"checking {where} against {mapping.path}")
+    ok = True
+    for module in MODULE_ORDER:
+        try:
+            created = ensure_fields(client, mapping, module, create=not args.check)
+        except MissingFieldsError as exc:
+            ok = False
+            print(str(exc).split(":\n", 1)[-1])
+            continue
+        except Exception as exc:  # noqa: BLE001 - a CLI says what went wrong in one line
+            print(f"{module}: cannot read Zoho's fields: {exc}", file=sys.stderr)
+            if settings.zoho_sandbox:
+                print("  (no Zoho credentials are set, so this talks to the sandbox: start it with `make sandbox`)", file=sys.stderr)
+            return 2
+        print(f"  {module}: ready" + (f" (created {', '.join(created)})" if created else ""))
+    print("Zoho CRM is ready for the sync." if ok else "Zoho CRM is NOT ready: fix the items above" + (" or run without --check." if args.check else "."))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,22 +1,35 @@
-"""The push: classify pending records, upsert the changed ones 100 at a time, and record every answer.
+"""The push of one module: build each record's payload from the mapping, keep only those whose payload
+changed since Zoho last accepted it, send them by the cheaper path (upsert 100 per call, or Bulk Write
+jobs), record every answer, and stop cleanly when the credit budget says so.
 
-Zoho's upsert matches on our unique keys (SKU, buyer key, Amazon order id), so a batch that is sent
-twice, after a crash between Zoho's answer and our write, updates instead of duplicating; the id map
-is repaired from the answer of that second push.
+Zoho matches on our unique keys (SKU, buyer key, Amazon order id), so records sent twice, after a crash
+between Zoho's answer and our write, update instead of duplicating, and the id map is repaired from that
+answer. Line items are the exception, since Zoho appends the rows it is sent: a sales order updated
+with line items is flagged and its older rows are deleted afterwards (lines.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from ..warehouse import execute_script, run_sql
-from .client import MAX_UPSERT_BATCH, ZohoCrmClient
+from ..http.errors import ApiError
+from ..warehouse import execute_script, run_sql, sql
+from . import bulk
+from .budget import CreditBudget
+from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
+from .lines import prune_line_items
+from .mapping import Mapping, ModuleMapping
+from .setup import ensure_fields
 
-RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "payload_hash", "action", "error_code", "error_message", "error_field", "error_details", "payload"]
+RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "payload_hash", "action", "error_code", "error_message", "error_field",
+                  "error_details", "payload", "sent_payload", "lines_appended"]
 
 
 @dataclass
@@ -26,9 +39,14 @@ class SyncOutcome:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    deferred: int = 0
     credits: int = 0
     calls: int = 0
+    pruned: int = 0
+    path: str = "none"
     errors: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)  # keys whose answer this run recorded
 
     def as_metadata(self) -> dict:
         return {
@@ -36,72 +54,215 @@ class SyncOutcome:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "deferred": self.deferred,
             "zoho_credits_used": self.credits,
             "zoho_calls": self.calls,
+            "path": self.path,
+            "line_item_repairs": self.pruned,
             "errors_by_code": json.dumps(self.errors, sort_keys=True),
         }
 
+    def count_error(self, code: str, n: int = 1) -> None:
+        self.failed += n
+        self.errors[code] = self.errors.get(code, 0) + n
 
-def sync_module(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient | None, module: str, payload_sql: str, params: dict, unique_field: str) -> SyncOutcome:
-    """Pushes what `payload_sql` builds into a temp table `pending(record_key, payload, mapping_error)`.
 
-    `client=None` is a dry run: the outcome says what would be inserted, updated or left unchanged.
-    """
+@dataclass
+class Push:
+    """What a push needs besides the module: where, with what, and under which limits."""
+
+    conn: duckdb.DuckDBPyConnection
+    client: ZohoCrmClient | None  # None: dry run, no call at all
+    mapping: Mapping
+    budget: CreditBudget = field(default_factory=CreditBudget)
+    run_id: str | None = None
+    path: str = "auto"  # auto | upsert | bulk
+    auto_setup: bool = True
+    poll_seconds: float = 2.0
+    log: Callable[[str], None] = print
+
+
+def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date) -> None:
+    """Builds temp tables `pending` (record_key, payload, mapping_error), `classified` and `to_send`
+    for the window [start, end) plus every record of the module still owed to Zoho."""
+    mm = mapping[module]
+    params = {
+        "module": module,
+        "start": start,
+        "end": end,
+        "policy": mapping.buyers_without_email,
+        "salt": os.environ.get("AMAZON_ZOHO_PII_SALT") or "amazon_zoho",
+        "currencies": list(mapping.currencies),
+        "lines_field": mm.line_items_field,
+        "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
+    }
+    run_sql(conn, __file__, "backlog.sql", params)
+    run_sql(conn, __file__, "ids.sql", params)
+    if module in ("Contacts", "Sales_Orders"):
+        run_sql(conn, __file__, "contact_keys.sql", params)
+    status_map = pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool})
+    conn.register("zoho_status_map", status_map)
+    try:
+        run_sql(conn, __file__, f"{module.lower()}_payload.sql", params)
+    finally:
+        conn.unregister("zoho_status_map")
+    execute_script(conn, sql(__file__, "pending.sql").replace("{payload}", mm.payload_sql()))
+    run_sql(conn, __file__, "classify_pending.sql", params)
+
+
+def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
+    conn, client, mm = push.conn, push.client, push.mapping[module]
     outcome = SyncOutcome(module)
-    execute_script(conn, payload_sql, params)
-    run_sql(conn, __file__, "classify_pending.sql", {"module": module})
+    prepare(conn, push.mapping, module, start, end)
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
     unmappable = conn.execute("SELECT record_key, payload, payload_hash, mapping_error FROM classified WHERE decision = 'unmappable'").fetchall()
+    if unmappable and client is not None:
+        _record(conn, module, [_failure(key, digest, payload, "MAPPING_ERROR", reason, None, {}) for key, payload, digest, reason in unmappable])
     if unmappable:
-        _record(conn, module, [
-            _row(key, False, None, digest, None, "MAPPING_ERROR", reason, None, None, payload) for key, payload, digest, reason in unmappable
-        ])
-        outcome.failed += len(unmappable)
-        outcome.errors["MAPPING_ERROR"] = len(unmappable)
+        outcome.count_error("MAPPING_ERROR", len(unmappable))
 
-    to_push = conn.execute("SELECT record_key, payload, payload_hash, zoho_id FROM classified WHERE decision = 'push' ORDER BY record_key").fetchall()
+    rows = conn.execute("SELECT record_key, payload, payload_hash, zoho_id, lines_sent, send_payload FROM to_send").fetchall()
     if client is None:
-        for _, _, _, zoho_id in to_push:
-            if zoho_id:
-                outcome.updated += 1
-            else:
-                outcome.inserted += 1
+        outcome.inserted = sum(1 for r in rows if not r[3])
+        outcome.updated = len(rows) - outcome.inserted
         return outcome
 
-    for start in range(0, len(to_push), MAX_UPSERT_BATCH):
-        batch = to_push[start : start + MAX_UPSERT_BATCH]
-        credits_before, calls_before = client.credits_used, sum(client.calls.values())
-        results = client.upsert(module, [json.loads(p) for _, p, _, _ in batch], duplicate_check_fields=[unique_field])
-        outcome.credits += client.credits_used - credits_before
-        outcome.calls += sum(client.calls.values()) - calls_before
-        rows = []
-        for (key, payload, digest, _), result in zip(batch, results):
-            if result.get("status") == "success":
-                action = result.get("action")
-                outcome.inserted += action == "insert"
-                outcome.updated += action != "insert"
-                rows.append(_row(key, True, result["details"]["id"], digest, action, None, None, None, None, payload))
-            else:
-                code = result.get("code", "UNKNOWN")
-                details = result.get("details") or {}
-                outcome.failed += 1
-                outcome.errors[code] = outcome.errors.get(code, 0) + 1
-                rows.append(_row(key, False, None, digest, None, code, result.get("message"), details.get("api_name"), json.dumps(details), payload))
-        # Written after every batch, so a crash loses at most the answers of the batch in flight.
-        _record(conn, module, rows)
+    credits_before, calls_before = client.credits_used, sum(client.calls.values())
+    push.budget.book(conn, client, push.run_id)  # what the last 24 hours already used
+    try:
+        _finish_unfinished_jobs(push, mm)
+        needs_prune = conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND lines_to_prune", [module]).fetchall()[0][0]
+        if rows or needs_prune:
+            _preflight(push, module)
+        remaining = _send(push, mm, rows, outcome)
+        if remaining:
+            _defer(push, module, remaining, outcome, push.budget.describe() if not push.budget.exhausted else "Zoho answered LIMIT_REACHED")
+        if mm.line_items_field:
+            outcome.pruned = prune_line_items(conn, client, mm, push.budget, push.run_id)
+    except CreditsExhausted as exc:
+        push.budget.exhausted = True
+        outcome.notes.append(f"Zoho refused a call for lack of credits: {exc.body[:200]}")
+        _defer(push, module, [r for r in rows if r[0] not in outcome.answered], outcome, "Zoho answered LIMIT_REACHED")
+    finally:
+        push.budget.book(conn, client, push.run_id)
+        outcome.credits = client.credits_used - credits_before
+        outcome.calls = sum(client.calls.values()) - calls_before
     return outcome
 
 
-def _row(key, ok, zoho_id, digest, action, code, message, field_name, details, payload) -> dict:
-    return dict(zip(RESULT_COLUMNS, [key, ok, zoho_id, digest, action, code, message, field_name, details, payload]))
+def _preflight(push: Push, module: str) -> None:
+    if not push.budget.allows(2):
+        raise CreditsExhausted("zoho", "preflight", 0, f"credit budget: {push.budget.describe()}")
+    created = ensure_fields(push.client, push.mapping, module, create=push.auto_setup)
+    if created:
+        push.log(f"created Zoho custom fields on {module}: {created}")
+
+
+def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome) -> list[tuple]:
+    """Sends `rows` in the cheaper way; returns the rows the budget did not allow."""
+    if not rows:
+        return []
+    outcome.path = bulk.cheaper_path(len(rows), push.path)
+    todo = list(rows)
+    if outcome.path == "bulk":
+        while todo:
+            chunk = todo[: bulk.MAX_JOB_RECORDS]
+            if not push.budget.allows(bulk.bulk_cost(len(chunk))):
+                push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(len(chunk))} credits, {push.budget.available} left above the reserve; using upsert")
+                break
+            jobs: list[str] = []
+            answers = bulk.write_job(push.client, mm, [(r[0], json.loads(r[5])) for r in chunk], push.poll_seconds,
+                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
+            _apply(push, mm, chunk, answers, outcome)
+            run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": jobs[0]})
+            todo = todo[len(chunk):]
+            push.budget.book(push.conn, push.client, push.run_id)
+        if todo:
+            outcome.path = "bulk+upsert"
+    for start in range(0, len(todo), MAX_UPSERT_BATCH):
+        batch = todo[start : start + MAX_UPSERT_BATCH]
+        if not push.budget.allows(write_cost(len(batch))):
+            return todo[start:]
+        answers = push.client.upsert(mm.module, [json.loads(r[5]) for r in batch], duplicate_check_fields=[mm.key])
+        _apply(push, mm, batch, answers, outcome)
+        push.budget.book(push.conn, push.client, push.run_id)
+    return []
+
+
+def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict], outcome: SyncOutcome) -> None:
+    """Records Zoho's answers for one batch: written at once, so a crash loses at most the batch in flight."""
+    rows = []
+    outcome.answered.update(r[0] for r in batch)
+    for (key, payload, digest, zoho_id, lines_sent, send_payload), answer in zip(batch, answers):
+        if answer.get("status") == "success":
+            action = answer.get("action") or ("update" if zoho_id else "insert")
+            outcome.inserted += action == "insert"
+            outcome.updated += action != "insert"
+            appended = bool(lines_sent) and action == "update"
+            rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], digest, action, None, None, None, None, payload, send_payload, appended])))
+        else:
+            details = answer.get("details") or {}
+            outcome.count_error(answer.get("code", "UNKNOWN"))
+            rows.append(_failure(key, digest, send_payload, answer.get("code", "UNKNOWN"), answer.get("message"), details.get("api_name"), details))
+    _record(push.conn, mm.module, rows)
+
+
+def _failure(key, digest, payload, code, message, field_name, details) -> dict:
+    return dict(zip(RESULT_COLUMNS, [key, False, None, digest, None, code, message, field_name, json.dumps(details), payload, payload, False]))
 
 
 def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[dict]) -> None:
-    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"ok": bool})
+    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"ok": bool, "lines_appended": bool})
     conn.register("results", results)
-    conn.begin()
-    run_sql(conn, __file__, "record_results.sql", {"module": module})
-    conn.commit()
-    conn.unregister("results")
+    try:
+        conn.begin()
+        run_sql(conn, __file__, "record_results.sql", {"module": module})
+        conn.commit()
+    finally:
+        conn.unregister("results")
+
+
+def _defer(push: Push, module: str, rows: list[tuple], outcome: SyncOutcome, reason: str) -> None:
+    if not rows:
+        return
+    push.conn.register("deferred", pd.DataFrame({"record_key": [r[0] for r in rows]}))
+    try:
+        run_sql(push.conn, __file__, "mark_deferred.sql", {"module": module, "reason": reason})
+    finally:
+        push.conn.unregister("deferred")
+    outcome.deferred += len(rows)
+    outcome.notes.append(f"{len(rows)} {module} records deferred to the next run ({reason})")
+    push.log(outcome.notes[-1])
+
+
+# -- Bulk Write jobs that outlive a crash ---------------------------------------------------------
+
+
+def _job_started(push: Push, module: str, job_id: str, records: int, jobs: list[str]) -> None:
+    jobs.append(job_id)
+    run_sql(push.conn, __file__, "bulk_job_started.sql", {"job_id": job_id, "module": module, "run_id": push.run_id, "records": records})
+
+
+def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
+    """A job a crash left running is awaited and its record ids go into the id map before anything of
+    the module is sent again, so the two writes cannot race."""
+    jobs = push.conn.execute("SELECT job_id FROM ops.zoho_bulk_jobs WHERE module = ? AND status = 'RUNNING'", [mm.module]).fetchall()
+    for (job_id,) in jobs:
+        push.log(f"{mm.module}: waiting for Bulk Write job {job_id}, left running by an earlier run")
+        try:
+            answers = bulk.results(push.client, bulk.wait(push.client, job_id, push.poll_seconds))
+        except ApiError as exc:
+            push.log(f"{mm.module}: Bulk Write job {job_id} left by an earlier run did not complete: {exc}")
+            answers = []
+        repaired = pd.DataFrame(
+            [(a["key"], a["details"]["id"], a.get("action") == "update") for a in answers if a["status"] == "success"],
+            columns=["record_key", "zoho_id", "updated"],
+        ).astype({"record_key": str, "zoho_id": str, "updated": bool})
+        push.conn.register("repaired", repaired)
+        try:
+            run_sql(push.conn, __file__, "repair_ids.sql", {"module": mm.module, "has_lines": bool(mm.line_items_field)})
+        finally:
+            push.conn.unregister("repaired")
+        run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": job_id})

@@ -75,6 +75,8 @@ def _standard(module: str) -> list[dict]:
             _f("Product_Name", "Product Name", "text", 120, mandatory=True),
             _f("Product_Code", "Product Code", "text", 40),
             _f("Unit_Price", "Unit Price", "currency", 16),
+            # Multi-currency orgs have Currency on inventory modules (ISO code here; Zoho shows the name).
+            _f("Currency", "Currency", "text", 3),
             _f("Product_Active", "Product Active", "boolean", 5),
             _f("Qty_in_Stock", "Qty in Stock", "double", 16),
             _f("Description", "Description", "textarea", 32000),
@@ -130,7 +132,11 @@ CREATE TABLE IF NOT EXISTS zoho_fields (
 # The custom fields the project's setup command creates (README); also installable through
 # POST /_sandbox/zoho/install_custom_fields for tests.
 PROJECT_CUSTOM_FIELDS = {
-    "Contacts": [{"field_label": "Amazon Buyer Key", "data_type": "text", "length": 255, "unique": {"casesensitive": "false"}}],
+    "Contacts": [
+        {"field_label": "Amazon Buyer Key", "data_type": "text", "length": 255, "unique": {"casesensitive": "false"}},
+        {"field_label": "Amazon First Order", "data_type": "date"},
+        {"field_label": "Amazon Last Order", "data_type": "date"},
+    ],
     "Products": [
         {"field_label": "Amazon ASIN", "data_type": "text", "length": 20},
         {"field_label": "Amazon SKU", "data_type": "text", "length": 100, "unique": {"casesensitive": "false"}},

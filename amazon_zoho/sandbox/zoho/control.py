@@ -1,5 +1,6 @@
 """Control endpoints for tests and benchmarks (service "control": no auth, no credits):
-all records of a module with full data, the credit ledger, and Zoho's processing latency."""
+all records of a module with full data, the credit ledger, Zoho's processing latency, and expiring
+every access token at once (what an hour of idling does to a client holding a cached token)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ def register(app) -> None:
     r.add("GET", "/_sandbox/zoho/records/{module}", "control", "zoho_all_records", lambda req: _records(org, req))
     r.add("GET", "/_sandbox/zoho/credits", "control", "zoho_credits", lambda req: Response.json(200, org.limits.summary()))
     r.add("POST", "/_sandbox/zoho/latency", "control", "zoho_latency", lambda req: _latency(org, req))
+    r.add("POST", "/_sandbox/zoho/expire_tokens", "control", "zoho_expire_tokens", lambda req: _expire_tokens(app))
 
 
 def _records(org, req: Request) -> Response:
@@ -31,3 +33,9 @@ def _latency(org, req: Request) -> Response:
     except (TypeError, ValueError, AttributeError):
         return Response.json(400, {"error": "body must be {\"seconds\": <number>}"})
     return Response.json(200, {"seconds": org.limits.latency})
+
+
+def _expire_tokens(app) -> Response:
+    """Every issued access token expires now; clients must refresh (and get 401 INVALID_TOKEN until then)."""
+    cursor = app.store.execute("UPDATE zoho_tokens SET expires = ? WHERE expires > ?", (app.now(), app.now()))
+    return Response.json(200, {"expired": cursor.rowcount})

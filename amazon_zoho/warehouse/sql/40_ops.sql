@@ -57,3 +57,47 @@ CREATE TABLE IF NOT EXISTS ops.sync_runs (
     PRIMARY KEY (run_id, module, partition_range)
 );
 COMMENT ON TABLE ops.sync_runs IS 'One row per run, partition range and Zoho module: what the sync did and what it cost.';
+
+-- Zoho sync, production depth (issue 5). Added columns keep existing warehouses working.
+ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS lines_to_prune BOOLEAN DEFAULT false;
+COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_dead_letters) or deferred (credit budget): anything but synced is retried by every run.';
+COMMENT ON COLUMN ops.zoho_sync_state.payload IS 'The last payload Zoho accepted (its md5 is payload_hash).';
+COMMENT ON COLUMN ops.zoho_sync_state.lines_to_prune IS 'Zoho appended line items we re-sent to an existing sales order; the older copies still have to be deleted.';
+
+ALTER TABLE ops.sync_runs ADD COLUMN IF NOT EXISTS deferred INTEGER DEFAULT 0;
+ALTER TABLE ops.sync_runs ADD COLUMN IF NOT EXISTS calls INTEGER DEFAULT 0;
+ALTER TABLE ops.sync_runs ADD COLUMN IF NOT EXISTS path VARCHAR;
+COMMENT ON COLUMN ops.sync_runs.path IS 'upsert (Records API, 100 per call) or bulk (Bulk Write API jobs), whichever cost fewer credits.';
+
+CREATE TABLE IF NOT EXISTS ops.zoho_credit_ledger (
+    ts         TIMESTAMPTZ NOT NULL,
+    run_id     VARCHAR,
+    operation  VARCHAR NOT NULL,
+    credits    INTEGER NOT NULL
+);
+COMMENT ON TABLE ops.zoho_credit_ledger IS 'Every Zoho call we made and the API credits it cost; the rolling 24 h sum is checked against ZOHO_DAILY_CREDITS - ZOHO_CREDIT_RESERVE before each call.';
+
+CREATE TABLE IF NOT EXISTS ops.zoho_bulk_jobs (
+    job_id      VARCHAR PRIMARY KEY,
+    module      VARCHAR NOT NULL,
+    run_id      VARCHAR,
+    records     INTEGER NOT NULL,
+    status      VARCHAR NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ
+);
+COMMENT ON TABLE ops.zoho_bulk_jobs IS 'Bulk Write jobs we started; one left unfinished by a crash is awaited and its results applied before the module is pushed again.';
+
+CREATE TABLE IF NOT EXISTS ops.zoho_sync_preview (
+    run_id         VARCHAR NOT NULL,
+    module         VARCHAR NOT NULL,
+    record_key     VARCHAR NOT NULL,
+    decision       VARCHAR NOT NULL,
+    zoho_id        VARCHAR,
+    changed_fields VARCHAR[],
+    reason         VARCHAR,
+    payload        JSON,
+    previewed_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run_id, module, record_key)
+);
+COMMENT ON TABLE ops.zoho_sync_preview IS 'Dry runs (job zoho_dry_run): what a push would do per record (insert, update, unchanged, unmappable) and which fields would change, without calling Zoho.';

@@ -7,8 +7,8 @@ SELECT
     p.payload::VARCHAR AS payload,
     md5(p.payload::VARCHAR) AS payload_hash,
     s.zoho_id,
-    $lines_field <> '' AND (s.zoho_id IS NULL OR json_extract(s.payload, '$.' || $lines_field)::VARCHAR
-                            IS DISTINCT FROM json_extract(p.payload, '$.' || $lines_field)::VARCHAR) AS lines_sent,
+    $lines_field <> '' AND (s.zoho_id IS NULL OR json_extract(s.payload, $lines_path)::VARCHAR
+                            IS DISTINCT FROM json_extract(p.payload, $lines_path)::VARCHAR) AS lines_sent,
     CASE
         WHEN p.mapping_error IS NOT NULL THEN 'unmappable'
         WHEN s.status = 'synced' AND s.payload_hash = md5(p.payload::VARCHAR) THEN 'unchanged'

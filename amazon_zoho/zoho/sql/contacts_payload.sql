@@ -1,42 +1,48 @@
--- Contacts for the buyers of the window. Merchant-fulfilled orders carry a buyer (relay) email; FBA
--- orders do not, and follow the shared-contact policy: one "Amazon Customer" contact per marketplace.
-CREATE OR REPLACE TEMP TABLE pending AS
-WITH buyers AS (
+-- Contacts to push: the contacts of the window's orders (see contact_keys.sql), and contacts still owed
+-- to Zoho. Name, email and mailing address come from the contact's latest order that has them; first and
+-- last order span all of the contact's orders. Columns are the mapping's sources.
+CREATE OR REPLACE TEMP TABLE source AS
+WITH wanted AS (
+    SELECT contact_key FROM order_contact
+    WHERE contact_key IS NOT NULL AND purchase_date >= $start AND purchase_date < $end
+    UNION
+    SELECT record_key FROM backlog
+),
+contacts AS (
     SELECT
-        c.buyer_key,
-        arg_max(c.buyer_name, o.purchase_ts) AS buyer_name,
-        arg_max(c.buyer_email, o.purchase_ts) AS buyer_email,
-        arg_max(c.address_line1, o.purchase_ts) AS street,
-        arg_max(c.city, o.purchase_ts) AS city,
-        arg_max(c.state, o.purchase_ts) AS state,
-        arg_max(c.postal_code, o.purchase_ts) AS postal_code,
-        arg_max(c.country_code, o.purchase_ts) AS country
-    FROM pii.order_contacts c
-    JOIN core.orders o USING (order_id)
-    WHERE c.buyer_key IS NOT NULL
-      AND c.buyer_key IN (SELECT buyer_key FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end)
-    GROUP BY c.buyer_key
+        oc.contact_key,
+        oc.contact_key LIKE 'amazon-customer-%' AS shared,
+        arg_min(oc.marketplace_id, oc.purchase_ts) AS marketplace_id,
+        arg_min(oc.sales_channel, oc.purchase_ts) AS sales_channel,
+        arg_max(trim(pc.buyer_name), oc.purchase_ts) FILTER (WHERE nullif(trim(pc.buyer_name), '') IS NOT NULL) AS buyer_name,
+        arg_max(pc.buyer_email, oc.purchase_ts) FILTER (WHERE pc.buyer_email IS NOT NULL) AS email,
+        arg_max({'street': concat_ws(', ', pc.address_line1, nullif(pc.address_line2, '')), 'city': pc.city, 'state': pc.state,
+                 'postal_code': pc.postal_code, 'country': pc.country_code}, oc.purchase_ts)
+            FILTER (WHERE pc.address_line1 IS NOT NULL OR pc.city IS NOT NULL) AS address,
+        min(oc.purchase_date) AS first_order_date,
+        max(oc.purchase_date) AS last_order_date,
+        count(*) AS order_count
+    FROM order_contact oc
+    LEFT JOIN pii.order_contacts pc USING (order_id)
+    WHERE oc.contact_key IN (SELECT contact_key FROM wanted)
+    GROUP BY oc.contact_key
 )
 SELECT
-    buyer_key AS record_key,
-    json_object(
-        'First_Name', CASE WHEN strpos(trim(buyer_name), ' ') > 0 THEN regexp_extract(trim(buyer_name), '^(.*)\s\S+$', 1) END,
-        'Last_Name', coalesce(nullif(regexp_extract(trim(buyer_name), '(\S+)$', 1), ''), 'Amazon Buyer'),
-        'Email', buyer_email,
-        'Mailing_Street', street,
-        'Mailing_City', city,
-        'Mailing_State', state,
-        'Mailing_Zip', postal_code,
-        'Mailing_Country', country,
-        'Amazon_Buyer_Key', buyer_key
-    ) AS payload,
+    contact_key AS record_key,
+    contact_key AS buyer_key,
+    CASE WHEN NOT shared AND strpos(buyer_name, ' ') > 0 THEN regexp_extract(buyer_name, '^(.*)\s\S+$', 1) END AS first_name,
+    CASE WHEN shared THEN 'Amazon Customer (' || coalesce(sales_channel, marketplace_id) || ')'
+         ELSE coalesce(nullif(regexp_extract(buyer_name, '(\S+)$', 1), ''), 'Amazon Buyer') END AS last_name,
+    CASE WHEN NOT shared THEN email END AS email,
+    CASE WHEN NOT shared THEN address.street END AS street,
+    CASE WHEN NOT shared THEN address.city END AS city,
+    CASE WHEN NOT shared THEN address.state END AS state,
+    CASE WHEN NOT shared THEN address.postal_code END AS postal_code,
+    CASE WHEN NOT shared THEN address.country END AS country,
+    marketplace_id,
+    sales_channel,
+    first_order_date,
+    last_order_date,
+    order_count,
     NULL::VARCHAR AS mapping_error
-FROM buyers
-UNION ALL
-SELECT DISTINCT
-    'amazon-customer-' || o.marketplace_id,
-    json_object('Last_Name', 'Amazon Customer (' || coalesce(o.sales_channel, o.marketplace_id) || ')',
-                'Amazon_Buyer_Key', 'amazon-customer-' || o.marketplace_id),
-    NULL::VARCHAR
-FROM core.orders o
-WHERE o.purchase_date >= $start AND o.purchase_date < $end AND o.buyer_key IS NULL;
+FROM contacts;

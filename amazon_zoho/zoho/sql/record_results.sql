@@ -1,20 +1,32 @@
 -- Applies one batch of Zoho's per-record answers (`results`) to the id map and the dead letters.
-INSERT OR REPLACE INTO ops.zoho_sync_state
+-- The id map keeps the last payload Zoho ACCEPTED, so a failed update does not pretend to be in Zoho.
+INSERT INTO ops.zoho_sync_state
+    (module, record_key, zoho_id, payload_hash, status, action, error_code, error_message, error_details, payload, attempts, synced_at, lines_to_prune)
 SELECT
-    $module, r.record_key,
-    coalesce(r.zoho_id, s.zoho_id),
-    CASE WHEN r.ok THEN r.payload_hash ELSE s.payload_hash END,
+    $module, r.record_key, r.zoho_id,
+    CASE WHEN r.ok THEN r.payload_hash END,
     CASE WHEN r.ok THEN 'synced' ELSE 'failed' END,
-    r.action, r.error_code, r.error_message, r.error_details::JSON, r.payload::JSON,
-    coalesce(s.attempts, 0) + 1,
-    now()
+    r.action, r.error_code, r.error_message, r.error_details::JSON,
+    CASE WHEN r.ok THEN r.payload::JSON END,
+    1, now(), r.ok AND r.lines_appended
 FROM results r
-LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = r.record_key;
+ON CONFLICT (module, record_key) DO UPDATE SET
+    zoho_id = coalesce(excluded.zoho_id, zoho_id),
+    payload_hash = CASE WHEN excluded.status = 'synced' THEN excluded.payload_hash ELSE payload_hash END,
+    payload = CASE WHEN excluded.status = 'synced' THEN excluded.payload ELSE payload END,
+    status = excluded.status,
+    action = excluded.action,
+    error_code = excluded.error_code,
+    error_message = excluded.error_message,
+    error_details = excluded.error_details,
+    attempts = attempts + 1,
+    synced_at = excluded.synced_at,
+    lines_to_prune = lines_to_prune OR excluded.lines_to_prune;
 
 DELETE FROM ops.zoho_dead_letters WHERE module = $module AND record_key IN (SELECT record_key FROM results WHERE ok);
 
 INSERT INTO ops.zoho_dead_letters
-SELECT $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.payload::JSON, 1, now(), now()
+SELECT $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.sent_payload::JSON, 1, now(), now()
 FROM results r WHERE NOT r.ok
 ON CONFLICT (module, record_key) DO UPDATE SET
     error_code = excluded.error_code, error_message = excluded.error_message, error_field = excluded.error_field,

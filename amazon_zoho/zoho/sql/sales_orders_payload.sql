@@ -1,55 +1,62 @@
--- Sales orders of the window with their line items pointing at the Zoho ids of products and contacts.
--- PENDING orders carry no prices yet (Amazon withholds them), so they wait for their next version.
-CREATE OR REPLACE TEMP TABLE pending AS
-WITH ids AS (
-    SELECT module, record_key, zoho_id FROM ops.zoho_sync_state WHERE zoho_id IS NOT NULL
-),
-orders AS (
-    SELECT o.*, coalesce(o.buyer_key, 'amazon-customer-' || o.marketplace_id) AS contact_key
+-- Sales orders to push: the window's orders and those still owed to Zoho, with the Zoho Status from
+-- mapping.yaml (`zoho_status_map`), line items pointing at the Zoho ids of their products, and the
+-- delivery address as both shipping and billing address (Amazon shares no billing address).
+-- An order we cannot build gets the reason in mapping_error and is dead-lettered before any call.
+CREATE OR REPLACE TEMP TABLE source AS
+WITH orders AS (
+    SELECT o.*, oc.contact_key, m.zoho_status, m.amazon_status IS NOT NULL AS status_known
     FROM core.orders o
-    WHERE o.purchase_date >= $start AND o.purchase_date < $end AND o.order_status <> 'PENDING'
+    JOIN order_contact oc USING (order_id)
+    LEFT JOIN zoho_status_map m ON m.amazon_status = o.order_status
+    WHERE ((o.purchase_date >= $start AND o.purchase_date < $end) OR o.order_id IN (SELECT record_key FROM backlog))
+      AND NOT coalesce(m.skip, false)
 ),
 lines AS (
     SELECT
         l.order_id,
-        list(json_object(
-            'Product_Name', json_object('id', p.zoho_id),
-            'Quantity', l.quantity_ordered,
-            'List_Price', l.unit_price,
-            'Discount', abs(coalesce(l.promotion_discount, 0)),
-            'Tax', coalesce(l.item_tax, 0)
-        ) ORDER BY l.order_item_id) AS items,
-        list(l.sku ORDER BY l.order_item_id) FILTER (WHERE p.zoho_id IS NULL) AS unsynced_skus
+        list({'product': p.zoho_id, 'sku': l.sku, 'title': l.title, 'quantity': l.quantity_ordered, 'unit_price': l.unit_price,
+              'discount': abs(coalesce(l.promotion_discount, 0)), 'tax': coalesce(l.item_tax, 0)} ORDER BY l.order_item_id) AS line_items,
+        list(l.order_item_id ORDER BY l.order_item_id) FILTER (WHERE l.sku IS NULL) AS lines_without_sku,
+        list(l.sku ORDER BY l.order_item_id) FILTER (WHERE l.sku IS NOT NULL AND p.zoho_id IS NULL) AS unsynced_skus
     FROM core.order_lines l
     JOIN orders o USING (order_id)
-    LEFT JOIN ids p ON p.module = 'Products' AND p.record_key = l.sku
+    LEFT JOIN zoho_ids p ON p.module = 'Products' AND p.record_key = l.sku
     GROUP BY l.order_id
 )
 SELECT
     o.order_id AS record_key,
-    json_object(
-        'Subject', 'Amazon order ' || o.order_id,
-        'Amazon_Order_ID', o.order_id,
-        'Status', CASE o.order_status WHEN 'CANCELLED' THEN 'Cancelled' WHEN 'SHIPPED' THEN 'Delivered'
-                                      WHEN 'UNFULFILLABLE' THEN 'Cancelled' ELSE 'Created' END,
-        'Contact_Name', CASE WHEN c.zoho_id IS NOT NULL THEN json_object('id', c.zoho_id) END,
-        'Ordered_Items', to_json(l.items),
-        'Shipping_City', pc.city,
-        'Shipping_State', pc.state,
-        'Shipping_Code', pc.postal_code,
-        'Shipping_Country', pc.country_code,
-        'Amazon_Marketplace', o.marketplace_id,
-        'Sales_Channel', o.sales_channel,
-        'Fulfillment_Channel', CASE o.fulfillment_channel WHEN 'AFN' THEN 'FBA' WHEN 'MFN' THEN 'FBM' END,
-        'Amazon_Order_Status', o.order_status,
-        'Currency', o.currency
-    ) AS payload,
+    o.order_id,
+    'Amazon order ' || o.order_id AS subject,
+    o.zoho_status AS status,
+    o.order_status AS amazon_status,
+    c.zoho_id AS contact,
+    o.marketplace_id,
+    o.sales_channel,
+    CASE o.fulfillment_channel WHEN 'AFN' THEN 'FBA' WHEN 'MFN' THEN 'FBM' END AS fulfillment_channel,
+    o.currency,
+    o.purchase_date,
+    o.order_total,
+    nullif(concat_ws(', ', pc.address_line1, nullif(pc.address_line2, '')), '') AS ship_street,
+    pc.city AS ship_city,
+    pc.state AS ship_state,
+    pc.postal_code AS ship_postal_code,
+    pc.country_code AS ship_country,
+    nullif(concat_ws(', ', pc.address_line1, nullif(pc.address_line2, '')), '') AS bill_street,
+    pc.city AS bill_city,
+    pc.state AS bill_state,
+    pc.postal_code AS bill_postal_code,
+    pc.country_code AS bill_country,
+    l.line_items,
     CASE
+        WHEN NOT o.status_known THEN 'Amazon status ' || coalesce(o.order_status, 'NULL') || ' has no Zoho Status in mapping.yaml (Sales_Orders.status)'
+        WHEN o.currency IS NOT NULL AND NOT list_contains($currencies, o.currency)
+            THEN 'currency ' || o.currency || ' is not enabled in Zoho (mapping.yaml currencies)'
         WHEN l.order_id IS NULL THEN 'order has no lines in core.order_lines'
-        WHEN len(l.unsynced_skus) > 0 THEN 'products not yet in Zoho: ' || array_to_string(l.unsynced_skus, ', ')
-        WHEN c.zoho_id IS NULL THEN 'contact ' || o.contact_key || ' not yet in Zoho'
+        WHEN len(l.lines_without_sku) > 0 THEN 'order lines without a SKU: ' || array_to_string(l.lines_without_sku, ', ')
+        WHEN len(l.unsynced_skus) > 0 THEN 'waiting for products not yet in Zoho: ' || array_to_string(l.unsynced_skus, ', ')
+        WHEN o.contact_key IS NOT NULL AND c.zoho_id IS NULL THEN 'waiting for contact ' || o.contact_key || ' (not yet in Zoho)'
     END AS mapping_error
 FROM orders o
 LEFT JOIN lines l USING (order_id)
-LEFT JOIN ids c ON c.module = 'Contacts' AND c.record_key = o.contact_key
+LEFT JOIN zoho_ids c ON c.module = 'Contacts' AND c.record_key = o.contact_key
 LEFT JOIN pii.order_contacts pc USING (order_id);

@@ -1,0 +1,70 @@
+"""The credit budget: stop pushing before the org's rolling 24-hour API credits run out, leaving a reserve
+for everything else that uses the org (other integrations, people's mail merges).
+
+ZOHO_DAILY_CREDITS is the org's allowance (Zoho's API-limits table: 50,000 + per-user credits on paid
+editions, 5,000 on Free) and ZOHO_CREDIT_RESERVE what to leave untouched. Our own calls are booked in
+ops.zoho_credit_ledger; others' use is invisible to us until Zoho refuses a call (LIMIT_REACHED), which
+also stops the push cleanly. What is not pushed is marked deferred and pushed by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from ..settings import SettingsError
+from ..warehouse import run_sql
+from .client import ZohoCrmClient
+
+DEFAULT_DAILY = 50_000
+DEFAULT_RESERVE = 1_000
+
+
+@dataclass
+class CreditBudget:
+    daily: int = DEFAULT_DAILY
+    reserve: int = DEFAULT_RESERVE
+    used_24h: int = 0
+    exhausted: bool = False  # Zoho said LIMIT_REACHED: nothing more this run
+
+    @classmethod
+    def from_env(cls, environ=None) -> "CreditBudget":
+        env = os.environ if environ is None else environ
+        return cls(daily=_whole("ZOHO_DAILY_CREDITS", env, DEFAULT_DAILY), reserve=_whole("ZOHO_CREDIT_RESERVE", env, DEFAULT_RESERVE))
+
+    @property
+    def available(self) -> int:
+        """Credits we may still spend before touching the reserve."""
+        return 0 if self.exhausted else max(0, self.daily - self.reserve - self.used_24h)
+
+    def allows(self, cost: int) -> bool:
+        return cost <= self.available
+
+    def book(self, conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, run_id: str | None) -> None:
+        """Writes the client's calls since the last booking to the ledger and refreshes `used_24h`."""
+        entries = pd.DataFrame(client.drain_ledger(), columns=["ts", "operation", "credits"]).astype({"ts": float, "operation": str, "credits": int})
+        conn.register("ledger_entries", entries)
+        try:
+            run_sql(conn, __file__, "credit_ledger.sql", {"run_id": run_id})
+            self.used_24h = int(conn.fetchall()[0][0])
+        finally:
+            conn.unregister("ledger_entries")
+
+    def describe(self) -> str:
+        return f"{self.used_24h} of {self.daily} credits used in 24 h, {self.reserve} kept in reserve"
+
+
+def _whole(key: str, env, default: int) -> int:
+    raw = env.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a whole number of API credits") from None
+    if value < 0:
+        raise SettingsError(f"{key}={raw!r} must not be negative")
+    return value

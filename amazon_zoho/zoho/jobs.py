@@ -1,0 +1,73 @@
+"""Two jobs beside the push assets: a re-drive of everything still owed to Zoho (dead letters, deferred
+and unconfirmed records), and a dry run that shows what a push of some days would do without calling Zoho."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import dagster as dg
+import pydantic
+
+from ..warehouse import WarehouseResource, run_sql, sql
+from .budget import CreditBudget
+from .mapping import MODULE_ORDER
+from .mapping import load as load_mapping
+from .report import history_markdown, record_sync_run
+from .resource import ZohoCrmResource
+from .sync import Push, prepare, sync_module
+
+
+class RedriveConfig(dg.Config):
+    write_api: str = pydantic.Field(default="auto", pattern="^(auto|upsert|bulk)$", description="auto, upsert or bulk (see the push assets)")
+    bulk_poll_seconds: float = 2.0
+
+
+@dg.op(pool="duckdb_writer", retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL))
+def zoho_redrive_op(context: dg.OpExecutionContext, config: RedriveConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> None:
+    """Retries every record still owed to Zoho, whatever its day: products, contacts, then sales orders."""
+    today = datetime.now(timezone.utc).date()
+    with warehouse.connect() as conn:
+        push = Push(conn, zoho.client(), load_mapping(), CreditBudget.from_env(), run_id=context.run_id, path=config.write_api,
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info)
+        metadata = {}
+        for module in MODULE_ORDER:
+            outcome = sync_module(push, module, today, today)  # an empty window: the backlog only
+            left = record_sync_run(conn, context.run_id, "redrive", outcome)
+            metadata[module] = dg.MetadataValue.json({**outcome.as_metadata(), "dead_letters_left": left})
+            context.log.info(f"re-drive {module}: {outcome.as_metadata()}, {left} dead letters left")
+        metadata["sync_history"] = dg.MetadataValue.md("\n\n".join(f"**{m}**\n\n{history_markdown(conn, m)}" for m in MODULE_ORDER))
+    context.add_output_metadata(metadata)
+
+
+@dg.job(name="zoho_redrive", description="Retries every dead-lettered, deferred or unconfirmed Zoho record, whatever its day.")
+def zoho_redrive_job():
+    zoho_redrive_op()
+
+
+class DryRunConfig(dg.Config):
+    start: str = pydantic.Field(default="", description="First day (YYYY-MM-DD, UTC); empty = yesterday")
+    end: str = pydantic.Field(default="", description="Last day, inclusive; empty = start")
+
+
+@dg.op(pool="duckdb_writer")
+def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, warehouse: WarehouseResource) -> None:
+    """What pushing these days would do, per record (insert, update, unchanged, unmappable), without calling Zoho."""
+    first = date.fromisoformat(config.start) if config.start else datetime.now(timezone.utc).date() - timedelta(days=1)
+    last = date.fromisoformat(config.end) if config.end else first
+    mapping = load_mapping()
+    with warehouse.connect() as conn:
+        for module in MODULE_ORDER:
+            prepare(conn, mapping, module, first, last + timedelta(days=1))
+            run_sql(conn, __file__, "preview.sql", {"run_id": context.run_id, "module": module})
+        summary = conn.execute(sql(__file__, "preview_summary.sql"), {"run_id": context.run_id}).fetchall()
+    lines = [f"Dry run {first}..{last}: nothing was sent to Zoho. Every record is in `ops.zoho_sync_preview` (run_id = {context.run_id}).", "",
+             "| module | decision | records | examples (changed fields or reason) |", "|---|---|---|---|"]
+    for module, decision, records, examples in summary:
+        text = (examples or "").replace("|", "/")
+        lines.append(f"| {module} | {decision} | {records} | {text[:400] + (' …' if len(text) > 400 else '')} |")
+    counts = {f"{m}.{d}": n for m, d, n, _ in summary}
+    context.log.info("\n".join(lines))
+    context.add_output_metadata({"preview": dg.MetadataValue.md("\n".join(lines)), **counts})
+
+
+@dg.job(name="zoho_dry_run", description="Shows what a Zoho push of some days would insert, update or leave unchanged, without calling Zoho.")
+def zoho_dry_run_job():
+    zoho_dry_run_op()

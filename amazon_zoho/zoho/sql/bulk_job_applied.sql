@@ -1,0 +1,1 @@
+UPDATE ops.zoho_bulk_jobs SET status = 'APPLIED', finished_at = now() WHERE job_id = $job_id;

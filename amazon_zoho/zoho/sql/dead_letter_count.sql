@@ -1,0 +1,1 @@
+SELECT count(*) FROM ops.zoho_dead_letters WHERE module = $module;
