@@ -166,8 +166,16 @@ def _validated_job(org, body) -> dict:
     rows = len(_csv(files, parent)) - 1
     if rows > MAX_RECORDS:
         raise JobError("LIMIT_EXCEEDED", "Record count exceeded", {"limit": MAX_RECORDS})
-    return {"operation": body["operation"], "ignore_empty": bool(body.get("ignore_empty", False)), "character_encoding": "UTF-8",
-            "callback": body.get("callback"), "resource": [dict(r, type="data") for r in resources]}
+    job = {"operation": body["operation"], "ignore_empty": bool(body.get("ignore_empty", False)), "character_encoding": "UTF-8",
+           "resource": [dict(r, type="data", module=_minified(r["module"]["api_name"])) for r in resources]}
+    if isinstance(body.get("callback"), dict):
+        job["callback"] = body["callback"]  # recorded; the sandbox does not call back, clients poll
+    return job
+
+
+def _minified(module: str) -> dict:
+    """modules.json Minified_Module: the api_name and the module's id (a subform has none of its own here)."""
+    return {"api_name": module, "id": MODULES[module][2] if module in MODULES else None}
 
 
 def _files(org, file_id) -> dict[str, str]:
