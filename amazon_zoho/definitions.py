@@ -14,6 +14,7 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 from .amazon.defs import defs as amazon_defs  # noqa: E402
 from .core.defs import defs as core_defs  # noqa: E402
 from .marts.defs import defs as marts_defs  # noqa: E402
+from .ops.analyst_defs import defs as analyst_defs  # noqa: E402
 from .ops.defs import defs as ops_defs  # noqa: E402
 from .ops.freshness import with_freshness  # noqa: E402
 from .resources import build_resources  # noqa: E402
@@ -26,6 +27,7 @@ defs = with_freshness(dg.Definitions.merge(
     marts_defs,
     zoho_defs,
     ops_defs,
+    analyst_defs,
     dg.Definitions(
         resources=build_resources(load()),
         # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),

@@ -1,0 +1,115 @@
+"""A read-only copy of the warehouse for analysts, rebuilt after each run and swapped in atomically.
+
+DuckDB lets one process open a file for writing, and while an analyst's session holds the warehouse
+file the pipeline cannot open it (and the other way round). So analysts never open the warehouse: they
+open the analyst copy (default data/analyst.duckdb, beside the warehouse; AMAZON_ZOHO_ANALYST_COPY to
+move it). This asset writes a new copy into a temporary file in the same directory and os.replace()s it
+over the old one: a session already open keeps reading the old file (POSIX keeps an open file alive
+after its name moves on) and sees the new data when it reconnects. Nothing waits for anybody.
+
+The copy holds raw, core, marts and ops, with their comments and views; never the pii schema, and none
+of the ops columns that can quote a buyer's details (Zoho payloads and error texts, raw text of
+unparseable records).
+"""
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+
+from ..partitions import daily_partitions
+from ..warehouse import WarehouseResource, resource
+
+SCHEMAS = ("raw", "core", "marts", "ops")
+DDL_WITHOUT_PII = tuple(name for name in resource.SCHEMA_FILES if "pii" not in name)
+# ops columns that can carry a buyer's name, email or address outside the pii schema: emptied in the copy.
+REDACTED_COLUMNS = ("payload", "error_details", "error_message", "raw_text")
+
+
+def analyst_copy_path(warehouse_path: str, environ=None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("AMAZON_ZOHO_ANALYST_COPY") or Path(warehouse_path).with_name("analyst.duckdb"))
+
+
+def refresh(warehouse: WarehouseResource, target: Path) -> dict:
+    """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    with warehouse.connect() as conn:
+        main = conn.execute("SELECT current_database()").fetchone()[0]
+        conn.execute(f"ATTACH '{tmp}' AS analyst_copy")
+        try:
+            # The same DDL as the warehouse (types, keys, comments, views), minus pii, in the new file.
+            conn.execute("USE analyst_copy")
+            for name in DDL_WITHOUT_PII:
+                conn.execute(resource.sql(resource.__file__, name))
+            conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
+            conn.execute(f'USE "{main}"')
+            rows = _copy_tables(conn, main)
+            conn.execute("CHECKPOINT analyst_copy")
+        finally:
+            conn.execute(f'USE "{main}"')
+            conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
+    # An analyst who opened the copy read-write may have left a WAL: it belongs to the old file.
+    Path(f"{target}.wal").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    return rows
+
+
+def _copy_tables(conn, main: str) -> dict[str, int]:
+    tables = conn.execute(
+        "SELECT t.schema_name, t.table_name, list(c.column_name ORDER BY c.column_index), c2.table_name IS NOT NULL "
+        "FROM duckdb_tables() t JOIN duckdb_columns() c USING (database_name, schema_name, table_name) "
+        "LEFT JOIN (SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst_copy') c2 USING (schema_name, table_name) "
+        "WHERE t.database_name = ? AND t.schema_name IN ? AND NOT t.temporary GROUP BY ALL ORDER BY ALL",
+        [main, list(SCHEMAS)],
+    ).fetchall()
+    rows = {}
+    # One transaction: every table of the copy comes from the same snapshot of the warehouse.
+    conn.begin()
+    for schema, table, columns, exists in tables:
+        select = ", ".join(
+            f'NULL AS "{c}"' if schema == "ops" and c in REDACTED_COLUMNS else f'"{c}"' for c in columns
+        )
+        source, dest = f'"{main}"."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
+        if exists:
+            conn.execute(f"DELETE FROM {dest}")  # the DDL may have seeded reference rows (core.marketplaces)
+            conn.execute(f"INSERT INTO {dest} BY NAME SELECT {select} FROM {source}")
+        else:
+            conn.execute(f"CREATE TABLE {dest} AS SELECT {select} FROM {source}")
+        rows[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+    conn.commit()
+    return rows
+
+
+@dg.asset(
+    key=["ops", "analyst_copy"],
+    group_name="ops",
+    deps=[["marts", name] for name in ("daily_sales", "fees", "settlement_reconciliation", "settlement_line_matches",
+                                        "settlement_deposits", "unsettled_orders", "product_performance")]
+    + [["core", name] for name in ("customers", "products")],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_writer",
+    kinds={"duckdb"},
+    owners=["team:data"],
+)
+def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Read-only copy of raw, core, marts and ops for analysts (no PII), replaced atomically after each run."""
+    target = analyst_copy_path(warehouse.path)
+    rows = refresh(warehouse, target)
+    table = "| table | rows |\n|---|---|\n" + "\n".join(f"| {name} | {n} |" for name, n in rows.items() if name.split(".")[0] in ("core", "marts"))
+    context.log.info(f"analyst copy refreshed at {target}: duckdb -readonly {target}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "connect": f"duckdb -readonly {target}",
+            "refreshed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "size_mb": round(target.stat().st_size / 1e6, 1),
+            "dagster/row_count": sum(rows.values()),
+            "tables": dg.MetadataValue.md(table),
+        }
+    )

@@ -1,0 +1,151 @@
+"""Rows that violate the model stay out of core with a reason; checks say so, and block Zoho when it matters.
+
+Raw rows are written straight into a fresh warehouse (what Amazon might send, at its worst), then the
+core assets run on their own.
+"""
+
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+
+from amazon_zoho.core.orders_assets import core_customers_products, core_orders
+from amazon_zoho.core.settlement_assets import core_settlements
+from amazon_zoho.warehouse import WarehouseResource
+
+DAY = "2026-06-01"
+DE = "A1PA6795UKMFR9"
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> WarehouseResource:
+    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"), archive_dir=str(tmp_path / "archive"))
+    with resource.connect():
+        pass  # creates the schema
+    return resource
+
+
+def _money(amount: str, currency: str = "EUR") -> dict:
+    return {"amount": amount, "currencyCode": currency}
+
+
+def _order(order_id: str, items: list[dict], grand_total: str | None = None, currency: str = "EUR") -> dict:
+    total = grand_total or f"{sum(float(i['proceeds']['proceedsTotal']['amount']) for i in items):.2f}"
+    return {
+        "orderId": order_id, "createdTime": f"{DAY}T10:00:00Z", "lastUpdatedTime": f"{DAY}T12:00:00Z",
+        "salesChannel": {"marketplaceId": DE, "marketplaceName": "Amazon.de"},
+        "fulfillment": {"fulfillmentStatus": "SHIPPED", "fulfilledBy": "AMAZON"},
+        "proceeds": {"grandTotal": _money(total, currency), "breakdowns": [{"type": "ITEM", "subtotal": _money(total, currency)}]},
+        "orderItems": items,
+    }
+
+
+def _item(item_id: str | None, price: str, quantity: int = 1, currency: str = "EUR") -> dict:
+    return {
+        "orderItemId": item_id, "quantityOrdered": quantity,
+        "product": {"asin": "B000TEST", "sellerSku": "SKU-T", "title": "Test", "price": {"unitPrice": _money(price, currency)}},
+        "proceeds": {"proceedsTotal": _money(price, currency), "breakdowns": [{"type": "ITEM", "subtotal": _money(price, currency)}]},
+        "fulfillment": {"quantityFulfilled": max(quantity, 0)},
+    }
+
+
+def _store_orders(warehouse: WarehouseResource, orders: list[dict]) -> None:
+    with warehouse.connect() as conn:
+        for order in orders:
+            payload = json.dumps(order)
+            conn.execute(
+                "INSERT INTO raw.order_versions BY NAME SELECT ? AS order_id, md5(?) AS payload_hash, ? AS marketplace_id, "
+                "CAST(? AS DATE) AS purchase_date, CAST(? AS TIMESTAMPTZ) AS last_updated_time, CAST(? AS JSON) AS payload, "
+                "'test' AS source, now() AS fetched_at",
+                [order["orderId"], payload, DE, DAY, order["lastUpdatedTime"], payload],
+            )
+
+
+def _evaluations(result) -> dict:
+    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+def test_unknown_currency_negative_quantity_and_keyless_lines_are_quarantined_with_reasons(warehouse):
+    _store_orders(warehouse, [
+        _order("good-1", [_item("i1", "10.00"), _item("i2", "5.50", quantity=2)]),
+        _order("usd-on-de", [_item("i1", "10.00", currency="USD")], currency="USD"),
+        _order("negative", [_item("i1", "10.00", quantity=-1)]),
+        _order("keyless", [_item(None, "10.00")]),
+    ])
+    result = dg.materialize([core_orders], partition_key=DAY, resources={"warehouse": warehouse})
+
+    assert result.success, "bad rows are quarantined, not fatal"
+    with duckdb.connect(warehouse.path, read_only=True) as conn:
+        assert conn.execute("SELECT order_id FROM core.orders").fetchall() == [("good-1",)]
+        assert conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0] == 2
+        held = dict(conn.execute("SELECT record_key, reason FROM ops.quarantine WHERE source = 'core_orders'").fetchall())
+    assert set(held) == {"usd-on-de", "negative", "keyless"}
+    assert "unknown currency USD" in held["usd-on-de"] and "sells in EUR" in held["usd-on-de"]
+    assert "negative quantity on item i1" in held["negative"]
+    assert "without orderItemId" in held["keyless"]
+    checks = _evaluations(result)
+    reported = checks[("core/orders", "nothing_quarantined")]
+    assert not reported.passed and reported.severity == dg.AssetCheckSeverity.WARN
+    assert reported.metadata["failing_rows"].value == 3
+    assert all(e.passed for key, e in checks.items() if key[1] != "nothing_quarantined")
+
+
+def test_an_order_whose_total_is_not_its_lines_blocks_what_comes_after(warehouse):
+    _store_orders(warehouse, [_order("good-1", [_item("i1", "10.00")]), _order("off-by-a-cent", [_item("i1", "10.00")], grand_total="10.01")])
+    result = dg.materialize([core_orders, core_customers_products], partition_key=DAY, resources={"warehouse": warehouse}, raise_on_error=False)
+
+    assert not result.success
+    failed = _evaluations(result)[("core/orders", "total_equals_lines")]
+    assert not failed.passed and failed.blocking
+    assert "off-by-a-cent" in failed.metadata["sample"].value and "good-1" not in failed.metadata["sample"].value
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "core/customers" not in materialized, "a blocking check stops downstream assets (and so Zoho)"
+
+
+def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple]) -> None:
+    conn.execute(
+        "INSERT INTO raw.settlement_reports BY NAME SELECT ? AS report_id, ? AS settlement_id, ? AS marketplace_id, "
+        "CAST(? AS DATE) AS end_date, ? AS archive_path, 'x' AS sha256, now() AS fetched_at",
+        [report_id, settlement_id, DE, DAY, f"archive/{report_id}.tsv"],
+    )
+    rows = [(2, total, "EUR", "", "", "", "", "")] + [(n, "", "", *line) for n, line in enumerate(lines, start=3)]
+    conn.executemany(
+        'INSERT INTO raw.settlement_rows (report_id, line_number, "settlement-id", "total-amount", currency, "transaction-type", '
+        '"order-id", "amount-type", "amount-description", amount, "settlement-end-date", "posted-date-time") '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(report_id, n, settlement_id, t, c, tt, oid, at, ad, amt, "2026-06-01 00:00:00 UTC", "2026-05-30 10:00:00 UTC")
+         for n, t, c, tt, oid, at, ad, amt in rows],
+    )
+
+
+def test_quarantined_settlement_lines_make_the_deposit_check_warn_and_an_unexplained_gap_fail(warehouse):
+    with warehouse.connect() as conn:
+        _store_settlement(conn, "r-explained", "s-explained", "105,00", [
+            ("Order", "o-1", "ItemPrice", "Principal", "120,00"),
+            ("Order", "o-1", "ItemFees", "Commission", "-18,00"),
+            ("other-transaction", "", "other-transaction", "Subscription Fee", "-2,0x"),  # not a number
+            ("Order", "", "ItemPrice", "Principal", "5,00"),  # an order row without its order
+        ])
+        _store_settlement(conn, "r-gap", "s-gap", "50,00", [("Order", "o-2", "ItemPrice", "Principal", "40,00")])
+    result = dg.materialize([core_settlements], partition_key=DAY, resources={"warehouse": warehouse})
+
+    assert result.success, "settlement checks do not block: nothing downstream writes to Zoho"
+    with duckdb.connect(warehouse.path, read_only=True) as conn:
+        held = dict(conn.execute("SELECT line_number, reason FROM ops.quarantine WHERE record_key = 'r-explained'").fetchall())
+        classes = dict(conn.execute("SELECT line_number, line_class FROM core.settlement_lines WHERE report_id = 'r-explained'").fetchall())
+    assert "not a number" in held[5] and "line without order" in held[6]
+    assert classes == {3: "principal", 4: "fee"}
+    deposit = _evaluations(result)[("core/settlements", "lines_sum_to_deposit")]
+    assert not deposit.passed and deposit.severity == dg.AssetCheckSeverity.ERROR, "one gap has no quarantined line to explain it"
+    sample = deposit.metadata["sample"].value
+    assert "s-gap" in sample and "s-explained" in sample and "line 5" in sample
+
+
+def test_a_gap_explained_by_quarantined_lines_only_warns(warehouse):
+    with warehouse.connect() as conn:
+        _store_settlement(conn, "r-1", "s-1", "100,00", [("Order", "o-1", "ItemPrice", "Principal", "98,00"),
+                                                          ("Order", "o-1", "ItemFees", "Commission", "2,0x")])
+    result = dg.materialize([core_settlements], partition_key=DAY, resources={"warehouse": warehouse})
+    deposit = _evaluations(result)[("core/settlements", "lines_sum_to_deposit")]
+    assert not deposit.passed and deposit.severity == dg.AssetCheckSeverity.WARN
