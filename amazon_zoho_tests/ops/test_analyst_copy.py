@@ -1,0 +1,77 @@
+"""An analyst keeps a DuckDB session open on the analyst copy throughout a run: neither side fails, and
+the analyst sees the new data on reconnecting. The session lives in its own process, as a DuckDB CLI or a
+notebook would."""
+
+import json
+import subprocess
+import sys
+
+import dagster as dg
+import duckdb
+
+from amazon_zoho.ops.analyst_copy import REDACTED_COLUMNS, analyst_copy_path
+from amazon_zoho_tests.core.built import pipeline_assets
+from amazon_zoho_tests.truth import day_ago
+
+# Connects once, says so, then queries on the same connection until told to stop; then reconnects.
+READER = """
+import json, pathlib, sys, time
+import duckdb
+path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+conn = duckdb.connect(path, read_only=True)
+count = lambda c: c.execute("SELECT count(*) FROM core.orders").fetchone()[0]
+print(count(conn), flush=True)
+seen, queries = set(), 0
+while not stop.exists():
+    seen.add(count(conn)); queries += 1
+    time.sleep(0.01)
+held = count(conn)
+conn.close()
+fresh = duckdb.connect(path, read_only=True)
+print(json.dumps({"queries": queries, "seen": sorted(seen), "held": held, "fresh": count(fresh)}), flush=True)
+"""
+
+
+def _run(resources, day) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(pipeline_assets(), resources=resources, partition_key=day.isoformat())
+    assert result.success
+    return result
+
+
+def test_a_reader_holding_the_analyst_copy_through_a_run_neither_fails_nor_blocks(resources, project_env, tmp_path):
+    _run(resources, day_ago(3))
+    copy = analyst_copy_path(project_env["AMAZON_ZOHO_WAREHOUSE"])
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(copy), str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        before = int(reader.stdout.readline())
+        assert before > 0
+        result = _run(resources, day_ago(2))  # the pipeline writes its warehouse and replaces the copy meanwhile
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    seen = json.loads(out)
+    assert seen["queries"] > 0 and seen["seen"] == [before] and seen["held"] == before, "an open session reads one consistent snapshot"
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        after = conn.execute("SELECT count(*) FROM core.orders").fetchone()[0]
+    assert after > before and seen["fresh"] == after, "reconnecting shows the new run"
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(["ops", "analyst_copy"])]
+    assert event.materialization.metadata["connect"].value == f"duckdb -readonly {copy}"
+
+
+def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_env):
+    _run(resources, day_ago(2))
+    copy = analyst_copy_path(project_env["AMAZON_ZOHO_WAREHOUSE"])
+    with duckdb.connect(str(copy), read_only=True) as conn:
+        schemas = {s for (s,) in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT schema_name FROM duckdb_schemas() WHERE NOT internal").fetchall()}
+        assert "pii" not in schemas and {"raw", "core", "marts", "ops"} <= schemas
+        redacted = conn.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'ops' AND column_name IN ?", [list(REDACTED_COLUMNS)]
+        ).fetchall()
+        for table, column in redacted:
+            assert conn.execute(f'SELECT count("{column}") FROM ops."{table}"').fetchone()[0] == 0, f"ops.{table}.{column}"
+        assert conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name IN ('core', 'marts') AND comment IS NULL").fetchone()[0] == 0
+        copied = conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0]
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0] == copied > 0
