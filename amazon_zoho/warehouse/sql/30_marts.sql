@@ -150,7 +150,7 @@ joined AS (
 SELECT
     * EXCLUDE (in_core, in_settlements),
     settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions AS settled_sale,
-    coalesce(sold, 0) - (settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions) AS difference,
+    CASE WHEN in_core THEN coalesce(sold, 0) - (settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions) END AS difference,
     CASE
         WHEN NOT in_core THEN 'order_not_in_core'
         WHEN NOT in_settlements AND sold IS NULL THEN 'nothing_to_settle'
@@ -185,7 +185,7 @@ COMMENT ON COLUMN marts.settlement_reconciliation.settlement_lines IS 'Number of
 COMMENT ON COLUMN marts.settlement_reconciliation.settlement_ids IS 'Settlements the order appears in (a refund often lands in a later one).';
 COMMENT ON COLUMN marts.settlement_reconciliation.last_posted_ts IS 'When the latest settlement line of the order was posted.';
 COMMENT ON COLUMN marts.settlement_reconciliation.settled_sale IS 'settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions: the sale as settled, before fees and refunds.';
-COMMENT ON COLUMN marts.settlement_reconciliation.difference IS 'sold - settled_sale, to the cent. 0 once the order settled in full; the whole sale while it is unsettled.';
+COMMENT ON COLUMN marts.settlement_reconciliation.difference IS 'sold - settled_sale, to the cent. 0 once the order settled in full; the whole sale while it is unsettled; NULL for orders not in core.';
 COMMENT ON COLUMN marts.settlement_reconciliation.reconciliation_status IS 'settled (difference 0), difference (settled, but not to the cent: look here), unsettled (priced, no settlement line yet), nothing_to_settle (pending or cancelled), order_not_in_core (settled order bought before the start date or quarantined).';
 
 CREATE OR REPLACE VIEW marts.settlement_deposits AS
