@@ -32,6 +32,10 @@ RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "payload_hash", "action", "erro
                   "error_details", "payload", "sent_payload", "lines_appended"]
 
 
+class BudgetSpent(Exception):
+    """Our own budget (ZOHO_DAILY_CREDITS - ZOHO_CREDIT_RESERVE) has no room for the next call."""
+
+
 @dataclass
 class SyncOutcome:
     module: str
@@ -141,6 +145,8 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
             _defer(push, module, remaining, outcome, push.budget.describe() if not push.budget.exhausted else "Zoho answered LIMIT_REACHED")
         if mm.line_items_field:
             outcome.pruned = prune_line_items(conn, client, mm, push.budget, push.run_id)
+    except BudgetSpent as exc:
+        _defer(push, module, [r for r in rows if r[0] not in outcome.answered], outcome, str(exc))
     except CreditsExhausted as exc:
         push.budget.exhausted = True
         outcome.notes.append(f"Zoho refused a call for lack of credits: {exc.body[:200]}")
@@ -153,9 +159,11 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
 
 
 def _preflight(push: Push, module: str) -> None:
-    if not push.budget.allows(2):
-        raise CreditsExhausted("zoho", "preflight", 0, f"credit budget: {push.budget.describe()}")
+    # Reading the fields costs 1 credit; creating missing ones and reading them again 2 more.
+    if not push.budget.allows(3):
+        raise BudgetSpent(push.budget.describe())
     created = ensure_fields(push.client, push.mapping, module, create=push.auto_setup)
+    push.budget.book(push.conn, push.client, push.run_id)
     if created:
         push.log(f"created Zoho custom fields on {module}: {created}")
 
