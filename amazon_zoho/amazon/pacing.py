@@ -4,6 +4,11 @@ One bucket per (seller, operation), shared by every thread of the process (a Dag
 assets in one process with the in-process executor, or several; each process paces its own share).
 Seeded from the published rate and burst; the `x-amzn-RateLimit-Limit` header, when Amazon sends it,
 replaces the rate because it is the limit actually granted to this seller and application.
+
+Our bucket and Amazon's must not drift apart: Amazon's starts full when our first request arrives, so
+ours starts refilling only once that first request has been answered (`anchor`), and every wait carries a
+small fixed margin for network jitter (nothing at Amazon's rates, where a token takes seconds to minutes; it matters
+for the sandbox at time_scale 1000, where one takes milliseconds).
 """
 
 from __future__ import annotations
@@ -25,17 +30,27 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
 }
 
 
+# Real seconds added to every wait (see above).
+JITTER_MARGIN_SECONDS = 0.02
+
+
 class Bucket:
-    def __init__(self, rate: float, burst: int, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, rate: float, burst: int, clock=time.monotonic, sleep=time.sleep, margin: float = 0.0,
+                 start_on_first_response: bool = False):
         self.rate, self.burst = rate, burst
         self.tokens = float(burst)
         self._clock, self._sleep = clock, sleep
-        self.last = clock()
+        self.margin = margin
+        self.last: float | None = None  # nothing refills before the first request
+        self._started = not start_on_first_response
         self.lock = threading.Lock()
         self.waited_seconds = 0.0
 
     def _refill(self, now: float) -> None:
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        if not self._started:
+            return
+        if self.last is not None:
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
 
     def acquire(self) -> float:
@@ -43,13 +58,21 @@ class Bucket:
         with self.lock:
             now = self._clock()
             self._refill(now)
-            wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+            wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate + self.margin
             # Reserve the token now so concurrent callers queue behind us instead of racing.
             self.tokens -= 1
         if wait > 0:
             self._sleep(wait)
             self.waited_seconds += wait
         return wait
+
+    def anchor(self) -> None:
+        """Called when a response arrives: with start_on_first_response, the first one starts the refill
+        clock (the server's bucket started when that request reached it, not when we sent it)."""
+        with self.lock:
+            if not self._started:
+                self._started = True
+                self.last = self._clock()
 
     def penalize(self) -> None:
         """After a 429 the server's bucket is empty; ours should be too."""
@@ -88,7 +111,9 @@ class RateLimiter:
         with self._lock:
             if operation not in self._buckets:
                 rate, burst = USAGE_PLANS.get(operation, (1.0, 5))
-                self._buckets[operation] = Bucket(rate * self.time_scale, burst)
+                self._buckets[operation] = Bucket(
+                    rate * self.time_scale, burst, margin=JITTER_MARGIN_SECONDS, start_on_first_response=True
+                )
             return self._buckets[operation]
 
     def observe_limit_header(self, operation: str, value: str | None) -> None:

@@ -52,8 +52,9 @@ class SpApiClient:
         raise AssertionError("unreachable")
 
     def _once(self, operation, method, path, params, json) -> SpApiResponse:
-        self.limiter.bucket(operation).acquire()
+        # Token first: a refresh is an HTTP round trip, and a rate token taken before it would reach Amazon late.
         token = self.tokens.token()
+        self.limiter.bucket(operation).acquire()
         with self._count_lock:
             self.calls[operation] += 1
         response = self.session.request(
@@ -64,6 +65,7 @@ class SpApiClient:
             headers={"x-amz-access-token": token, "Accept": "application/json"},
             timeout=self.timeout,
         )
+        self.limiter.bucket(operation).anchor()
         request_id = response.headers.get("x-amzn-RequestId")
         status = response.status_code
         if status < 400:

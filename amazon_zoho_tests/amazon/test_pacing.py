@@ -124,3 +124,19 @@ def test_for_seller_shares_one_limiter_per_seller():
     assert RateLimiter.for_seller("test-pacing-seller-a@host") is a
     assert a.bucket("getOrder") is RateLimiter.for_seller("test-pacing-seller-a@host").bucket("getOrder")
     assert RateLimiter.for_seller("test-pacing-seller-b@host") is not a
+
+
+def test_refill_starts_when_the_first_response_arrives(clock):
+    # Amazon's bucket starts full when our first request reaches it; time spent before the answer earns nothing.
+    b = Bucket(2.0, 2, clock=clock, sleep=clock.sleep, start_on_first_response=True)
+    assert [b.acquire(), b.acquire()] == [0, 0]
+    clock.sleep(10)  # the first round trip, slow
+    b.anchor()
+    assert b.acquire() == pytest.approx(0.5)
+    b.anchor()  # later responses do not move the clock again
+    assert b.acquire() == pytest.approx(0.5)
+
+
+def test_the_limiter_adds_a_jitter_margin_to_every_wait():
+    b = RateLimiter().bucket("getOrder")
+    assert b.margin > 0 and b.margin < 1 / USAGE_PLANS["getOrder"][0] / 10
