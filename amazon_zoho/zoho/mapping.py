@@ -79,10 +79,11 @@ class ModuleMapping:
         """The JSON of one record from the `source` row, e.g. json_object('Product_Name', title, ...).
 
         Field names passed validation (letters, digits, underscores) and sources come from SOURCES, so
-        pasting them into SQL is safe."""
-        parts = [f"'{name}', {_expr(self.module, src, '')}" for name, src in self.fields.items()]
+        pasting them into SQL is safe. Keys are sorted, so reordering lines of mapping.yaml changes no
+        payload hash (and re-pushes nothing)."""
+        parts = [f"'{name}', {_expr(self.module, src, '')}" for name, src in sorted(self.fields.items())]
         if self.line_items_field:
-            item = ", ".join(f"'{name}', {_expr('line', src, 'li.')}" for name, src in self.line_fields.items())
+            item = ", ".join(f"'{name}', {_expr('line', src, 'li.')}" for name, src in sorted(self.line_fields.items()))
             parts.append(f"'{self.line_items_field}', to_json(list_transform(line_items, lambda li: json_object({item})))")
         return "json_object(\n        " + ",\n        ".join(parts) + "\n    )"
 
