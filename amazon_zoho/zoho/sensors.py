@@ -9,11 +9,21 @@ from ..ops.notify import notify
                        description="Notifies (NOTIFY_WEBHOOK_URL / NOTIFY_SMTP_*) when a run of this project fails.")
 def sync_failure_notifier(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
-    failed = [e.step_key for e in context.get_step_failure_events()]
+    steps = context.get_step_failure_events()
+    failed = [e.step_key for e in steps]
+    # Our errors carry what the API said and never a credential (http/errors.py), so they can be sent.
+    reasons = [f"{e.step_key}: {_root_cause(e.event_specific_data.error)[:300]}" for e in steps if e.event_specific_data and e.event_specific_data.error]
     message = context.failure_event.message or "the run failed"
     notify(
         f"Run {run.job_name} failed",
-        f"{message}\nFailed steps: {', '.join(failed) or 'none recorded'}\nRun id: {run.run_id}",
+        "\n".join([message, *reasons, f"Run id: {run.run_id}"]),
         {"run_id": run.run_id, "job": run.job_name, "failed_steps": failed, "tags": dict(run.tags)},
         logger=context.log,
     )
+
+
+def _root_cause(error) -> str:
+    """Dagster wraps the exception a step raised; the user wants the innermost message."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message.strip()
