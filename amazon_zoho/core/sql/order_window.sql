@@ -1,7 +1,24 @@
 -- The latest version of each order purchased in [$start, $end), typed. A temp table both core tables read.
 CREATE OR REPLACE TEMP TABLE order_window AS
 WITH versions AS (
-    SELECT *, payload ->> '$.fulfillment.fulfillmentStatus' AS order_status
+    -- Each version's JSON is parsed once, into exactly the fields core reads (from_json: a field that
+    -- does not fit its type becomes NULL, and the reject rules below catch what matters).
+    SELECT order_id, purchase_date, marketplace_id, last_updated_time, fetched_at, from_json(payload, '{
+        "createdTime": "VARCHAR", "buyerKey": "VARCHAR",
+        "salesChannel": {"marketplaceName": "VARCHAR"},
+        "fulfillment": {"fulfillmentStatus": "VARCHAR", "fulfilledBy": "VARCHAR", "deliverByWindow": {"latestDateTime": "VARCHAR"}},
+        "recipient": {"deliveryAddress": {"countryCode": "VARCHAR"}},
+        "packages": [{"shipTime": "VARCHAR"}],
+        "proceeds": {"grandTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
+                     "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]},
+        "orderItems": [{"orderItemId": "VARCHAR", "quantityOrdered": "INTEGER",
+            "product": {"asin": "VARCHAR", "title": "VARCHAR", "sellerSku": "VARCHAR",
+                        "price": {"unitPrice": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}},
+            "proceeds": {"proceedsTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
+                         "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
+                                         "detailedBreakdowns": [{"subtype": "VARCHAR", "value": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]}]},
+            "fulfillment": {"quantityFulfilled": "INTEGER"}}]
+    }') AS o
     FROM raw.order_versions
     WHERE purchase_date >= $start AND purchase_date < $end
 ),
@@ -9,7 +26,7 @@ WITH versions AS (
 first_shipped AS (
     SELECT order_id, min(last_updated_time) AS shipped_ts
     FROM versions
-    WHERE order_status IN ('SHIPPED', 'PARTIALLY_SHIPPED')
+    WHERE o.fulfillment.fulfillmentStatus IN ('SHIPPED', 'PARTIALLY_SHIPPED')
     GROUP BY order_id
 ),
 latest AS (
@@ -21,33 +38,26 @@ SELECT
     l.order_id,
     l.purchase_date,
     l.marketplace_id,
-    l.payload ->> '$.salesChannel.marketplaceName' AS sales_channel,
-    TRY_CAST(l.payload ->> '$.createdTime' AS TIMESTAMPTZ) AS purchase_ts,
+    l.o.salesChannel.marketplaceName AS sales_channel,
+    TRY_CAST(l.o.createdTime AS TIMESTAMPTZ) AS purchase_ts,
     l.last_updated_time,
-    CASE l.payload ->> '$.fulfillment.fulfilledBy' WHEN 'AMAZON' THEN 'AFN' WHEN 'MERCHANT' THEN 'MFN' END AS fulfillment_channel,
-    l.order_status,
+    CASE l.o.fulfillment.fulfilledBy WHEN 'AMAZON' THEN 'AFN' WHEN 'MERCHANT' THEN 'MFN' END AS fulfillment_channel,
+    l.o.fulfillment.fulfillmentStatus AS order_status,
     -- v2026 spells statuses PARTIALLY_SHIPPED/CANCELLED, v0 PartiallyShipped/Canceled: one vocabulary for analysts.
-    CASE upper(replace(l.order_status, '_', ''))
+    CASE upper(replace(l.o.fulfillment.fulfillmentStatus, '_', ''))
         WHEN 'PENDING' THEN 'pending' WHEN 'PENDINGAVAILABILITY' THEN 'pending' WHEN 'INVOICEUNCONFIRMED' THEN 'pending'
         WHEN 'UNSHIPPED' THEN 'unshipped' WHEN 'PARTIALLYSHIPPED' THEN 'partially_shipped' WHEN 'SHIPPED' THEN 'shipped'
         WHEN 'CANCELLED' THEN 'cancelled' WHEN 'CANCELED' THEN 'cancelled' WHEN 'UNFULFILLABLE' THEN 'unfulfillable'
         ELSE 'unknown'
     END AS status,
-    l.payload ->> '$.buyerKey' AS buyer_key,
-    l.payload ->> '$.recipient.deliveryAddress.countryCode' AS ship_country,
-    CASE WHEN l.order_status IN ('SHIPPED', 'PARTIALLY_SHIPPED') THEN coalesce(
-        list_min(list_transform(json_extract_string(l.payload, '$.packages[*].shipTime'), lambda t: TRY_CAST(t AS TIMESTAMPTZ))),
+    l.o.buyerKey AS buyer_key,
+    l.o.recipient.deliveryAddress.countryCode AS ship_country,
+    CASE WHEN l.o.fulfillment.fulfillmentStatus IN ('SHIPPED', 'PARTIALLY_SHIPPED') THEN coalesce(
+        list_min(list_transform(l.o.packages, lambda p: TRY_CAST(p.shipTime AS TIMESTAMPTZ))),
         s.shipped_ts) END AS shipped_ts,
-    TRY_CAST(l.payload ->> '$.fulfillment.deliverByWindow.latestDateTime' AS TIMESTAMPTZ) AS latest_delivery_ts,
-    from_json(l.payload -> '$.proceeds', '{"grandTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
-        "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]}') AS proceeds,
-    from_json(l.payload -> '$.orderItems', '[{"orderItemId": "VARCHAR", "quantityOrdered": "INTEGER",
-        "product": {"asin": "VARCHAR", "title": "VARCHAR", "sellerSku": "VARCHAR",
-                    "price": {"unitPrice": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}},
-        "proceeds": {"proceedsTotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
-                     "breakdowns": [{"type": "VARCHAR", "subtotal": {"amount": "VARCHAR", "currencyCode": "VARCHAR"},
-                                     "detailedBreakdowns": [{"subtype": "VARCHAR", "value": {"amount": "VARCHAR", "currencyCode": "VARCHAR"}}]}]},
-        "fulfillment": {"quantityFulfilled": "INTEGER"}}]') AS items
+    TRY_CAST(l.o.fulfillment.deliverByWindow.latestDateTime AS TIMESTAMPTZ) AS latest_delivery_ts,
+    l.o.proceeds AS proceeds,
+    l.o.orderItems AS items
 FROM latest l
 LEFT JOIN first_shipped s USING (order_id);
 
