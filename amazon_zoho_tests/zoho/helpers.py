@@ -13,7 +13,6 @@ ZOHO_ASSETS = [a for a in defs.assets if all(k.path[0] == "zoho" for k in a.keys
 # Only what the push reads (Amazon orders -> core), not settlements and marts: faster tests.
 _FEEDS = dg.AssetSelection.groups("zoho").upstream().resolve(defs.resolve_asset_graph())
 UPSTREAM_ASSETS = [a for a in defs.assets if a not in ZOHO_ASSETS and set(a.keys) & _FEEDS]
-ZOHO_OPS = ("zoho__products", "zoho__contacts", "zoho__sales_orders")
 
 
 def load_day(resources, day) -> None:
@@ -21,9 +20,10 @@ def load_day(resources, day) -> None:
     assert dg.materialize(UPSTREAM_ASSETS, resources=resources, partition_key=day.isoformat()).success
 
 
-def push(resources, day, write_api: str = "auto", raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
-    config = {"ops": {op: {"config": {"write_api": write_api, "bulk_poll_seconds": 0.05}} for op in ZOHO_OPS}}
-    result = dg.materialize(ZOHO_ASSETS, resources=resources, partition_key=day.isoformat(), run_config=config, raise_on_error=raise_on_error)
+def push(resources, day, write_api: str = "auto", raise_on_error: bool = True, modules: tuple[str, ...] = ("products", "contacts", "sales_orders")) -> dg.ExecuteInProcessResult:
+    assets = [a for a in ZOHO_ASSETS if a.key.path[1] in modules]
+    config = {"ops": {f"zoho__{m}": {"config": {"write_api": write_api, "bulk_poll_seconds": 0.05}} for m in modules}}
+    result = dg.materialize(assets, resources=resources, partition_key=day.isoformat(), run_config=config, raise_on_error=raise_on_error)
     assert result.success or not raise_on_error
     return result
 

@@ -1,6 +1,6 @@
 """Control endpoints for tests and benchmarks (service "control": no auth, no credits):
-all records of a module with full data, the credit ledger, Zoho's processing latency, and expiring
-every access token at once (what an hour of idling does to a client holding a cached token)."""
+all records of a module with full data, the credit ledger, Zoho's processing latency, the requests in
+flight, and expiring every access token at once (what an hour of idling does to a client holding a cached token)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def register(app) -> None:
     r.add("GET", "/_sandbox/zoho/records/{module}", "control", "zoho_all_records", lambda req: _records(org, req))
     r.add("GET", "/_sandbox/zoho/credits", "control", "zoho_credits", lambda req: Response.json(200, org.limits.summary()))
     r.add("POST", "/_sandbox/zoho/latency", "control", "zoho_latency", lambda req: _latency(org, req))
+    r.add("GET", "/_sandbox/zoho/in_flight", "control", "zoho_in_flight", lambda req: _in_flight(org))
     r.add("POST", "/_sandbox/zoho/expire_tokens", "control", "zoho_expire_tokens", lambda req: _expire_tokens(app))
 
 
@@ -33,6 +34,12 @@ def _latency(org, req: Request) -> Response:
     except (TypeError, ValueError, AttributeError):
         return Response.json(400, {"error": "body must be {\"seconds\": <number>}"})
     return Response.json(200, {"seconds": org.limits.latency})
+
+
+def _in_flight(org) -> Response:
+    """CRM requests being processed now (with latency set, they stay here that long)."""
+    requests = [{"method": m, "path": p} for m, p in list(org.limits.requests_in_flight.values())]
+    return Response.json(200, {"requests": requests})
 
 
 def _expire_tokens(app) -> Response:

@@ -43,6 +43,8 @@ class Limits:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._heavy = 0
+        # What is being processed right now (method, path), for tests that must act mid-request.
+        self.requests_in_flight: dict[int, tuple[str, str]] = {}
         self.latency = 0.0
         app.on_reset(self._reset)
 
@@ -90,6 +92,7 @@ class Limits:
                     )
                 self._in_flight += 1
                 self._heavy += is_heavy
+                self.requests_in_flight[id(req)] = (req.method, req.path)
             try:
                 if self.latency > 0:
                     time.sleep(self.latency)
@@ -98,6 +101,7 @@ class Limits:
                 with self._lock:
                     self._in_flight -= 1
                     self._heavy -= is_heavy
+                    self.requests_in_flight.pop(id(req), None)
 
         return run
 
