@@ -1,16 +1,28 @@
-"""Raw orders: every order created in the partition window, as Amazon's searchOrders returned it."""
+"""Raw orders: every order created in the partition window, plus the late changes the sensor may have missed.
+
+Short windows (the daily run) page through searchOrders; long ones (backfills) read the all-orders flat-file
+report instead. Why the threshold sits at 3 days, at about 1,000 orders a day: searchOrders costs one
+call per 100 orders at 0.0056/s after a burst of 20, so 2 days (20 pages) are free and each further day
+costs 10 x 180 s = 30 min; a report costs a handful of calls but then one getOrder (0.5/s, burst 30) per
+merchant-fulfilled order for its buyer, about 400 x 2 s = 13 min per day. Below ~3.5 days searchOrders
+finishes sooner; above it reports do, and the gap widens with every day (a year: ~13 report calls plus
+buyer lookups for the last 30 days, against ~3,650 searchOrders pages, 7.5 days of waiting).
+"""
 
 
 from datetime import datetime, timezone
 
 import dagster as dg
-import pandas as pd
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource, run_sql
-from . import pii_split
-from .orders import search_orders
+from ..settings import load
+from ..warehouse import WarehouseResource
+from . import order_updates, orders
+from .order_reports import load_orders_from_reports
+from .order_store import store_orders
 from .resource import AmazonSellerResource
+
+BULK_THRESHOLD_DAYS = 3
 
 
 @dg.asset(
@@ -24,72 +36,52 @@ from .resource import AmazonSellerResource
     retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
 )
 def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Orders with their items from Amazon's Orders API, one version per change, buyer PII split off."""
+    """Orders with their items from Amazon (searchOrders, or flat-file reports for long backfills), one row per version, buyer PII split off."""
     window = context.partition_time_window
     client = amazon.client()
-    calls_before = sum(client.calls.values())
-    fetched_at = datetime.now(timezone.utc)
-    rows, contacts = [], []
-    for fetched in search_orders(client, amazon.marketplace_ids, window.start, window.end):
-        order = _loads(fetched.payload)
-        clean, contact = pii_split.split(order) if order is not None else ({}, None)
-        rows.append(
-            {
-                "order_id": fetched.order_id,
-                "payload": pii_split.dumps(clean) if order is not None else fetched.payload,
-                "request_id": fetched.request_id,
-                "source": "searchOrders",
-                "fetched_at": fetched_at,
-            }
+    calls_before = dict(client.calls)
+    days = (window.end - window.start).days
+    if days > BULK_THRESHOLD_DAYS:
+        bulk = load_orders_from_reports(
+            client, amazon.session(), warehouse, amazon.marketplace_ids, window.start, window.end, context.run_id, context.log
         )
-        if contact:
-            contacts.append({**contact, "fetched_at": fetched_at})
-    incoming = pd.DataFrame(rows, columns=["order_id", "payload", "request_id", "source", "fetched_at"])
-    incoming_contacts = pd.DataFrame(contacts, columns=[*_CONTACT_COLUMNS, "fetched_at"])
-    with warehouse.connect() as conn:
-        conn.begin()
-        conn.register("incoming", incoming)
-        conn.register("incoming_contacts", incoming_contacts)
-        params = {"window_start": window.start.date(), "window_end": window.end.date()}
-        before = conn.execute("SELECT count(*) FROM raw.order_versions").fetchone()[0]
-        run_sql(conn, __file__, "insert_order_versions.sql")
-        new_versions = conn.execute("SELECT count(*) FROM raw.order_versions").fetchone()[0] - before
-        conn.execute(
-            "DELETE FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
-            params,
-        )
-        run_sql(conn, __file__, "quarantine_order_versions.sql", {"window_start": window.start.date(), "run_id": context.run_id})
-        run_sql(conn, __file__, "upsert_order_contacts.sql")
-        quarantined = conn.execute(
-            "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
-            params,
-        ).fetchone()[0]
-        conn.commit()
-    if quarantined:
-        context.log.warning(f"{quarantined} orders in {window.start.date()}..{window.end.date()} quarantined; see ops.quarantine")
+        path = {
+            "path": "reports", "orders_fetched": bulk.orders, "new_versions": bulk.new_versions, "quarantined": bulk.quarantined,
+            "reports": bulk.reports, "reports_reused": bulk.reused, "reports_cancelled": bulk.cancelled,
+            "reports_fatal_retried": bulk.fatal_retries, "buyer_lookups": bulk.buyer_lookups,
+        }
+    else:
+        path = _search_window(context, client, warehouse, amazon.marketplace_ids, window.start, window.end)
+    scans = order_updates.lookback(
+        client, warehouse, amazon.marketplace_ids, load().lookback_days, (window.start.date(), window.end.date()), context.run_id
+    )
+    if path["quarantined"]:
+        context.log.warning(f"{path['quarantined']} orders or lines in {window.start.date()}..{window.end.date()} quarantined; see ops.quarantine")
+    calls = {op: n - calls_before.get(op, 0) for op, n in client.calls.items() if n > calls_before.get(op, 0)}
     return dg.MaterializeResult(
         metadata={
-            "orders_fetched": len(rows),
-            "new_versions": new_versions,
-            "quarantined": quarantined,
-            "amazon_calls": sum(client.calls.values()) - calls_before,
+            **path,
+            "lookback_scans": len(scans),
+            "lookback_new_versions": sum(s.new_versions for s in scans),
+            "lookback_changed_days": dg.MetadataValue.text(", ".join(sorted({str(d) for s in scans for d in s.changed_days})) or "none"),
+            "amazon_calls": sum(calls.values()),
+            "amazon_calls_by_operation": dg.MetadataValue.json(calls),
             "window": f"{window.start.isoformat()} .. {window.end.isoformat()}",
-            "dagster/row_count": len(rows),
+            "dagster/row_count": path["orders_fetched"],
         }
     )
 
 
-_CONTACT_COLUMNS = [
-    "order_id", "buyer_key", "buyer_name", "buyer_email", "buyer_company", "recipient_name", "address_line1",
-    "address_line2", "city", "state", "postal_code", "country_code", "phone",
-]
-
-
-def _loads(payload: str) -> dict | None:
-    import json
-
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+def _search_window(context, client, warehouse: WarehouseResource, marketplace_ids: list[str], start: datetime, end: datetime) -> dict:
+    """One paged searchOrders scan over the whole window (all marketplaces in each call)."""
+    fetched = list(orders.search_orders(client, marketplace_ids, start, end, included=orders.included_data(end)))
+    window = {"window_start": start.date(), "window_end": end.date()}
+    with warehouse.connect() as conn:
+        conn.begin()
+        conn.execute(
+            "DELETE FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
+            window,
+        )
+        stored = store_orders(conn, fetched, "searchOrders", datetime.now(timezone.utc), context.run_id, quarantine_date=start.date())
+        conn.commit()
+    return {"path": "searchOrders", "orders_fetched": len(fetched), "new_versions": stored.new_versions, "quarantined": stored.quarantined}

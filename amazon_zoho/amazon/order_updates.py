@@ -106,12 +106,16 @@ def lookback(
     return scans
 
 
+def gaps(warehouse: WarehouseResource, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Stretches of [start, end) no scan in the ledger covered, oldest first."""
+    with warehouse.connect() as conn:
+        return conn.execute(sql(__file__, "order_update_gaps.sql"), {"scan_from": start, "scan_to": end}).fetchall()
+
+
 def uncovered(warehouse: WarehouseResource, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Gaps in the ledger over [start, end), merged when close, minus a trailing gap the sensor will take."""
-    with warehouse.connect() as conn:
-        gaps = conn.execute(sql(__file__, "order_update_gaps.sql"), {"scan_from": start, "scan_to": end}).fetchall()
     merged: list[tuple[datetime, datetime]] = []
-    for gap_start, gap_end in gaps:
+    for gap_start, gap_end in gaps(warehouse, start, end):
         if merged and gap_start - merged[-1][1] < MERGE_GAPS_WITHIN:
             merged[-1] = (merged[-1][0], gap_end)
         else:

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta, timezone
 import dagster as dg
 
 from ..partitions import daily_partitions
-from ..warehouse import WarehouseResource
+from ..warehouse import WarehouseResource, sql
 from . import settlement_files
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .resource import AmazonSellerResource
 
 # getReports only reaches back 90 days (Amazon's retention).
 RETENTION = timedelta(days=90)
+GAP_CHECK = "settlement_periods_contiguous"
 
 
 @dg.asset(
@@ -24,6 +25,14 @@ RETENTION = timedelta(days=90)
     owners=["team:data"],
     pool="duckdb_writer",
     retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
+    check_specs=[
+        dg.AssetCheckSpec(
+            GAP_CHECK,
+            asset=["amazon_raw", "raw_settlements"],
+            description="Each marketplace's archived settlement periods follow each other without a gap; "
+            "a gap Amazon still retains (90 days) is an error: run the days it names before the report is deleted.",
+        )
+    ],
 )
 def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Settlement reports whose period ended in the window: archived under data/ and loaded row by row."""
@@ -71,9 +80,11 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
             conn.commit()
             loaded += n_loaded
             quarantined += n_rejected
+        gap_check = _gap_check(conn)
     if quarantined:
         context.log.warning(f"{quarantined} settlement rows quarantined; see ops.quarantine (source = 'settlement_file')")
     return dg.MaterializeResult(
+        check_results=[gap_check],
         metadata={
             "settlement_reports": len(reports),
             "downloaded": downloaded,
@@ -82,6 +93,31 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
             "amazon_calls": sum(client.calls.values()) - calls_before,
             "dagster/row_count": loaded,
         }
+    )
+
+
+def _gap_check(conn) -> dg.AssetCheckResult:
+    """Missing settlement periods per marketplace, the fetchable ones as an error naming the days to run."""
+    retained_since = datetime.now(timezone.utc) - RETENTION
+    cursor = conn.execute(sql(__file__, "settlement_gaps.sql"), {"retained_since": retained_since})
+    names = [d[0] for d in cursor.description]
+    gaps = [dict(zip(names, row)) for row in cursor.fetchall()]
+    fetchable = [g for g in gaps if g["still_fetchable"]]
+    lines = [
+        f"{g['marketplace_id']}: nothing between {g['gap_start']:%Y-%m-%d %H:%M} and {g['gap_end']:%Y-%m-%d %H:%M} UTC; "
+        + (f"run raw_settlements for {g['first_day']}..{g['last_day']}" if g["still_fetchable"]
+           else "older than Amazon's 90 days: download it from Seller Central")
+        for g in gaps
+    ]
+    return dg.AssetCheckResult(
+        check_name=GAP_CHECK,
+        passed=not gaps,
+        severity=dg.AssetCheckSeverity.ERROR if fetchable else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "gaps": len(gaps),
+            "still_fetchable": len(fetchable),
+            "details": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "no gaps"),
+        },
     )
 
 

@@ -1,0 +1,179 @@
+"""Bulk backfills from the all-orders flat file (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL).
+
+A year of orders is 13 reports of at most 30 days (a handful of calls each) instead of thousands of
+searchOrders pages. Rows are parsed by header name and become v2026-shaped orders in raw
+(source 'report'), so core reads them like any other. Reports carry no buyer: merchant-fulfilled orders
+that Amazon would show a buyer for (shipping or shipped, within the buyer-data horizon) are fetched once
+with getOrder, which is what the Zoho Contacts sync needs; FBA orders go to the marketplace's shared contact
+either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import duckdb
+import requests
+
+from ..warehouse import WarehouseResource, run_sql, sql
+from . import flat_files, orders
+from .order_store import store_orders
+from .reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec, download_document, run_reports
+from .spapi import SpApiClient
+
+# Amazon: "Date range exceeded. Report can be requested only upto 30 days" (API-FACTS §12a).
+REPORT_WINDOW = timedelta(days=30)
+MAX_MARKETPLACES_PER_REPORT = 25  # CreateReportSpecification.marketplaceIds maxItems
+# Amazon returns the buyer only for merchant-fulfilled orders in these states (API-FACTS §2b).
+BUYER_STATUSES = ["UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]
+BUYER_BATCH = 200  # getOrder results stored per transaction, so an interrupted backfill keeps its progress
+# Header name -> column of order_report_lines. Only these are read; others in the file are ignored.
+COLUMNS = {
+    "amazon-order-id": "order_id_text", "purchase-date": "purchase_date", "last-updated-date": "last_updated_date",
+    "order-status": "order_status", "order-item-id": "order_item_id", "fulfillment-channel": "fulfillment_channel",
+    "sales-channel": "sales_channel", "ship-service-level": "ship_service_level", "product-name": "product_name",
+    "sku": "sku", "asin": "asin", "item-status": "item_status", "quantity": "quantity", "currency": "currency",
+    "item-price": "item_price", "item-tax": "item_tax", "shipping-price": "shipping_price",
+    "shipping-tax": "shipping_tax", "gift-wrap-price": "gift_wrap_price", "gift-wrap-tax": "gift_wrap_tax",
+    "item-promotion-discount": "item_promotion_discount", "ship-promotion-discount": "ship_promotion_discount",
+    "ship-city": "ship_city", "ship-state": "ship_state", "ship-country": "ship_country",
+}
+REQUIRED = ("amazon-order-id", "purchase-date", "last-updated-date", "order-status", "fulfillment-channel", "sales-channel", "quantity")
+
+
+@dataclass
+class BulkLoad:
+    reports: int = 0
+    reused: int = 0
+    cancelled: int = 0
+    fatal_retries: int = 0
+    orders: int = 0
+    new_versions: int = 0
+    quarantined: int = 0
+    buyer_lookups: int = 0
+    changed_days: set[date] = field(default_factory=set)
+
+
+def report_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut into consecutive windows of at most REPORT_WINDOW."""
+    out, cursor = [], start
+    while cursor < end:
+        out.append((cursor, min(cursor + REPORT_WINDOW, end)))
+        cursor = out[-1][1]
+    return out
+
+
+def load_orders_from_reports(
+    client: SpApiClient,
+    session: requests.Session,
+    warehouse: WarehouseResource,
+    marketplace_ids: list[str],
+    start: datetime,
+    end: datetime,
+    run_id: str | None,
+    log: logging.Logger | None = None,
+) -> BulkLoad:
+    log = log or logging.getLogger(__name__)
+    specs = [
+        ReportSpec(ORDERS_BY_DATE, s, e, tuple(marketplace_ids[i : i + MAX_MARKETPLACES_PER_REPORT]))
+        for s, e in report_windows(start, end)
+        for i in range(0, len(marketplace_ids), MAX_MARKETPLACES_PER_REPORT)
+    ]
+    outcomes = run_reports(client, session, specs, time_scale=client.limiter.time_scale)
+    result = BulkLoad(reports=len(outcomes))
+    with warehouse.connect() as conn:
+        conn.execute(
+            "DELETE FROM ops.quarantine WHERE source = 'order_report' AND partition_date >= ? AND partition_date < ?",
+            [start.date(), end.date()],
+        )
+    pii_since = orders.utcnow() - orders.BUYER_DETAILS_MAX_AGE
+    for outcome in sorted(outcomes, key=lambda o: o.spec.start):
+        result.reused += outcome.reused
+        result.fatal_retries += len(outcome.fatal)
+        if outcome.status == "CANCELLED":
+            # Amazon cancels a report by itself when there is no data to return.
+            result.cancelled += 1
+            log.info(f"report {outcome.report_id} ({outcome.spec.start.date()}..{outcome.spec.end.date()}) CANCELLED: no orders")
+            with warehouse.connect() as conn:
+                _record(conn, outcome, None, run_id)
+            continue
+        document = download_document(client, session, outcome.document_id)
+        with warehouse.connect() as conn:
+            conn.begin()
+            loaded, quarantined, new, days = _load_document(conn, document.text, outcome, run_id)
+            _record(conn, outcome, loaded, run_id)
+            wanted = [r[0] for r in conn.execute(
+                sql(__file__, "buyer_detail_candidates.sql"), {"pii_since": pii_since, "statuses": BUYER_STATUSES}
+            ).fetchall()]
+            conn.commit()
+        result.orders += loaded
+        result.quarantined += quarantined
+        result.new_versions += new
+        result.changed_days |= set(days)
+        log.info(f"report {outcome.report_id}: {loaded} orders, {new} new versions, {quarantined} lines quarantined, "
+                 f"{len(wanted)} merchant-fulfilled orders need buyer details")
+        stored = fetch_buyer_details(client, warehouse, wanted, run_id)
+        result.buyer_lookups += len(wanted)
+        result.new_versions += stored
+    return result
+
+
+def fetch_buyer_details(client: SpApiClient, warehouse: WarehouseResource, order_ids: list[str], run_id: str | None) -> int:
+    """getOrder for each id (buyer, recipient and the rest of the order), stored as API versions."""
+    new = 0
+    for i in range(0, len(order_ids), BUYER_BATCH):
+        fetched = [orders.get_order(client, order_id) for order_id in order_ids[i : i + BUYER_BATCH]]
+        with warehouse.connect() as conn:
+            conn.begin()
+            new += store_orders(conn, fetched, "getOrder", orders.utcnow(), run_id).new_versions
+            conn.commit()
+    return new
+
+
+def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
+    """(orders in the file, lines quarantined, new versions, purchase days with new versions)."""
+    lines = flat_files.split_lines(text)
+    header = flat_files.header_of(lines)
+    params = {"report_id": outcome.report_id, "window_start": outcome.spec.start.date(), "run_id": run_id}
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        conn.execute(
+            "INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)"
+            " VALUES ('order_report', ?, ?, ?, 1, ?, ?, ?)",
+            [params["window_start"], outcome.report_id, outcome.report_id, f"header lacks required columns {missing}",
+             lines[0] if lines else "", run_id],
+        )
+        return 0, 1, 0, []
+    flat_files.read_tsv(conn, lines, "order_report_file", "order_report_rejects")
+    mapped = ", ".join(f'"{name}" AS {column}' if name in header else f"NULL::VARCHAR AS {column}" for name, column in COLUMNS.items())
+    raw_line = "concat_ws(chr(9), " + ", ".join(f"coalesce(\"{name}\", '')" for name in header) + ")"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT CAST(__line AS INTEGER) AS line_number, "
+        f"{raw_line} AS raw_line, {mapped} FROM order_report_file"
+    )
+    run_sql(conn, __file__, "order_report_payloads.sql", {
+        **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": orders.utcnow(),
+    })
+    run_sql(conn, __file__, "insert_order_versions.sql")
+    loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]
+    quarantined = conn.execute(
+        "SELECT count(*) FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id]
+    ).fetchone()[0]
+    new = conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
+    days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()]
+    conn.execute("DROP TABLE IF EXISTS incoming; DROP TABLE IF EXISTS order_report_file; DROP TABLE IF EXISTS order_report_lines")
+    return loaded, quarantined, new, days
+
+
+def _record(conn: duckdb.DuckDBPyConnection, outcome: ReportOutcome, rows: int | None, run_id: str | None) -> None:
+    spec, now = outcome.spec, orders.utcnow()
+    ledger = [(rid, "FATAL", False, n, reason, None) for n, (rid, reason) in enumerate(outcome.fatal, start=1)]
+    ledger.append((outcome.report_id, outcome.status, outcome.reused, outcome.attempt, None, rows))
+    for report_id, status, reused, attempt, detail, loaded in ledger:
+        conn.execute(
+            "INSERT OR REPLACE INTO ops.report_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [report_id, spec.report_type, list(spec.marketplace_ids), spec.start, spec.end, status, reused, attempt,
+             detail, loaded, run_id, now],
+        )

@@ -1,0 +1,188 @@
+"""Sensors that turn Amazon-side news into partition-range runs: late order changes, new settlements.
+
+Run shaping: every changed day of a tick goes into ONE run over the span first..last changed day
+(the partition-range tags, executed as a single run by BackfillPolicy.single_run()), so the usual tick
+(orders placed over the last two weeks shipping, being cancelled or refunded) is one run, not one per day
+or per order. Unchanged days inside the span are rebuilt too; that costs DuckDB seconds and no API calls
+(Zoho skips unchanged records). Only when more than MAX_GAP_DAYS unchanged days separate two changed ones
+(an old order refunded months later) does the tick split into one run per cluster, so a stray old day
+does not drag months of partitions into the run.
+"""
+
+import json
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+import duckdb
+
+from ..partitions import daily_partitions
+from ..settings import load
+from ..warehouse import WarehouseResource
+from . import order_updates, orders
+from .reports import SETTLEMENT_REPORT_TYPE, list_reports
+from .resource import AmazonSellerResource
+
+MAX_GAP_DAYS = 7
+# searchOrders refills one call per 180 s after a burst of 20: a tick takes at most this many pages and
+# leaves the rest (its cursor stops at the last lastUpdatedTime it saw) to the next tick.
+MAX_PAGES_PER_TICK = 10
+# getReports reaches back 90 days (Amazon's retention); a little less so the edge is never refused.
+SETTLEMENT_RETENTION = timedelta(days=90) - timedelta(minutes=5)
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+# Selections by key substring, so the per-seller key prefix (deploy/production) still matches.
+RAW_ORDERS, RAW_SETTLEMENTS = "amazon_raw/raw_orders", "amazon_raw/raw_settlements"
+ORDERS_DOWNSTREAM = dg.AssetSelection.key_substring(RAW_ORDERS).downstream(include_self=False)
+SETTLEMENTS_AND_DOWNSTREAM = dg.AssetSelection.key_substring(RAW_SETTLEMENTS).downstream()
+
+
+def partition_runs(days: list[date], max_gap_days: int = MAX_GAP_DAYS) -> list[tuple[date, date]]:
+    """Changed days -> (first, last) spans, one per run; a new span starts after a long unchanged stretch."""
+    spans: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if spans and (day - spans[-1][1]).days - 1 <= max_gap_days:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def run_requests(spans: list[tuple[date, date]], key_prefix: str, asset_selection=None) -> list[dg.RunRequest]:
+    return [
+        dg.RunRequest(
+            run_key=f"{key_prefix}:{first}:{last}",
+            tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()},
+            asset_selection=asset_selection,
+        )
+        for first, last in spans
+    ]
+
+
+@dg.sensor(
+    name="amazon_order_updates",
+    description="Polls searchOrders by lastUpdated from its cursor, stores the new order versions in raw and "
+    "re-materializes the downstream assets for exactly the purchase days that changed.",
+    asset_selection=ORDERS_DOWNSTREAM,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSellerResource, warehouse: WarehouseResource):
+    state = json.loads(context.cursor) if context.cursor else {}
+    if _run_in_progress(context):
+        # A run holds the DuckDB file (one writer); the changes wait for the next tick, cursor unchanged.
+        return dg.SkipReason("a run is in progress and holds the warehouse; polling next tick")
+    now = orders.utcnow()
+    if state.get("updated_before"):
+        after = datetime.fromisoformat(state["updated_before"])
+    else:
+        # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
+        after = order_updates.covered_until(warehouse) or now - timedelta(days=max(load().lookback_days, 1))
+    client = amazon.client()
+    try:
+        # What a daily lookback already scanned while the sensor was off is not fetched again.
+        todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
+        after = todo[0][0] if todo else max(after, orders.clamp_before(now))
+        scan = order_updates.scan_updates(
+            client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE, max_pages=MAX_PAGES_PER_TICK
+        )
+        days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
+    except duckdb.IOException as exc:
+        return dg.SkipReason(f"warehouse busy ({exc}); polling next tick")
+    raw_key = _key(context, RAW_ORDERS)
+    loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
+    # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
+    # a partial day. They get everything when their partition first runs.
+    wanted = [d for d in days if d.isoformat() in loaded and d.isoformat() in _existing_partitions()]
+    cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
+    context.log.info(
+        f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
+        f"versions in {scan.calls} calls{'' if scan.complete else ' (more next tick)'}; days to rebuild: {wanted or 'none'}"
+    )
+    if not wanted:
+        return dg.SensorResult(skip_reason=f"no loaded day changed ({scan.new_versions} new versions)", cursor=cursor)
+    spans = partition_runs(wanted)
+    return dg.SensorResult(
+        run_requests=run_requests(spans, f"order-updates:{scan.before.isoformat()}", _daily_targets(context, ORDERS_DOWNSTREAM)),
+        cursor=cursor,
+    )
+
+
+@dg.sensor(
+    name="amazon_settlement_reports",
+    description="Finds settlement reports Amazon published since the newest one seen and loads the day(s) "
+    "their period ended in, before Amazon deletes them (90 days).",
+    asset_selection=SETTLEMENTS_AND_DOWNSTREAM,
+    minimum_interval_seconds=3600,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSellerResource, warehouse: WarehouseResource):
+    state = json.loads(context.cursor) if context.cursor else {}
+    now = orders.utcnow()
+    newest = datetime.fromisoformat(state["newest_created"]) if state.get("newest_created") else None
+    seen_at_newest = set(state.get("ids_at_newest", []))
+    since = max(newest, now - SETTLEMENT_RETENTION) if newest else now - SETTLEMENT_RETENTION
+    ours = set(amazon.marketplace_ids)
+    listed = [
+        r for r in list_reports(amazon.client(), [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
+        if set(r.get("marketplaceIds") or ours) & ours and r.get("dataEndTime")
+    ]
+    fresh = [r for r in listed if newest is None or _ts(r["createdTime"]) > newest
+             or (_ts(r["createdTime"]) == newest and r["reportId"] not in seen_at_newest)]
+    if not fresh:
+        return dg.SkipReason(f"no settlement report published since {newest.isoformat() if newest else since.isoformat()}")
+    top = max(_ts(r["createdTime"]) for r in fresh)
+    cursor = json.dumps({
+        "newest_created": top.isoformat(),
+        "ids_at_newest": sorted({r["reportId"] for r in fresh if _ts(r["createdTime"]) == top}
+                                | (seen_at_newest if top == newest else set())),
+    })
+    archived = _archived_reports(warehouse)
+    days = sorted({_ts(r["dataEndTime"]).date() for r in fresh if r["reportId"] not in archived})
+    # A period that ended today belongs to a partition that does not exist yet: tomorrow's daily run loads it.
+    wanted = [d for d in days if d.isoformat() in _existing_partitions()]
+    context.log.info(f"{len(fresh)} new settlement reports ({len(fresh) - len(days)} already archived); days to load: {wanted or 'none'}")
+    if not wanted:
+        return dg.SensorResult(skip_reason="new settlement reports belong to no loadable day yet", cursor=cursor)
+    return dg.SensorResult(
+        run_requests=run_requests(partition_runs(wanted), f"settlements:{top.isoformat()}", _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
+        cursor=cursor,
+    )
+
+
+def _existing_partitions() -> set[str]:
+    return set(daily_partitions.get_partition_keys(current_time=orders.utcnow()))
+
+
+def _run_in_progress(context: dg.SensorEvaluationContext) -> bool:
+    busy = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    return bool(context.instance.get_runs(filters=dg.RunsFilter(statuses=busy), limit=1))
+
+
+def _archived_reports(warehouse: WarehouseResource) -> set[str]:
+    """Settlement reports already downloaded, so the sensor does not rerun their day; empty if the file is busy."""
+    try:
+        with warehouse.connect(read_only=True) as conn:
+            return {r for (r,) in conn.execute("SELECT report_id FROM raw.settlement_reports").fetchall()}
+    except (duckdb.IOException, duckdb.CatalogException):
+        return set()
+
+
+def _key(context: dg.SensorEvaluationContext, suffix: str) -> dg.AssetKey | None:
+    """The asset key ending in `suffix` in this code location (keys carry a seller prefix in production)."""
+    repo = context.repository_def
+    if repo is None:
+        return dg.AssetKey(suffix.split("/"))
+    return next((k for k in repo.asset_graph.get_all_asset_keys() if k.to_user_string().endswith(suffix)), None)
+
+
+def _daily_targets(context: dg.SensorEvaluationContext, selection: dg.AssetSelection) -> list[dg.AssetKey] | None:
+    """The selection's assets that share the daily partitions (a range run cannot include others)."""
+    repo = context.repository_def
+    if repo is None:
+        return None
+    graph = repo.asset_graph
+    keys = selection.resolve(graph)
+    return sorted((k for k in keys if graph.get(k).partitions_def == daily_partitions), key=lambda k: k.to_user_string())
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

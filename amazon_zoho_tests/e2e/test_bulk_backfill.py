@@ -1,0 +1,113 @@
+"""A long range backfilled in one run from the all-orders flat-file report: one report instead of many pages,
+getOrder only for the merchant-fulfilled buyers Zoho needs, the same canonical orders as the API path, and a
+re-run that changes nothing."""
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import dagster as dg
+import duckdb
+import requests
+
+from amazon_zoho.amazon.order_assets import BULK_THRESHOLD_DAYS
+from amazon_zoho.amazon.orders import search_orders
+from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START
+from amazon_zoho.definitions import defs
+from amazon_zoho.partitions import daily_partitions
+from amazon_zoho_tests.truth import day_ago, truth_orders, zoho_records
+
+ASSETS = list(defs.assets)
+GRAPH = defs.get_repository_def().asset_graph
+RAW_ORDERS = dg.AssetKey(["amazon_raw", "raw_orders"])
+ORDER_PATH = [k for k in dg.AssetSelection.keys(RAW_ORDERS).downstream().resolve(GRAPH) if GRAPH.get(k).partitions_def == daily_partitions]
+BUYER_SHOWN = {"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"}
+
+
+def run(resources, first, last, selection):
+    result = dg.materialize(ASSETS, selection=selection, resources=resources,
+                            tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()})
+    assert result.success
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == RAW_ORDERS][:1]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_long_range_comes_from_one_report_with_buyers_only_where_zoho_needs_them(sandbox, resources, project_env):
+    first, last = day_ago(10), day_ago(2)
+    assert (last - first).days + 1 > BULK_THRESHOLD_DAYS
+
+    meta = run(resources, first, last, ORDER_PATH)
+
+    truth = {o["orderId"]: o for o in truth_orders(sandbox.url, first, last)}
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        core = {r[0]: r[1:] for r in conn.execute(
+            "SELECT order_id, order_status, fulfillment_channel, order_total, buyer_key FROM core.orders").fetchall()}
+        lines = conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0]
+        sources = dict(conn.execute("SELECT source, count(DISTINCT order_id) FROM raw.order_versions "
+                                    "WHERE purchase_date BETWEEN ? AND ? GROUP BY 1", [first, last]).fetchall())
+    needs_buyer = {oid for oid, o in truth.items() if o["fulfilledBy"] == "MERCHANT" and o["status"] in BUYER_SHOWN}
+    calls = meta["amazon_calls_by_operation"]
+    assert meta["path"] == "reports" and meta["orders_fetched"] == len(truth) and meta["quarantined"] == 0
+    assert calls["createReport"] == 1 and calls["getReportDocument"] == 1
+    assert calls["getOrder"] == meta["buyer_lookups"] == len(needs_buyer) > 0
+    assert sources["report"] == len(truth) and sources["getOrder"] == len(needs_buyer)
+
+    assert {oid: row[0] for oid, row in core.items()} == {oid: o["status"] for oid, o in truth.items()}
+    assert lines == sum(o["itemCount"] for o in truth.values())
+    priced = {oid for oid, o in truth.items() if o["status"] not in ("PENDING", "CANCELLED")}
+    assert {oid: core[oid][2] for oid in priced} == {oid: Decimal(truth[oid]["grandTotal"]) for oid in priced}
+    assert {oid for oid, row in core.items() if row[3]} == needs_buyer
+    contacts = {c["Amazon_Buyer_Key"] for c in zoho_records(sandbox.url, "Contacts")}
+    assert {core[oid][3] for oid in needs_buyer} <= contacts
+
+    again = run(resources, first, last, [RAW_ORDERS])
+    assert again["new_versions"] == 0 and "getOrder" not in again["amazon_calls_by_operation"]
+    log = requests.get(f"{sandbox.url}/_sandbox/calls", params={"service": "amazon"}, timeout=10).json()["calls"]
+    assert not [c for c in log if c["status"] == 429]
+
+
+def test_report_orders_read_like_the_api_orders(sandbox, resources, project_env):
+    """Field by field, what core reads from a report-built order equals searchOrders' version of that state."""
+    first, last = day_ago(9), day_ago(4)
+    run(resources, first, last, [RAW_ORDERS])
+    amazon = resources["amazon"]
+    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+    api = {o.order_id: o.payload for o in search_orders(amazon.client(), amazon.marketplace_ids, start, start + timedelta(days=6))}
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"]) as conn:
+        conn.execute("CREATE TEMP TABLE api AS SELECT * FROM (SELECT unnest(?) AS order_id, unnest(?)::JSON AS payload)",
+                     [list(api), list(api.values())])
+        compared = conn.execute(READ_LIKE_CORE).fetchall()
+    differences = Counter(field for _, field, same in compared if not same)
+    assert len({oid for oid, _, _ in compared}) > 50
+    assert not differences, differences
+
+
+# The fields core and the Zoho mapping read, per order and per item, side by side for the same lastUpdatedTime.
+_FIELDS = [
+    "createdTime", "salesChannel.marketplaceId", "salesChannel.marketplaceName", "fulfillment.fulfillmentStatus",
+    "fulfillment.fulfilledBy", "recipient.deliveryAddress.countryCode", "proceeds.grandTotal",
+    "orderItems[*].orderItemId", "orderItems[*].quantityOrdered", "orderItems[*].product.sellerSku",
+    "orderItems[*].product.asin", "orderItems[*].product.title", "orderItems[*].product.price.unitPrice",
+    "orderItems[*].proceeds.proceedsTotal", "orderItems[*].fulfillment.quantityFulfilled",
+]
+_BREAKDOWNS = (
+    "list_sort(list_transform(CAST(json_extract({p}, '$.proceeds.breakdowns') AS JSON[]), "
+    "lambda b: (b ->> '$.type') || '=' || (b ->> '$.subtotal.amount')))"
+)
+_SAME = ",\n        ".join(
+    "json_extract(r, '$.{f}')::VARCHAR IS NOT DISTINCT FROM json_extract(a, '$.{f}')::VARCHAR AS \"{f}\"".format(f=f) for f in _FIELDS
+)
+READ_LIKE_CORE = """
+WITH pairs AS (
+    SELECT r.order_id, r.payload AS r, a.payload AS a
+    FROM raw.order_versions r JOIN api a USING (order_id)
+    WHERE r.source = 'report' AND r.payload ->> '$.lastUpdatedTime' = a.payload ->> '$.lastUpdatedTime'
+),
+compared AS (
+    SELECT order_id,
+        SAME,
+        BREAKDOWNS_R IS NOT DISTINCT FROM BREAKDOWNS_A AS "proceeds.breakdowns"
+    FROM pairs
+)
+SELECT order_id, field, same FROM compared UNPIVOT (same FOR field IN (COLUMNS(* EXCLUDE order_id)))
+""".replace("SAME", _SAME).replace("BREAKDOWNS_R", _BREAKDOWNS.format(p="r")).replace("BREAKDOWNS_A", _BREAKDOWNS.format(p="a"))

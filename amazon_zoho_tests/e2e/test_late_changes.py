@@ -1,0 +1,124 @@
+"""Orders that change after their day was loaded: the order-updates sensor stores the new versions and asks for
+ONE run over the changed days; the daily lookback scans only what no sensor tick covered.
+
+Late changes need time to pass. The sandbox's orders move with its clock, so the tests first load days as
+they stood some hours ago (the sandbox clock and ours, moved back together), then come back to now.
+"""
+
+import json
+import time
+from collections import Counter
+from datetime import timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+import requests
+
+from amazon_zoho.amazon import orders
+from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, order_updates_sensor
+from amazon_zoho.definitions import defs
+from amazon_zoho.partitions import daily_partitions
+from amazon_zoho_tests.truth import day_ago, truth_orders
+
+ASSETS = list(defs.assets)
+GRAPH = defs.get_repository_def().asset_graph
+ORDER_PATH = sorted(
+    (k for k in dg.AssetSelection.key_substring("amazon_raw/raw_orders").downstream().resolve(GRAPH)
+     if GRAPH.get(k).partitions_def == daily_partitions),
+    key=lambda k: k.to_user_string(),
+)
+
+
+@pytest.fixture
+def clock(sandbox, monkeypatch):
+    """Moves the sandbox's clock and the ingest's clock back by the same amount; `clock(0)` is now again."""
+    real_now, real_time = orders.utcnow, time.time
+
+    def set_offset(hours: float) -> None:
+        monkeypatch.setattr(sandbox.app, "now", lambda: real_time() - hours * 3600)
+        monkeypatch.setattr(orders, "utcnow", lambda: real_now() - timedelta(hours=hours))
+
+    return set_offset
+
+
+def amazon_calls(sandbox) -> Counter:
+    log = requests.get(f"{sandbox.url}/_sandbox/calls", params={"service": "amazon"}, timeout=10).json()["calls"]
+    return Counter((c["operation"], c["status"]) for c in log)
+
+
+def materialize(resources, instance, first, last, selection=ORDER_PATH) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(
+        ASSETS, selection=selection, resources=resources, instance=instance,
+        tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()},
+    )
+    assert result.success
+    return result
+
+
+def test_sensor_rebuilds_the_changed_days_in_one_run(sandbox, resources, project_env, clock):
+    instance = dg.DagsterInstance.ephemeral()
+    first, last = day_ago(4), day_ago(3)
+    clock(36)
+    materialize(resources, instance, first, last)
+    clock(0)
+
+    tick = order_updates_sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+
+    [request] = tick.run_requests
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (first.isoformat(), last.isoformat())
+    assert set(request.asset_selection) == set(ORDER_PATH) - {dg.AssetKey(["amazon_raw", "raw_orders"])}
+    calls_before = amazon_calls(sandbox)
+    materialize(resources, instance, first, last, selection=request.asset_selection)
+    assert amazon_calls(sandbox) == calls_before, "the rebuild reads raw; the sensor already fetched"
+
+    truth = {o["orderId"]: o["status"] for o in truth_orders(sandbox.url, first, last)}
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        core = dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall())
+        history = dict(conn.execute(
+            "SELECT order_id, list(payload ->> '$.fulfillment.fulfillmentStatus' ORDER BY last_updated_time) "
+            "FROM raw.order_versions WHERE purchase_date BETWEEN ? AND ? GROUP BY 1", [first, last]).fetchall())
+    assert core == truth
+    moved = [oid for oid, statuses in history.items() if len(set(statuses)) > 1]
+    assert moved and all(history[oid][-1] == truth[oid] for oid in moved), "status history kept, latest wins"
+
+    again = order_updates_sensor(
+        dg.build_sensor_context(cursor=tick.cursor, instance=instance, resources=resources, definitions=defs)
+    )
+    assert not again.run_requests
+    assert json.loads(again.cursor)["updated_before"] >= json.loads(tick.cursor)["updated_before"]
+    assert not [k for k in amazon_calls(sandbox) if k[1] == 429]
+
+
+def test_daily_lookback_scans_only_what_no_sensor_tick_covered(sandbox, resources, project_env, clock):
+    instance = dg.DagsterInstance.ephemeral()
+    day = day_ago(3)
+    clock(30)
+    materialize(resources, instance, day, day)
+    stopped = order_updates_sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    clock(0)  # the sensor stopped 30 hours ago
+
+    caught_up = materialize(resources, instance, day_ago(2), day_ago(2), selection=[dg.AssetKey(["amazon_raw", "raw_orders"])])
+    meta = caught_up.get_asset_materialization_events()[0].materialization.metadata
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        scans = conn.execute(
+            "SELECT source, updated_after, updated_before, changed_days FROM ops.order_update_scans ORDER BY scan_id").fetchall()
+    sensor_end = scans[1][2]
+    assert [s[0] for s in scans] == ["raw_orders_lookback", "order_updates_sensor", "raw_orders_lookback"]
+    assert scans[2][1] == sensor_end, "the lookback starts where the sensor stopped, not N days back"
+    assert meta["lookback_scans"].value == 1 and day in scans[2][3]
+
+    # The sensor, back on, rebuilds the day the lookback found changed (that day is not the run's own).
+    tick = order_updates_sensor(
+        dg.build_sensor_context(cursor=stopped.cursor, instance=instance, resources=resources, definitions=defs)
+    )
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in tick.run_requests] == [(day.isoformat(), day.isoformat())]
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        resumed = conn.execute("SELECT updated_after FROM ops.order_update_scans WHERE scan_id = 4").fetchone()
+    assert resumed is None or resumed[0] == scans[2][2], "the sensor does not fetch what the lookback covered"
+
+    # With the sensor current, the next daily run's lookback leaves the last minutes to it: no extra call.
+    rerun = materialize(resources, instance, day_ago(2), day_ago(2), selection=[dg.AssetKey(["amazon_raw", "raw_orders"])])
+    meta = rerun.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["lookback_scans"].value == 0
+    assert meta["amazon_calls_by_operation"].value == {"searchOrders": 1}
