@@ -160,6 +160,7 @@ def _timed(conn: duckdb.DuckDBPyConnection, work) -> float:
 def generate(path: str, orders: int) -> None:
     """Fills raw.order_versions of a new warehouse at `path` (run in a child process: its memory is not ours)."""
     with WarehouseResource(path=path).connect() as conn:
+        conn.execute("SET enable_progress_bar = false")
         execute_script(conn, GENERATE, {"orders": orders})
         conn.execute("CHECKPOINT")
 
@@ -178,6 +179,7 @@ def run(lines: int = 1_000_000) -> dict:
 
 def _measure(warehouse: WarehouseResource, params: dict) -> dict:
     with warehouse.connect() as conn:
+        conn.execute("SET enable_progress_bar = false")
         raw_lines, _ = conn.execute(
             "SELECT sum(json_array_length(payload, '$.orderItems')), sum(length(CAST(payload AS VARCHAR))) FROM raw.order_versions"
         ).fetchone()  # also warms the cache for both contenders

@@ -88,7 +88,8 @@ FROM (SELECT order_id, orderItemId, unnest(b.detailedBreakdowns) AS d
       FROM (SELECT order_id, i.orderItemId, unnest(i.proceeds.breakdowns) AS b FROM item_window));
 
 -- Orders that violate the model stay out of core, with all their lines; ops.quarantine says why.
--- A currency is known when it is the currency of the order's marketplace (core.marketplaces).
+-- A currency is known when it is the currency of the order's marketplace (core.marketplaces), or, for a
+-- marketplace we have no row for, the currency of some marketplace.
 CREATE OR REPLACE TEMP TABLE order_rejects AS
 SELECT order_id, string_agg(DISTINCT reason, '; ' ORDER BY reason) AS reason
 FROM (
@@ -100,7 +101,9 @@ FROM (
     FROM order_amounts a
     JOIN order_window w USING (order_id)
     LEFT JOIN core.marketplaces m USING (marketplace_id)
-    WHERE a.amount IS NOT NULL AND a.currency IS DISTINCT FROM m.currency
+    WHERE a.amount IS NOT NULL
+      AND (a.currency IS NULL OR a.currency <> coalesce(m.currency, a.currency)
+           OR a.currency NOT IN (SELECT currency FROM core.marketplaces))
     UNION ALL
     SELECT order_id, 'negative quantity on item ' || coalesce(i.orderItemId, '?') || ': ordered '
         || coalesce(i.quantityOrdered::VARCHAR, 'null') || ', shipped ' || coalesce(i.fulfillment.quantityFulfilled::VARCHAR, 'null')

@@ -31,7 +31,9 @@ SELECT
         WHEN is_summary AND total_value IS NULL THEN 'summary total-amount is not a number: ' || "total-amount"
         WHEN NOT is_summary AND amount_value IS NULL
             THEN 'amount is not a number in this marketplace''s format: ' || coalesce(amount, 'empty')
-        WHEN line_currency IS DISTINCT FROM marketplace_currency
+        -- Known: the marketplace's own currency, or (report without a known marketplace) any marketplace's.
+        WHEN line_currency IS NULL OR line_currency <> coalesce(marketplace_currency, line_currency)
+             OR line_currency NOT IN (SELECT currency FROM core.marketplaces)
             THEN 'unknown currency ' || coalesce(line_currency, 'null') || ' (marketplace ' || coalesce(marketplace_id, 'null')
                  || ' settles in ' || coalesce(marketplace_currency, 'no known currency') || ')'
         WHEN NOT is_summary AND "transaction-type" IN ('Order', 'Refund') AND nullif("order-id", '') IS NULL
