@@ -155,6 +155,7 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
     )
     run_sql(conn, __file__, "order_report_payloads.sql", {
         **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": orders.utcnow(),
+        "order_id_cell": header.index("amazon-order-id") + 1,
     })
     run_sql(conn, __file__, "insert_order_versions.sql")
     loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]

@@ -28,16 +28,15 @@ WITH placed AS (
         report_status(l.order_status) AS status,
         CASE upper(trim(l.fulfillment_channel)) WHEN 'AMAZON' THEN 'AMAZON' WHEN 'AFN' THEN 'AMAZON'
             WHEN 'MERCHANT' THEN 'MERCHANT' WHEN 'MFN' THEN 'MERCHANT' END AS fulfilled_by,
-        -- One report covers several marketplaces; sales-channel names the one of each row.
-        coalesce(
-            (SELECT m.marketplace_id FROM core.marketplaces m
-             WHERE lower(m.sales_channel) = lower(trim(l.sales_channel)) AND list_contains($marketplaces, m.marketplace_id)),
-            CASE WHEN len($marketplaces) = 1 THEN $marketplaces[1] END) AS marketplace_id,
+        -- One report covers several marketplaces; sales-channel names the one of each row. A channel we do not
+        -- know (e.g. Non-Amazon) belongs to the report's marketplace when it asked for only one.
+        (SELECT m.marketplace_id FROM core.marketplaces m WHERE lower(m.sales_channel) = lower(trim(l.sales_channel))) AS channel_marketplace,
         TRY_CAST(trim(l.quantity) AS INTEGER) AS qty
     FROM order_report_lines l
 )
 SELECT
     p.*,
+    m.marketplace_id,
     coalesce(nullif(trim(p.currency), ''), m.currency) AS currency_code,
     -- Sales tax is added at checkout in the US and Canada; elsewhere prices include VAT.
     coalesce(m.country_code IN ('US', 'CA'), false) AS tax_added,
@@ -47,7 +46,7 @@ SELECT
         CASE WHEN p.updated_ts IS NULL THEN 'last-updated-date is not an ISO-8601 timestamp: ' || coalesce(p.last_updated_date, 'empty') END,
         CASE WHEN p.status IS NULL THEN 'unknown order-status ' || coalesce(p.order_status, 'empty') END,
         CASE WHEN p.fulfilled_by IS NULL THEN 'unknown fulfillment-channel ' || coalesce(p.fulfillment_channel, 'empty') END,
-        CASE WHEN p.marketplace_id IS NULL THEN 'sales-channel ' || coalesce(p.sales_channel, 'empty') || ' is not one of the requested marketplaces' END,
+        CASE WHEN m.marketplace_id IS NULL THEN 'sales-channel ' || coalesce(p.sales_channel, 'empty') || ' is not one of the requested marketplaces' END,
         CASE WHEN p.qty IS NULL OR p.qty < 0 THEN 'quantity is not a whole number: ' || coalesce(p.quantity, 'empty') END,
         CASE WHEN not_money(p.item_price) THEN 'item-price is not a decimal: ' || p.item_price END,
         CASE WHEN not_money(p.item_tax) THEN 'item-tax is not a decimal: ' || p.item_tax END,
@@ -61,15 +60,17 @@ SELECT
              THEN 'unknown currency ' || p.currency END
     ) AS reason
 FROM placed p
-LEFT JOIN core.marketplaces m USING (marketplace_id);
+LEFT JOIN core.marketplaces m ON m.marketplace_id = CASE
+    WHEN p.channel_marketplace IS NOT NULL THEN (CASE WHEN list_contains($marketplaces, p.channel_marketplace) THEN p.channel_marketplace END)
+    WHEN len($marketplaces) = 1 THEN $marketplaces[1] END;
 
--- Orders held back: a line with a reason, or a line the reader rejected (its first cell is the order id).
+-- Orders held back: a line with a reason, or a line the reader rejected (amazon-order-id is cell $order_id_cell).
 CREATE OR REPLACE TEMP TABLE order_report_held AS
 SELECT order_id, min(line_number) AS first_bad_line
 FROM (
     SELECT order_id, line_number FROM order_report_typed WHERE reason <> '' AND order_id IS NOT NULL
     UNION ALL
-    SELECT split_part(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), 1), TRY_CAST(split_part(csv_line, chr(9), 1) AS INTEGER)
+    SELECT split_part(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), $order_id_cell), TRY_CAST(split_part(csv_line, chr(9), 1) AS INTEGER)
     FROM order_report_rejects
 )
 GROUP BY order_id;
@@ -83,7 +84,7 @@ FROM order_report_typed t
 LEFT JOIN order_report_held h USING (order_id)
 WHERE t.reason <> '' OR h.order_id IS NOT NULL;
 INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)
-SELECT DISTINCT 'order_report', CAST($window_start AS DATE), split_part(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), 1),
+SELECT DISTINCT 'order_report', CAST($window_start AS DATE), split_part(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), $order_id_cell),
     $report_id, TRY_CAST(split_part(csv_line, chr(9), 1) AS INTEGER),
     'expected ' || $columns || ' tab-separated columns as in the header, found '
         || (length(substr(csv_line, strpos(csv_line, chr(9)) + 1)) - length(replace(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), '')) + 1),

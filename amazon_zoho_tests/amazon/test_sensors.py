@@ -1,0 +1,91 @@
+"""Run shaping, the settlement sensor and the settlement gap check, against the sandbox."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+import pytest
+import requests
+
+from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, partition_runs, settlement_reports_sensor
+from amazon_zoho.amazon.settlement_assets import GAP_CHECK, raw_settlements
+from amazon_zoho.definitions import defs
+from amazon_zoho_tests.truth import day_ago
+
+D = date(2026, 10, 1)
+
+
+def days(*offsets: int) -> list[date]:
+    return [D + timedelta(days=n) for n in offsets]
+
+
+@pytest.mark.parametrize(
+    "changed, spans",
+    [
+        ([], []),
+        (days(0), [(0, 0)]),
+        (days(5, 0, 3, 3, 12), [(0, 12)]),  # one run: unchanged days in between cost no API calls
+        (days(0, 8), [(0, 8)]),  # 7 unchanged days apart: still one run
+        (days(0, 9, 10), [(0, 0), (9, 10)]),  # more than 7 apart: the far day gets its own run
+    ],
+)
+def test_changed_days_become_as_few_runs_as_possible(changed, spans):
+    assert partition_runs(changed) == [(D + timedelta(days=a), D + timedelta(days=b)) for a, b in spans]
+
+
+def settlements(sandbox) -> list[dict]:
+    return requests.get(f"{sandbox.url}/_sandbox/amazon/truth/settlements", timeout=10).json()["settlements"]
+
+
+def end_day(settlement: dict) -> date:
+    return datetime.fromisoformat(settlement["end"].replace("Z", "+00:00")).date()
+
+
+def tick(resources, cursor=None, instance=None):
+    context = dg.build_sensor_context(cursor=cursor, instance=instance or dg.DagsterInstance.ephemeral(),
+                                      resources=resources, definitions=defs)
+    return settlement_reports_sensor(context)
+
+
+def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(sandbox, resources):
+    published = sorted(settlements(sandbox), key=lambda s: s["created"])
+    yesterday = day_ago(1)
+
+    first = tick(resources)
+
+    requested = {day for r in first.run_requests for day in _span(r)}
+    assert {end_day(s) for s in published if end_day(s) <= yesterday} <= requested
+    assert all(r.tags[RANGE_START] in {str(end_day(s)) for s in published} for r in first.run_requests)
+    assert json.loads(first.cursor)["newest_created"].startswith(published[-1]["created"][:19])
+    assert isinstance(tick(resources, first.cursor), dg.SkipReason)
+
+    # Only the newest report is new to a cursor just before it; its day alone is asked for.
+    newest = published[-1]
+    before_newest = json.dumps({"newest_created": (datetime.fromisoformat(newest["created"].replace("Z", "+00:00"))
+                                                   - timedelta(seconds=1)).isoformat()})
+    later = tick(resources, before_newest)
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in later.run_requests] == [(str(end_day(newest)),) * 2]
+    assert "raw_settlements" in {k.path[-1] for k in later.run_requests[0].asset_selection}
+
+
+def test_gap_check_names_a_missing_period_while_amazon_still_has_it(sandbox, resources):
+    de = [s for s in settlements(sandbox) if s["marketplace_id"] == "A1PA6795UKMFR9"]
+    before, missing, after = sorted(de, key=lambda s: s["start"])[-3:]
+
+    for settlement in (before, after):
+        result = dg.materialize([raw_settlements], resources=resources, partition_key=str(end_day(settlement)))
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == GAP_CHECK and not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    details = check.metadata["details"].value
+    # The missing period ended after `before` did and no later than `after` began.
+    assert "A1PA6795UKMFR9: nothing between" in details
+    assert f"run raw_settlements for {end_day(before) + timedelta(days=1)}..{end_day(missing)}" in details
+
+    result = dg.materialize([raw_settlements], resources=resources, partition_key=str(end_day(missing)))
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["gaps"].value == 0
+
+
+def _span(request: dg.RunRequest) -> list[date]:
+    first, last = date.fromisoformat(request.tags[RANGE_START]), date.fromisoformat(request.tags[RANGE_END])
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
