@@ -23,6 +23,9 @@ from .reports import SETTLEMENT_REPORT_TYPE, list_reports
 from .resource import AmazonSellerResource
 
 MAX_GAP_DAYS = 7
+# Every tick costs at least one searchOrders call, and searchOrders refills one call per 180 s: a tick every
+# 15 minutes (96 a day) leaves 80 % of that budget to the daily runs; late changes are not minute-critical.
+ORDER_UPDATES_INTERVAL = 900
 # searchOrders refills one call per 180 s after a burst of 20: a tick takes at most this many pages and
 # leaves the rest (its cursor stops at the last lastUpdatedTime it saw) to the next tick.
 MAX_PAGES_PER_TICK = 10
@@ -62,7 +65,7 @@ def run_requests(spans: list[tuple[date, date]], key_prefix: str, asset_selectio
     description="Polls searchOrders by lastUpdated from its cursor, stores the new order versions in raw and "
     "re-materializes the downstream assets for exactly the purchase days that changed.",
     asset_selection=ORDERS_DOWNSTREAM,
-    minimum_interval_seconds=300,
+    minimum_interval_seconds=ORDER_UPDATES_INTERVAL,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSellerResource, warehouse: WarehouseResource):

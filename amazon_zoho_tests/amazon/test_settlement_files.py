@@ -146,3 +146,11 @@ def test_archive_overwrites_a_previous_download(tmp_path):
     path, _ = archive(str(tmp_path), "M", "R1", b"new")
     assert path.read_bytes() == b"new"
     assert sorted(p.name for p in path.parent.iterdir()) == ["R1.tsv"]
+
+
+def test_unknown_transaction_and_amount_types_are_kept(conn):
+    unknown = {**row(3), "transaction-type": "BrandNewProgramFee", "amount-type": "SomethingAmazonInvented", "amount": "-1,23"}
+    text = "\t".join(COLUMNS) + "\n" + line(row(1)) + "\n" + line(unknown) + "\n"
+    assert load(conn, text) == (2, 0)
+    kept = conn.execute('SELECT "transaction-type", "amount-type", amount FROM raw.settlement_rows WHERE line_number = 3').fetchone()
+    assert kept == ("BrandNewProgramFee", "SomethingAmazonInvented", "-1,23")
