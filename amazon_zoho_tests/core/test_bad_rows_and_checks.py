@@ -50,6 +50,16 @@ def _item(item_id: str | None, price: str, quantity: int = 1, currency: str = "E
     }
 
 
+def _pending(order_id: str) -> dict:
+    """Amazon sends a pending order without any price or proceeds."""
+    order = _order(order_id, [_item("p1", "1.00")])
+    order["fulfillment"]["fulfillmentStatus"] = "PENDING"
+    del order["proceeds"]
+    for item in order["orderItems"]:
+        del item["proceeds"], item["product"]["price"]
+    return order
+
+
 def _store_orders(warehouse: WarehouseResource, orders: list[dict]) -> None:
     with warehouse.connect() as conn:
         for order in orders:
@@ -72,13 +82,15 @@ def test_unknown_currency_negative_quantity_and_keyless_lines_are_quarantined_wi
         _order("usd-on-de", [_item("i1", "10.00", currency="USD")], currency="USD"),
         _order("negative", [_item("i1", "10.00", quantity=-1)]),
         _order("keyless", [_item(None, "10.00")]),
+        _pending("pending-1"),
     ])
     result = dg.materialize([core_orders], partition_key=DAY, resources={"warehouse": warehouse})
 
     assert result.success, "bad rows are quarantined, not fatal"
     with duckdb.connect(warehouse.path, read_only=True) as conn:
-        assert conn.execute("SELECT order_id FROM core.orders").fetchall() == [("good-1",)]
-        assert conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0] == 2
+        assert conn.execute("SELECT order_id, status, currency FROM core.orders ORDER BY 1").fetchall() == [
+            ("good-1", "shipped", "EUR"), ("pending-1", "pending", "EUR")]
+        assert conn.execute("SELECT count(*), count(currency) FROM core.order_lines").fetchone() == (3, 3), "a pending line takes its marketplace's currency"
         held = dict(conn.execute("SELECT record_key, reason FROM ops.quarantine WHERE source = 'core_orders'").fetchall())
     assert set(held) == {"usd-on-de", "negative", "keyless"}
     assert "unknown currency USD" in held["usd-on-de"] and "sells in EUR" in held["usd-on-de"]

@@ -12,7 +12,8 @@ SELECT
     i.product.title,
     i.quantityOrdered AS quantity_ordered,
     i.fulfillment.quantityFulfilled AS quantity_shipped,
-    coalesce(i.product.price.unitPrice.currencyCode, i.proceeds.proceedsTotal.currencyCode) AS currency,
+    -- Pending orders carry no prices, hence no currency code: their marketplace's currency.
+    coalesce(i.product.price.unitPrice.currencyCode, i.proceeds.proceedsTotal.currencyCode, m.currency) AS currency,
     TRY_CAST(i.product.price.unitPrice.amount AS DECIMAL(18, 2)) AS unit_price,
     breakdown_sum(i.proceeds.breakdowns, 'ITEM') AS item_amount,
     breakdown_sum(i.proceeds.breakdowns, 'TAX') AS item_tax,
@@ -23,4 +24,5 @@ SELECT
     breakdown_sum(i.proceeds.breakdowns, 'DISCOUNT') AS promotion_discount,
     TRY_CAST(i.proceeds.proceedsTotal.amount AS DECIMAL(18, 2)) AS line_total
 FROM item_window
+LEFT JOIN core.marketplaces m USING (marketplace_id)
 WHERE order_id NOT IN (SELECT order_id FROM order_rejects);

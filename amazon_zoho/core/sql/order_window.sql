@@ -112,6 +112,9 @@ FROM (
     SELECT order_id, 'item without orderItemId (a line that belongs to no order line key)'
     FROM item_window WHERE i.orderItemId IS NULL OR i.orderItemId = ''
     UNION ALL
+    SELECT order_id, 'item ' || i.orderItemId || ' has no sellerSku (Zoho products are keyed on it)'
+    FROM item_window WHERE (i.product.sellerSku IS NULL OR i.product.sellerSku = '') AND i.orderItemId IS NOT NULL
+    UNION ALL
     SELECT order_id, 'item ' || i.orderItemId || ' has no quantityOrdered'
     FROM item_window WHERE i.quantityOrdered IS NULL AND i.orderItemId IS NOT NULL
     UNION ALL
