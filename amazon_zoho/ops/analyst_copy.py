@@ -27,12 +27,25 @@ DDL_WITHOUT_PII = tuple(name for name in resource.SCHEMA_FILES if "pii" not in n
 REDACTED_COLUMNS = ("payload", "error_details", "error_message", "raw_text")
 
 
+# One row saying how fresh the copy is, for the analyst who wonders.
+INFO = """
+CREATE TABLE analyst_copy.ops.analyst_copy_info AS
+SELECT now() AS refreshed_at, $run_id AS run_id,
+       (SELECT max(purchase_date) FROM analyst_copy.core.orders) AS orders_through,
+       (SELECT max(period_end) FROM analyst_copy.core.settlements) AS settlements_through
+"""
+INFO_COMMENT = (
+    "COMMENT ON TABLE analyst_copy.ops.analyst_copy_info IS 'When this analyst copy was made (refreshed_at, by Dagster run "
+    "run_id), the latest purchase day and settlement period it holds. It is replaced after every run.'"
+)
+
+
 def analyst_copy_path(warehouse_path: str, environ=None) -> Path:
     env = os.environ if environ is None else environ
     return Path(env.get("AMAZON_ZOHO_ANALYST_COPY") or Path(warehouse_path).with_name("analyst.duckdb"))
 
 
-def refresh(warehouse: WarehouseResource, target: Path) -> dict:
+def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "") -> dict:
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -49,6 +62,8 @@ def refresh(warehouse: WarehouseResource, target: Path) -> dict:
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
             conn.execute(f'USE "{main}"')
             rows = _copy_tables(conn, main)
+            conn.execute(INFO, {"run_id": run_id})
+            conn.execute(INFO_COMMENT)
             conn.execute("CHECKPOINT analyst_copy")
         finally:
             conn.execute(f'USE "{main}"')
@@ -100,7 +115,7 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Read-only copy of raw, core, marts and ops for analysts (no PII), replaced atomically after each run."""
     target = analyst_copy_path(warehouse.path)
-    rows = refresh(warehouse, target)
+    rows = refresh(warehouse, target, context.run_id)
     table = "| table | rows |\n|---|---|\n" + "\n".join(f"| {name} | {n} |" for name, n in rows.items() if name.split(".")[0] in ("core", "marts"))
     context.log.info(f"analyst copy refreshed at {target}: duckdb -readonly {target}")
     return dg.MaterializeResult(

@@ -61,7 +61,7 @@ def test_a_reader_holding_the_analyst_copy_through_a_run_neither_fails_nor_block
 
 
 def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_env):
-    _run(resources, day_ago(2))
+    result = _run(resources, day_ago(2))
     copy = analyst_copy_path(project_env["AMAZON_ZOHO_WAREHOUSE"])
     with duckdb.connect(str(copy), read_only=True) as conn:
         schemas = {s for (s,) in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT schema_name FROM duckdb_schemas() WHERE NOT internal").fetchall()}
@@ -73,5 +73,7 @@ def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_en
             assert conn.execute(f'SELECT count("{column}") FROM ops."{table}"').fetchone()[0] == 0, f"ops.{table}.{column}"
         assert conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name IN ('core', 'marts') AND comment IS NULL").fetchone()[0] == 0
         copied = conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0]
+        run_id, orders_through = conn.execute("SELECT run_id, orders_through FROM ops.analyst_copy_info").fetchone()
+        assert run_id == result.run_id and orders_through == day_ago(2), "the copy says how fresh it is"
     with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0] == copied > 0
