@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,29 @@ def sql(package_file: str, name: str) -> str:
 
 # One file per schema, run in name order (schemas first): sql/00_schemas.sql, 10_raw.sql, 20_core.sql, ...
 SCHEMA_FILES = tuple(sorted(p.name for p in (Path(__file__).parent / "sql").glob("[0-9][0-9]_*.sql")))
+
+
+def schema_digest() -> str:
+    return hashlib.sha256("".join(sql(__file__, name) for name in SCHEMA_FILES).encode()).hexdigest()
+
+
+def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Applies the DDL files when the warehouse was built from other ones (or never).
+
+    The DDL is idempotent, but its ~300 COMMENT ON statements cost a few hundred milliseconds and a
+    catalog write on every connection; the digest of the files in ops.schema_version skips that.
+    """
+    digest = schema_digest()
+    try:
+        if conn.execute("SELECT digest FROM ops.schema_version").fetchone() == (digest,):
+            return
+    except duckdb.CatalogException:
+        pass
+    for name in SCHEMA_FILES:
+        conn.execute(sql(__file__, name))
+    conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    conn.execute("DELETE FROM ops.schema_version")
+    conn.execute("INSERT INTO ops.schema_version VALUES (?, now())", [digest])
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
@@ -52,9 +76,7 @@ class WarehouseResource(dg.ConfigurableResource):
         try:
             conn.execute("SET TimeZone = 'UTC'")
             if not read_only:
-                # Idempotent DDL costs milliseconds; running it every time means no stale "already migrated" state.
-                for name in SCHEMA_FILES:
-                    conn.execute(sql(__file__, name))
+                ensure_schema(conn)
             yield conn
         finally:
             conn.close()
