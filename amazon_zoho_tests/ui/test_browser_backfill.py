@@ -249,8 +249,12 @@ def test_backfill_launched_in_the_ui_lands_in_duckdb_and_zoho(browser, dagster_d
     backfill = _wait_for_backfill(dagster_dev, backfill_id)
     # What the user sees afterwards (also when it failed): the backfill's page.
     browser.get(f"{dagster_dev}/runs/b/{backfill_id}?tab=runs")
-    page = _until(browser, lambda d: re.search(r"Status\s+(\w[\w ]*)", d.find_element(By.TAG_NAME, "body").text),
+    page = _until(browser, lambda d: re.search(r"Partition selection\s+\S+\s+Status\s+(\w+)", d.find_element(By.TAG_NAME, "body").text),
                   "the backfill page did not show its status")
+    try:  # let the runs table render before the picture
+        _until(browser, lambda d: all(r["runId"][:8] in d.find_element(By.TAG_NAME, "body").text for r in backfill["runs"]), "", timeout=20)
+    except TimeoutException:
+        pass
     _screenshot(browser, tmp_path, "browser_backfill_done.png")
 
     assert backfill["partitionNames"] == [day_ago(n).isoformat() for n in (4, 3, 2)]
