@@ -41,6 +41,9 @@ COLUMNS = {
     "ship-city": "ship_city", "ship-state": "ship_state", "ship-country": "ship_country",
 }
 REQUIRED = ("amazon-order-id", "purchase-date", "last-updated-date", "order-status", "fulfillment-channel", "sales-channel", "quantity")
+# Cells that identify a buyer (API-FACTS §12a: treat the ship-to details as PII): blanked in the raw text a
+# quarantined line keeps, since ops.quarantine is readable by operators and pii is the one restricted schema.
+REDACTED = ("ship-postal-code", "cpf", "buyer-identification-number", "purchase-order-number")
 
 
 @dataclass
@@ -148,7 +151,10 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
         return 0, 1, 0, []
     flat_files.read_tsv(conn, lines, "order_report_file", "order_report_rejects")
     mapped = ", ".join(f'"{name}" AS {column}' if name in header else f"NULL::VARCHAR AS {column}" for name, column in COLUMNS.items())
-    raw_line = "concat_ws(chr(9), " + ", ".join(f"coalesce(\"{name}\", '')" for name in header) + ")"
+    raw_line = "concat_ws(chr(9), " + ", ".join(
+        f"CASE WHEN \"{name}\" IS NULL THEN '' ELSE '<redacted>' END" if name in REDACTED else f"coalesce(\"{name}\", '')"
+        for name in header
+    ) + ")"
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT CAST(__line AS INTEGER) AS line_number, "
         f"{raw_line} AS raw_line, {mapped} FROM order_report_file"

@@ -48,11 +48,13 @@ def scan_updates(
     run_id: str | None = None,
     own_window: tuple[date, date] | None = None,
     max_pages: int | None = None,
+    never_wait: bool = False,
 ) -> Scan:
     """Fetches orders last updated in [after, before), stores new versions and records the scan.
 
     `own_window` (a run's partition window) is left out of changed_days: that run rebuilds it anyway.
-    With `max_pages`, a scan that has more pages stops and covers up to the last lastUpdatedTime seen.
+    With `max_pages`, or `never_wait` once the searchOrders bucket is empty, a scan that has more pages
+    stops and covers up to the last lastUpdatedTime seen; the next scan continues from there.
     """
     before = orders.clamp_before(before)
     scan = Scan(after, before)
@@ -66,7 +68,8 @@ def scan_updates(
         reached = max((_ts(o.last_updated) for o in page if o.last_updated), default=None)
         # A full page may have more behind it; stop only if it moved us forward (orders sharing one
         # lastUpdatedTime across a page boundary are fetched again next time, and dedupe by hash).
-        if max_pages and n >= max_pages and len(page) >= 100 and reached and reached > after:
+        out_of_budget = (max_pages and n >= max_pages) or (never_wait and client.limiter.bucket("searchOrders").available() < 1)
+        if out_of_budget and len(page) >= 100 and reached and reached > after:
             scan.before, scan.complete = reached, False
             pages.close()
             break

@@ -11,8 +11,9 @@ from .spapi import SpApiClient
 
 # What the canonical model and the Zoho sync read, and nothing more: BUYER (buyer key, contact name and
 # e-mail), RECIPIENT (ship country, contact address), PROCEEDS (totals, line amounts), FULFILLMENT (status,
-# AFN/MFN, quantities shipped). PROMOTION and TAX add bytes nobody reads; items always come with the order.
-INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT")
+# AFN/MFN, quantities shipped, delivery window), PACKAGES (ship time of merchant-fulfilled orders). PROMOTION,
+# TAX, CANCELLATION and the rest add bytes nobody reads; items always come with the order.
+INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES")
 PII_DATA = ("BUYER", "RECIPIENT")
 # Amazon's Data Protection Policy: buyer PII only as long as needed to fulfil the order, "no longer than
 # 30 days after order shipment" (API-FACTS §12b). We ask for buyer and recipient only for orders that

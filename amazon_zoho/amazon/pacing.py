@@ -66,6 +66,12 @@ class Bucket:
             self.waited_seconds += wait
         return wait
 
+    def available(self) -> float:
+        """Tokens on hand right now, without taking one (callers that would rather stop than wait)."""
+        with self.lock:
+            self._refill(self._clock())
+            return self.tokens
+
     def anchor(self) -> None:
         """Called when a response arrives: with start_on_first_response, the first one starts the refill
         clock (the server's bucket started when that request reached it, not when we sent it)."""

@@ -29,6 +29,7 @@ ORDER_UPDATES_INTERVAL = 900
 # searchOrders refills one call per 180 s after a burst of 20: a tick takes at most this many pages and
 # leaves the rest (its cursor stops at the last lastUpdatedTime it saw) to the next tick.
 MAX_PAGES_PER_TICK = 10
+SENSOR_LOCK_WAIT = 30.0
 # getReports reaches back 90 days (Amazon's retention); a little less so the edge is never refused.
 SETTLEMENT_RETENTION = timedelta(days=90) - timedelta(minutes=5)
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -73,19 +74,25 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
     if _run_in_progress(context):
         # A run holds the DuckDB file (one writer); the changes wait for the next tick, cursor unchanged.
         return dg.SkipReason("a run is in progress and holds the warehouse; polling next tick")
-    now = orders.utcnow()
-    if state.get("updated_before"):
-        after = datetime.fromisoformat(state["updated_before"])
-    else:
-        # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
-        after = order_updates.covered_until(warehouse) or now - timedelta(days=max(load().lookback_days, 1))
     client = amazon.client()
+    if client.limiter.bucket("searchOrders").available() < 1:
+        # A tick must not sit out searchOrders' 180-second refill; the next one finds tokens again.
+        return dg.SkipReason("searchOrders budget spent for now; polling next tick")
+    # Runs hold the DuckDB file for seconds; a tick waits briefly for it, not the runs' 15 minutes.
+    warehouse = WarehouseResource(path=warehouse.path, archive_dir=warehouse.archive_dir, lock_timeout_seconds=SENSOR_LOCK_WAIT)
+    now = orders.utcnow()
     try:
+        if state.get("updated_before"):
+            after = datetime.fromisoformat(state["updated_before"])
+        else:
+            # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
+            after = order_updates.covered_until(warehouse) or now - timedelta(days=max(load().lookback_days, 1))
         # What a daily lookback already scanned while the sensor was off is not fetched again.
         todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
         after = todo[0][0] if todo else max(after, orders.clamp_before(now))
         scan = order_updates.scan_updates(
-            client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE, max_pages=MAX_PAGES_PER_TICK
+            client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE,
+            max_pages=MAX_PAGES_PER_TICK, never_wait=True,
         )
         days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
     except duckdb.IOException as exc:
@@ -162,6 +169,7 @@ def _run_in_progress(context: dg.SensorEvaluationContext) -> bool:
 
 def _archived_reports(warehouse: WarehouseResource) -> set[str]:
     """Settlement reports already downloaded, so the sensor does not rerun their day; empty if the file is busy."""
+    warehouse = WarehouseResource(path=warehouse.path, archive_dir=warehouse.archive_dir, lock_timeout_seconds=SENSOR_LOCK_WAIT)
     try:
         with warehouse.connect(read_only=True) as conn:
             return {r for (r,) in conn.execute("SELECT report_id FROM raw.settlement_reports").fetchall()}

@@ -81,7 +81,7 @@ def test_cancelled_means_no_data_not_an_error(sandbox, amazon, resources):
 DE = "A1PA6795UKMFR9"
 HEADER = ["sales-channel", "amazon-order-id", "purchase-date", "last-updated-date", "order-status", "fulfillment-channel",
           "sku", "asin", "product-name", "item-status", "quantity", "currency", "item-price", "item-tax",
-          "shipping-price", "shipping-tax", "item-promotion-discount", "ship-country", "some-new-column"]
+          "shipping-price", "shipping-tax", "item-promotion-discount", "ship-postal-code", "ship-country", "some-new-column"]
 
 
 def row(order_id, sku="SKU-1", price="19.98", status="Shipped", **over) -> str:
@@ -89,7 +89,7 @@ def row(order_id, sku="SKU-1", price="19.98", status="Shipped", **over) -> str:
               "last-updated-date": "2026-11-04T08:00:00+00:00", "order-status": status, "fulfillment-channel": "Amazon",
               "sku": sku, "asin": "B000TEST01", "product-name": "Küchenwaage", "item-status": status, "quantity": "2",
               "currency": "EUR", "item-price": price, "item-tax": "3.19", "shipping-price": "0.00", "shipping-tax": "0.00",
-              "item-promotion-discount": "-2.00", "ship-country": "DE", "some-new-column": "x", **over}
+              "item-promotion-discount": "-2.00", "ship-postal-code": "10115", "ship-country": "DE", "some-new-column": "x", **over}
     return "\t".join(values[c] for c in HEADER)
 
 
@@ -133,12 +133,13 @@ def test_unreadable_lines_are_quarantined_with_their_order_and_the_rest_lands(co
 
     loaded, quarantined, new, _ = load(conn, text)
 
-    held = conn.execute("SELECT record_key, line_number, reason FROM ops.quarantine ORDER BY line_number").fetchall()
+    held = conn.execute("SELECT record_key, line_number, reason, raw_text FROM ops.quarantine ORDER BY line_number").fetchall()
     assert (loaded, new) == (2, 2) and quarantined == len(held) == 4
     assert held[0][:2] == ("302-2", 3) and "item-price is not a decimal: 12,5x" in held[0][2]
     assert held[1][:2] == ("302-2", 4) and "line 3 of the same order" in held[1][2]
     assert held[2][:2] == ("302-3", 5) and "Amazon.it is not one of the requested marketplaces" in held[2][2]
-    assert held[3][:2] == ("302-4", 6) and "expected 19 tab-separated columns as in the header, found 3" in held[3][2]
+    assert "<redacted>" in held[0][3] and not [h for h in held if "10115" in h[3]], "no postal code outside pii"
+    assert held[3][:2] == ("302-4", 6) and "expected 20 tab-separated columns as in the header, found 3" in held[3][2]
     cancelled = conn.execute("SELECT payload ->> '$.fulfillment.fulfillmentStatus', payload ->> '$.proceeds' FROM raw.order_versions "
                              "WHERE order_id = '302-5'").fetchone()
     assert cancelled == ("CANCELLED", None)  # as the API shows a cancelled order: no proceeds
