@@ -41,6 +41,12 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
     client = amazon.client()
     calls_before = dict(client.calls)
     days = (window.end - window.start).days
+    with warehouse.connect() as conn:
+        # Either path re-reads the whole window: what it held back last time is judged again.
+        conn.execute(
+            "DELETE FROM ops.quarantine WHERE source IN ('raw_orders', 'order_report') AND partition_date >= ? AND partition_date < ?",
+            [window.start.date(), window.end.date()],
+        )
     if days > BULK_THRESHOLD_DAYS:
         bulk = load_orders_from_reports(
             client, amazon.session(), warehouse, amazon.marketplace_ids, window.start, window.end, context.run_id, context.log
@@ -75,13 +81,8 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
 def _search_window(context, client, warehouse: WarehouseResource, marketplace_ids: list[str], start: datetime, end: datetime) -> dict:
     """One paged searchOrders scan over the whole window (all marketplaces in each call)."""
     fetched = list(orders.search_orders(client, marketplace_ids, start, end, included=orders.included_data(end)))
-    window = {"window_start": start.date(), "window_end": end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        conn.execute(
-            "DELETE FROM ops.quarantine WHERE source = 'raw_orders' AND partition_date >= $window_start AND partition_date < $window_end",
-            window,
-        )
         stored = store_orders(conn, fetched, "searchOrders", datetime.now(timezone.utc), context.run_id, quarantine_date=start.date())
         conn.commit()
     return {"path": "searchOrders", "orders_fetched": len(fetched), "new_versions": stored.new_versions, "quarantined": stored.quarantined}

@@ -86,11 +86,6 @@ def load_orders_from_reports(
     ]
     outcomes = run_reports(client, session, specs, time_scale=client.limiter.time_scale)
     result = BulkLoad(reports=len(outcomes))
-    with warehouse.connect() as conn:
-        conn.execute(
-            "DELETE FROM ops.quarantine WHERE source = 'order_report' AND partition_date >= ? AND partition_date < ?",
-            [start.date(), end.date()],
-        )
     pii_since = orders.utcnow() - orders.BUYER_DETAILS_MAX_AGE
     for outcome in sorted(outcomes, key=lambda o: o.spec.start):
         result.reused += outcome.reused
