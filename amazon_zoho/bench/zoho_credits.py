@@ -68,7 +68,7 @@ def run(orders_per_day: int = 334, bulk_records: int = 25_000) -> dict:
         out["credits (unchanged re-run)"] = _credits(sb.url) - before
         out["unchanged records on re-run"] = sum(again[m]["unchanged"] for m in MODULES)
 
-        baseline = _search_then_create(sb.url, warehouse, work)
+        baseline = _search_then_create(warehouse, day, work)
         out["credits (search-then-create baseline)"] = baseline
         out["credits per 1,000 new orders (baseline)"] = round(baseline * 1000 / orders, 1)
         out["baseline / sync"] = round(baseline / spent, 2)
@@ -125,7 +125,7 @@ def _credits(url: str) -> int:
 # -- the baseline ------------------------------------------------------------------------------
 
 
-def _search_then_create(sync_url: str, warehouse: str, work: Path) -> int:
+def _search_then_create(warehouse: str, day: date, work: Path) -> int:
     """The same records (the payloads the sync had Zoho accept) into a fresh org, one at a time: search
     the record by its key; insert it when absent, update it when found. Lookups point at the ids this
     org gave the products and contacts."""
@@ -133,10 +133,17 @@ def _search_then_create(sync_url: str, warehouse: str, work: Path) -> int:
 
     from ..sandbox import Sandbox, SandboxConfig
     from ..sandbox.config import ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN
+    from ..zoho.mapping import load as load_mapping
     from ..zoho.resource import ZohoCrmResource
+    from ..zoho.sync import prepare
 
-    with duckdb.connect(warehouse, read_only=True) as conn:
-        rows = conn.execute("SELECT module, record_key, zoho_id, payload::VARCHAR FROM ops.zoho_sync_state WHERE status = 'synced' ORDER BY record_key").fetchall()
+    mapping = load_mapping()
+    rows = []
+    with duckdb.connect(warehouse) as conn:  # the payloads, rebuilt as the sync built them (the id map keeps hashes only)
+        conn.execute("SET TimeZone = 'UTC'")
+        for module in MODULES:
+            prepare(conn, mapping, module, day, day + timedelta(days=1))
+            rows += conn.execute("SELECT ?, c.record_key, s.zoho_id, c.payload FROM classified c JOIN ops.zoho_sync_state s ON s.module = ? AND s.record_key = c.record_key ORDER BY c.record_key", [module, module]).fetchall()
     with Sandbox(port=0, config=SandboxConfig(zoho_daily_credits=100_000_000), state_dir=work / "baseline") as sb:
         requests.post(sb.url + "/_sandbox/zoho/install_custom_fields", timeout=30).raise_for_status()
         client = ZohoCrmResource(client_id=ZOHO_CLIENT_ID, client_secret=ZOHO_CLIENT_SECRET, refresh_token=ZOHO_REFRESH_TOKEN, accounts_url=sb.url).client()

@@ -21,8 +21,7 @@ from .mapping import ModuleMapping
 
 def prune_line_items(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, mm: ModuleMapping, budget: CreditBudget, run_id: str | None) -> int:
     """Returns how many orders had duplicate rows deleted; orders the budget leaves stay flagged."""
-    params = {"module": mm.module, "lines_path": f"$.{mm.line_items_field}"}
-    candidates = conn.execute(sql(__file__, "prune_candidates.sql"), params).fetchall()
+    candidates = conn.execute(sql(__file__, "prune_candidates.sql"), {"module": mm.module}).fetchall()
     done: list[str] = []
     fixes: list[tuple[str, dict]] = []
     reads = 0

@@ -9,6 +9,7 @@ mapping says.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ SOURCES = {
 LINE_SOURCES = ("product", "sku", "title", "quantity", "unit_price", "discount", "tax")
 # Sources holding a Zoho record id: sent as a lookup {"id": ...}.
 LOOKUP_SOURCES = {("Sales_Orders", "contact"): "Contacts", ("line", "product"): "Products"}
+# Sources that identify a buyer: kept out of everything but pii and Zoho itself (dead letters redact them).
+PII_SOURCES = {"first_name", "last_name", "email", "street", "postal_code", "ship_street", "ship_postal_code", "bill_street", "bill_postal_code"}
 KEY_SOURCE = {"Products": "sku", "Contacts": "buyer_key", "Sales_Orders": "order_id"}
 KEY_CHOICES = {"Products": ("Amazon_SKU",), "Contacts": ("Amazon_Buyer_Key", "Email"), "Sales_Orders": ("Amazon_Order_ID",)}
 AMAZON_STATUSES = ("PENDING", "PENDING_AVAILABILITY", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED", "UNFULFILLABLE")
@@ -74,6 +77,14 @@ class ModuleMapping:
     def lookups(self) -> dict[str, str]:
         """Zoho field -> the module it looks up, for fields fed by a lookup source."""
         return {name: LOOKUP_SOURCES[(self.module, src)] for name, src in self.fields.items() if (self.module, src) in LOOKUP_SOURCES}
+
+    def redact(self, payload: str) -> str:
+        """The payload with buyer details replaced by where they come from, for tables outside pii."""
+        record = json.loads(payload)
+        for name, source in self.fields.items():
+            if source in PII_SOURCES and record.get(name) is not None:
+                record[name] = f"[redacted: {source}]"
+        return json.dumps(record)
 
     def payload_sql(self) -> str:
         """The JSON of one record from the `source` row, e.g. json_object('Product_Name', title, ...).

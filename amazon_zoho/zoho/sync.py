@@ -28,8 +28,8 @@ from .lines import prune_line_items
 from .mapping import Mapping, ModuleMapping
 from .setup import ensure_fields
 
-RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "payload_hash", "action", "error_code", "error_message", "error_field",
-                  "error_details", "payload", "sent_payload", "lines_appended"]
+RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "action", "error_code", "error_message", "error_field", "error_details",
+                  "sent_payload", "lines_appended"]
 
 
 class BudgetSpent(Exception):
@@ -121,9 +121,9 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
-    unmappable = conn.execute("SELECT record_key, payload, payload_hash, mapping_error FROM classified WHERE decision = 'unmappable'").fetchall()
+    unmappable = conn.execute("SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable'").fetchall()
     if unmappable and client is not None:
-        _record(conn, module, [_failure(key, digest, payload, "MAPPING_ERROR", reason, None, {}) for key, payload, digest, reason in unmappable])
+        _record(conn, module, [_failure(mm, key, payload, "MAPPING_ERROR", reason, None, {}) for key, payload, reason in unmappable])
     if unmappable:
         outcome.count_error("MAPPING_ERROR", len(unmappable))
 
@@ -209,16 +209,16 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict
             outcome.inserted += action == "insert"
             outcome.updated += action != "insert"
             appended = bool(lines_sent) and action == "update"
-            rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], digest, action, None, None, None, None, payload, send_payload, appended])))
+            rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], action, None, None, None, None, None, appended])))
         else:
             details = answer.get("details") or {}
             outcome.count_error(answer.get("code", "UNKNOWN"))
-            rows.append(_failure(key, digest, send_payload, answer.get("code", "UNKNOWN"), answer.get("message"), details.get("api_name"), details))
+            rows.append(_failure(mm, key, send_payload, answer.get("code", "UNKNOWN"), answer.get("message"), details.get("api_name"), details))
     _record(push.conn, mm.module, rows)
 
 
-def _failure(key, digest, payload, code, message, field_name, details) -> dict:
-    return dict(zip(RESULT_COLUMNS, [key, False, None, digest, None, code, message, field_name, json.dumps(details), payload, payload, False]))
+def _failure(mm: ModuleMapping, key, payload, code, message, field_name, details) -> dict:
+    return dict(zip(RESULT_COLUMNS, [key, False, None, None, code, message, field_name, json.dumps(details), mm.redact(payload), False]))
 
 
 def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[dict]) -> None:

@@ -15,15 +15,27 @@ _FEEDS = dg.AssetSelection.groups("zoho").upstream().resolve(defs.resolve_asset_
 UPSTREAM_ASSETS = [a for a in defs.assets if a not in ZOHO_ASSETS and set(a.keys) & _FEEDS]
 
 
+def materialize(assets, resources, **kwargs) -> dg.ExecuteInProcessResult:
+    # An explicit instance: a test elsewhere in the suite can leave Dagster's ambient defs-state storage
+    # pointing at an instance it disposed, which breaks materialize() without one.
+    with dg.instance_for_test() as instance:
+        return dg.materialize(assets, resources=resources, instance=instance, **kwargs)
+
+
+def execute_job(name: str, resources, **kwargs) -> dg.ExecuteInProcessResult:
+    with dg.instance_for_test() as instance:
+        return defs.resolve_job_def(name).execute_in_process(resources=resources, instance=instance, **kwargs)
+
+
 def load_day(resources, day) -> None:
     """Amazon -> raw -> core for one day, without touching Zoho."""
-    assert dg.materialize(UPSTREAM_ASSETS, resources=resources, partition_key=day.isoformat()).success
+    assert materialize(UPSTREAM_ASSETS, resources, partition_key=day.isoformat()).success
 
 
 def push(resources, day, write_api: str = "auto", raise_on_error: bool = True, modules: tuple[str, ...] = ("products", "contacts", "sales_orders")) -> dg.ExecuteInProcessResult:
     assets = [a for a in ZOHO_ASSETS if a.key.path[1] in modules]
     config = {"ops": {f"zoho__{m}": {"config": {"write_api": write_api, "bulk_poll_seconds": 0.05}} for m in modules}}
-    result = dg.materialize(assets, resources=resources, partition_key=day.isoformat(), run_config=config, raise_on_error=raise_on_error)
+    result = materialize(assets, resources, partition_key=day.isoformat(), run_config=config, raise_on_error=raise_on_error)
     assert result.success or not raise_on_error
     return result
 

@@ -2,12 +2,10 @@
 Zoho itself refuses for lack of credits; what was not pushed is recorded as deferred and pushed by the
 next run, whatever its day, or by the re-drive job: nothing lost, nothing pushed twice."""
 
-import dagster as dg
 import requests
 
-from amazon_zoho.definitions import defs
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, credits_used, load_day, no_duplicates, push, pushed, query
+from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, credits_used, execute_job, load_day, no_duplicates, push, pushed, query
 
 
 def _ledger(warehouse: str) -> int:
@@ -39,7 +37,7 @@ def test_budget_defers_then_the_next_run_and_the_redrive_finish(sandbox, resourc
     assert sum(m["deferred"] for m in pushed(refused).values()) > 0
 
     sandbox.app.set_config({"zoho_daily_credits": 50_000})
-    redrive = defs.resolve_job_def("zoho_redrive").execute_in_process(resources=resources)
+    redrive = execute_job("zoho_redrive", resources)
     assert redrive.success
 
     counts = no_duplicates(sandbox.url)

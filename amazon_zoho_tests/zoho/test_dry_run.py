@@ -3,15 +3,14 @@ that would change) or unchanged, in ops.zoho_sync_preview and the run's metadata
 
 import yaml
 
-from amazon_zoho.definitions import defs
 from amazon_zoho.zoho.mapping import DEFAULT_PATH
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import load_day, push, query, zoho_calls
+from amazon_zoho_tests.zoho.helpers import execute_job, load_day, push, query, zoho_calls
 
 
 def _dry_run(resources, day):
     config = {"ops": {"zoho_dry_run_op": {"config": {"start": day.isoformat()}}}}
-    result = defs.resolve_job_def("zoho_dry_run").execute_in_process(run_config=config, resources=resources)
+    result = execute_job("zoho_dry_run", resources, run_config=config)
     assert result.success
     [event] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
     preview = event.event_specific_data.metadata["preview"].value

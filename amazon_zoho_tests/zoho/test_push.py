@@ -2,6 +2,8 @@
 costs no credits, and a lost id map (a crash between Zoho's answer and our write) repairs itself
 without duplicating records or line items."""
 
+import json
+
 import duckdb
 
 from amazon_zoho_tests.truth import day_ago
@@ -17,6 +19,8 @@ def test_rejected_records_become_dead_letters_then_heal(sandbox, resources, proj
     assert letters and sum(m["failed"] for m in first.values()) == len(letters)
     assert {code for _, code, _, _ in letters} <= {"INVALID_DATA", "MAPPING_ERROR"}
     assert all(payload for *_, payload in letters), "a dead letter keeps the payload we tried to send"
+    contacts = [json.loads(p) for m, _, _, p in letters if m == "Contacts" and json.loads(p).get("Email")]
+    assert all(c["Email"] == "[redacted: email]" for c in contacts), "buyer details stay in the pii schema"
     assert any(field for _, code, field, _ in letters if code == "INVALID_DATA"), "Zoho's api_name is recorded"
 
     sandbox.app.set_config({"fault_zoho_invalid_rate": 0.0})

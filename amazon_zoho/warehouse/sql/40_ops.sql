@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS ops.zoho_sync_state (
     error_code   VARCHAR,
     error_message VARCHAR,
     error_details JSON,
-    payload      JSON,
     attempts     INTEGER NOT NULL DEFAULT 0,
     synced_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (module, record_key)
@@ -42,7 +41,7 @@ CREATE TABLE IF NOT EXISTS ops.zoho_dead_letters (
     last_failed_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (module, record_key)
 );
-COMMENT ON TABLE ops.zoho_dead_letters IS 'Records Zoho rejected (or our mapping could not build), with code, message, field and payload; retried each run and removed once they succeed.';
+COMMENT ON TABLE ops.zoho_dead_letters IS 'Records Zoho rejected (or our mapping could not build), with code, message, field and payload (buyer names and addresses redacted); retried each run and removed once they succeed.';
 
 CREATE TABLE IF NOT EXISTS ops.sync_runs (
     run_id      VARCHAR NOT NULL,
@@ -58,10 +57,18 @@ CREATE TABLE IF NOT EXISTS ops.sync_runs (
 );
 COMMENT ON TABLE ops.sync_runs IS 'One row per run, partition range and Zoho module: what the sync did and what it cost.';
 
--- Zoho sync, production depth (issue 5). Added columns keep existing warehouses working.
+-- Zoho sync, production depth (issue 5). ALTERs bring existing warehouses along.
+-- Payloads hold buyer names and addresses, which live only in pii: the id map keeps hashes of what Zoho
+-- accepted, never the payload itself (older warehouses lose theirs here).
+ALTER TABLE ops.zoho_sync_state DROP COLUMN IF EXISTS payload;
 ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS lines_to_prune BOOLEAN DEFAULT false;
-COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_dead_letters) or deferred (credit budget): anything but synced is retried by every run.';
-COMMENT ON COLUMN ops.zoho_sync_state.payload IS 'The last payload Zoho accepted (its md5 is payload_hash).';
+ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS lines_hash VARCHAR;
+ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS line_count INTEGER;
+ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS field_hashes MAP(VARCHAR, VARCHAR);
+COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_dead_letters), deferred (credit budget) or unconfirmed (crash): anything but synced is retried by every run.';
+COMMENT ON COLUMN ops.zoho_sync_state.payload_hash IS 'md5 of the last payload Zoho accepted: the same payload again is not sent.';
+COMMENT ON COLUMN ops.zoho_sync_state.lines_hash IS 'md5 of the line items Zoho last accepted (sales orders): unchanged line items are not re-sent.';
+COMMENT ON COLUMN ops.zoho_sync_state.field_hashes IS 'md5 per field of the accepted payload, so a dry run can name the fields that would change.';
 COMMENT ON COLUMN ops.zoho_sync_state.lines_to_prune IS 'Zoho appended line items we re-sent to an existing sales order; the older copies still have to be deleted.';
 
 ALTER TABLE ops.sync_runs ADD COLUMN IF NOT EXISTS deferred INTEGER DEFAULT 0;
@@ -96,8 +103,8 @@ CREATE TABLE IF NOT EXISTS ops.zoho_sync_preview (
     zoho_id        VARCHAR,
     changed_fields VARCHAR[],
     reason         VARCHAR,
-    payload        JSON,
     previewed_at   TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (run_id, module, record_key)
 );
+ALTER TABLE ops.zoho_sync_preview DROP COLUMN IF EXISTS payload;
 COMMENT ON TABLE ops.zoho_sync_preview IS 'Dry runs (job zoho_dry_run): what a push would do per record (insert, update, unchanged, unmappable) and which fields would change, without calling Zoho.';

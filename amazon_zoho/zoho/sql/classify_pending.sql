@@ -1,22 +1,30 @@
 -- What each pending record needs: nothing (the payload Zoho last accepted, byte for byte), a push, or a
 -- dead letter because our mapping could not build it. A sales order Zoho already holds is sent without
 -- its line items unless they changed: Zoho appends the line items it is sent to those it has.
+-- Hashes only: payloads carry buyer names and addresses, which are kept in pii alone.
 CREATE OR REPLACE TEMP TABLE classified AS
+WITH hashed AS (
+    SELECT
+        record_key,
+        payload::VARCHAR AS payload,
+        md5(payload::VARCHAR) AS payload_hash,
+        CASE WHEN $lines_field <> '' THEN md5(json_extract(payload, $lines_path)::VARCHAR) END AS lines_hash,
+        CASE WHEN $lines_field <> '' THEN coalesce(json_array_length(payload, $lines_path), 0) END AS line_count,
+        map_from_entries(list_transform(json_keys(payload), lambda k: {'key': k, 'value': md5(json_extract(payload, '$.' || k)::VARCHAR)})) AS field_hashes,
+        mapping_error
+    FROM pending
+)
 SELECT
-    p.record_key,
-    p.payload::VARCHAR AS payload,
-    md5(p.payload::VARCHAR) AS payload_hash,
+    h.*,
     s.zoho_id,
-    $lines_field <> '' AND (s.zoho_id IS NULL OR json_extract(s.payload, $lines_path)::VARCHAR
-                            IS DISTINCT FROM json_extract(p.payload, $lines_path)::VARCHAR) AS lines_sent,
+    $lines_field <> '' AND (s.zoho_id IS NULL OR s.lines_hash IS DISTINCT FROM h.lines_hash) AS lines_sent,
     CASE
-        WHEN p.mapping_error IS NOT NULL THEN 'unmappable'
-        WHEN s.status = 'synced' AND s.payload_hash = md5(p.payload::VARCHAR) THEN 'unchanged'
+        WHEN h.mapping_error IS NOT NULL THEN 'unmappable'
+        WHEN s.status = 'synced' AND s.payload_hash = h.payload_hash THEN 'unchanged'
         ELSE 'push'
-    END AS decision,
-    p.mapping_error
-FROM pending p
-LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = p.record_key;
+    END AS decision
+FROM hashed h
+LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = h.record_key;
 
 CREATE OR REPLACE TEMP TABLE to_send AS
 SELECT

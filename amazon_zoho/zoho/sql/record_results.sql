@@ -1,19 +1,26 @@
--- Applies one batch of Zoho's per-record answers (`results`) to the id map and the dead letters.
--- The id map keeps the last payload Zoho ACCEPTED, so a failed update does not pretend to be in Zoho.
+-- Applies one batch of Zoho's per-record answers (`results`) to the id map and the dead letters. The id
+-- map keeps the hashes of the last payload Zoho ACCEPTED (from `classified`), so a failed update does not
+-- pretend to be in Zoho; dead letters keep the payload we tried, with buyer details redacted.
 INSERT INTO ops.zoho_sync_state
-    (module, record_key, zoho_id, payload_hash, status, action, error_code, error_message, error_details, payload, attempts, synced_at, lines_to_prune)
+    (module, record_key, zoho_id, payload_hash, status, action, error_code, error_message, error_details, attempts, synced_at,
+     lines_to_prune, lines_hash, line_count, field_hashes)
 SELECT
     $module, r.record_key, r.zoho_id,
-    CASE WHEN r.ok THEN r.payload_hash END,
+    CASE WHEN r.ok THEN c.payload_hash END,
     CASE WHEN r.ok THEN 'synced' ELSE 'failed' END,
     r.action, r.error_code, r.error_message, r.error_details::JSON,
-    CASE WHEN r.ok THEN r.payload::JSON END,
-    1, now(), r.ok AND r.lines_appended
+    1, now(), r.ok AND r.lines_appended,
+    CASE WHEN r.ok THEN c.lines_hash END,
+    CASE WHEN r.ok THEN c.line_count END,
+    CASE WHEN r.ok THEN c.field_hashes END
 FROM results r
+JOIN classified c USING (record_key)
 ON CONFLICT (module, record_key) DO UPDATE SET
     zoho_id = coalesce(excluded.zoho_id, zoho_id),
     payload_hash = CASE WHEN excluded.status = 'synced' THEN excluded.payload_hash ELSE payload_hash END,
-    payload = CASE WHEN excluded.status = 'synced' THEN excluded.payload ELSE payload END,
+    lines_hash = CASE WHEN excluded.status = 'synced' THEN excluded.lines_hash ELSE lines_hash END,
+    line_count = CASE WHEN excluded.status = 'synced' THEN excluded.line_count ELSE line_count END,
+    field_hashes = CASE WHEN excluded.status = 'synced' THEN excluded.field_hashes ELSE field_hashes END,
     status = excluded.status,
     action = excluded.action,
     error_code = excluded.error_code,
