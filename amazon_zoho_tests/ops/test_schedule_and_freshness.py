@@ -10,8 +10,11 @@ from amazon_zoho.definitions import defs
 
 def _tick(when: datetime) -> list[dg.RunRequest]:
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def())
+    # Both as context managers: an unclosed schedule context leaves a disposed instance in Dagster's
+    # global state, and later tests in the same process fail on it.
+    with dg.instance_for_test() as instance, dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    ) as context:
         return list(schedule.evaluate_tick(context).run_requests or [])
 
 
