@@ -19,7 +19,11 @@ from ..cli.sandbox_process import sandbox
 
 def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-full-year-"))
-    knobs = {"orders_per_day": orders_per_day, "rate_limits": "false", "time_scale": 1000, "report_processing_seconds": 0.1}
+    from ..sandbox.config import SandboxConfig
+
+    # The figure is per seller and day; the sandbox's knob is per marketplace.
+    per_marketplace = max(1, round(orders_per_day / len(SandboxConfig().marketplaces)))
+    knobs = {"orders_per_day": per_marketplace, "rate_limits": "false", "time_scale": 1000, "report_processing_seconds": 0.1}
     last = date.today() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     with sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log")) as url:
