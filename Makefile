@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test bench chaos sandbox clean
+.PHONY: install run dev test bench chaos zoho-setup sandbox clean
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ bench: $(STAMP)
 ## make chaos: the fault matrix against the sandbox, into CHAOS.md
 chaos: $(STAMP)
 	$(BIN)/python -W ignore -m amazon_zoho.bench.chaos
+
+## make zoho-setup: create the custom fields the Zoho sync writes (sandbox when no Zoho credentials), then check
+zoho-setup: $(STAMP)
+	$(BIN)/python -m amazon_zoho.zoho.setup
 
 ## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765
 sandbox: $(STAMP)

@@ -18,7 +18,7 @@ from .ops.analyst_defs import defs as analyst_defs  # noqa: E402
 from .ops.defs import defs as ops_defs  # noqa: E402
 from .ops.freshness import with_freshness  # noqa: E402
 from .resources import build_resources  # noqa: E402
-from .settings import load  # noqa: E402
+from .settings import validate_environment  # noqa: E402
 from .zoho.defs import defs as zoho_defs  # noqa: E402
 
 defs = with_freshness(dg.Definitions.merge(
@@ -29,7 +29,7 @@ defs = with_freshness(dg.Definitions.merge(
     ops_defs,
     analyst_defs,
     dg.Definitions(
-        resources=build_resources(load()),
+        resources=build_resources(validate_environment()),
         # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),
         # and DuckDB sees one writer.
         executor=dg.in_process_executor,

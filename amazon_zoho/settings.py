@@ -122,3 +122,23 @@ def _number(key: str, env, default: str, kind):
         return kind(raw)
     except ValueError:
         raise SettingsError(f"{key}={raw!r} is not a number") from None
+
+
+def validate_environment(environ: dict[str, str] | None = None) -> Settings:
+    """Every setting the project reads, checked when the code location loads, so a typo names itself
+    before any run starts instead of failing one asset halfway through a backfill."""
+    env = os.environ if environ is None else environ
+    settings = load(env)
+    # Settings owned by the modules that use them; imported here, not at module top, to avoid cycles.
+    from .ops.pii_retention import retention_days
+    from .zoho.budget import CreditBudget
+    from .zoho.mapping import load as load_mapping
+
+    try:
+        retention_days(env)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    CreditBudget.from_env(env)
+    load_mapping(env.get("ZOHO_MAPPING_FILE") or None)
+    _number("NOTIFY_SMTP_PORT", env, "587", int)
+    return settings

@@ -70,3 +70,20 @@ def test_bad_zoho_data_center():
 def test_bad_start_date(value):
     message = error_of({"AMAZON_ZOHO_START_DATE": value})
     assert "AMAZON_ZOHO_START_DATE" in message and "YYYY-MM-DD" in message
+
+
+@pytest.mark.parametrize(
+    "key, value, named",
+    [
+        ("AMAZON_ZOHO_PII_RETENTION_DAYS", "thirty", "AMAZON_ZOHO_PII_RETENTION_DAYS"),
+        ("ZOHO_CREDIT_RESERVE", "-3", "ZOHO_CREDIT_RESERVE"),
+        ("ZOHO_DAILY_CREDITS", "lots", "ZOHO_DAILY_CREDITS"),
+        ("NOTIFY_SMTP_PORT", "smtp", "NOTIFY_SMTP_PORT"),
+        ("ZOHO_MAPPING_FILE", "/no/such/mapping.yaml", "ZOHO_MAPPING_FILE"),
+    ],
+)
+def test_every_module_setting_is_checked_when_the_code_location_loads(key, value, named):
+    from amazon_zoho.settings import validate_environment
+
+    with pytest.raises(ValueError, match=named):
+        validate_environment({key: value})
