@@ -6,14 +6,14 @@ orders expected, in DuckDB, in quarantine, in Zoho, in dead letters, lost and du
 """
 
 import argparse
-import json
+import os
+import subprocess
 import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 import duckdb
@@ -32,7 +32,11 @@ class Scenario:
     zoho: dict = field(default_factory=dict)
     # Turn the faults off and run again: what a user's next scheduled run does.
     recover: bool = True
-    before: Callable | None = None
+    # Windows longer than raw_orders' BULK_THRESHOLD_DAYS read orders from flat-file reports: report
+    # faults only bite there.
+    min_days: int = 0
+    # Run the faulted step as two processes at once (concurrent backfills) or beside an open analyst session.
+    parallel: str = ""
 
 
 
@@ -44,9 +48,12 @@ SCENARIOS = [
     Scenario("slow_beyond_timeout", "10 % of calls take 3 s; clients time out after 1.5 s",
              {"fault_slow_rate": 0.1, "fault_slow_seconds": 3.0}, amazon={"timeout_seconds": 1.5}, zoho={"timeout_seconds": 1.5}),
     Scenario("token_expiry", "20 % of calls find their access token expired early (both APIs)", {"fault_token_expiry_rate": 0.2}),
-    Scenario("report_fatal", "half of the reports end FATAL", {"fault_report_fatal_rate": 0.5}),
-    Scenario("report_cancelled", "half of the reports end CANCELLED", {"fault_report_cancelled_rate": 0.5}),
-    Scenario("document_url_expired", "presigned report URLs expire after 0 s", {"document_url_ttl": 0}),
+    Scenario("report_fatal", "half of the order reports end FATAL (backfill path)", {"fault_report_fatal_rate": 0.5}, min_days=5),
+    Scenario("report_cancelled", "half of the order reports end CANCELLED (backfill path)", {"fault_report_cancelled_rate": 0.5}, min_days=5),
+    Scenario("document_url_expired", "presigned report URLs expire after 0 s (settlements, backfill path)", {"document_url_ttl": 0}, min_days=5),
+    Scenario("credit_exhaustion", "Zoho org has 12 API credits a day (LIMIT_REACHED mid-run)", {"zoho_daily_credits": 12}),
+    Scenario("concurrent_backfills", "two processes backfill the same days at the same time", parallel="two_backfills"),
+    Scenario("analyst_session", "another process holds the analyst copy open through the run", parallel="analyst_session"),
     Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
     Scenario("malformed_rows", "5 % of settlement rows and one order per page malformed", {"fault_malformed_row_rate": 0.05}, recover=False),
 ]
@@ -86,6 +93,52 @@ def measure(sandbox_url: str, warehouse: str, first, last) -> dict:
     }
 
 
+_BACKFILL = """
+import sys, warnings
+warnings.filterwarnings("ignore")
+from amazon_zoho.definitions import defs
+tags = {"dagster/asset_partition_range_start": sys.argv[1], "dagster/asset_partition_range_end": sys.argv[2]}
+result = defs.resolve_job_def("daily_refresh").execute_in_process(tags=tags, raise_on_error=False)
+sys.exit(0 if result.success else 1)
+"""
+
+_HOLD_ANALYST_COPY = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1], read_only=True)
+print("open", flush=True)
+sys.stdin.readline()
+conn.execute("SELECT count(*) FROM core.orders").fetchone()
+conn.close()
+"""
+
+
+def _in_processes(scenario: Scenario, env: dict, first, last, warehouse: str) -> bool:
+    """The faulted step of the process-level scenarios; returns whether it succeeded."""
+    child_env = {**os.environ, **env}
+    log = open(Path(warehouse).with_name("processes.log"), "ab")
+    if scenario.parallel == "two_backfills":
+        procs = [subprocess.Popen([sys.executable, "-c", _BACKFILL, first.isoformat(), last.isoformat()], env=child_env,
+                                  stdout=log, stderr=log) for _ in range(2)]
+        return all(p.wait(timeout=1800) == 0 for p in procs)
+    if scenario.parallel == "analyst_session":
+        from ..ops.analyst_copy import analyst_copy_path
+
+        ok = subprocess.run([sys.executable, "-c", _BACKFILL, first.isoformat(), first.isoformat()], env=child_env,
+                            stdout=log, stderr=log).returncode == 0
+        reader = subprocess.Popen([sys.executable, "-c", _HOLD_ANALYST_COPY, str(analyst_copy_path(warehouse, env))],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            reader.stdout.readline()
+            ok &= subprocess.run([sys.executable, "-c", _BACKFILL, first.isoformat(), last.isoformat()], env=child_env,
+                                 stdout=log, stderr=log).returncode == 0
+            reader.stdin.write("done\n")
+            reader.stdin.flush()
+            return ok and reader.wait(timeout=60) == 0
+        finally:
+            reader.kill()
+    raise ValueError(f"unknown parallel mode {scenario.parallel!r}")
+
+
 def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, workdir: Path | None = None) -> dict:
     from ..amazon.resource import AmazonSellerResource
     from ..definitions import defs
@@ -95,6 +148,7 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
     from ..zoho.resource import ZohoCrmResource
 
     work = Path(workdir or tempfile.mkdtemp(prefix=f"chaos-{scenario.name}-"))
+    days = max(days, scenario.min_days)
     config = SandboxConfig(orders_per_day=orders_per_day, time_scale=1000.0, report_processing_seconds=0.2)
     today = datetime.now(timezone.utc).date()
     first, last = today - timedelta(days=days), today - timedelta(days=1)
@@ -108,20 +162,21 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
             resources["zoho"] = ZohoCrmResource(**{**resources["zoho"].model_dump(), **scenario.zoho})
         tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
         sb.app.set_config(scenario.knobs)
-        if scenario.before:
-            scenario.before(sb.url, env["AMAZON_ZOHO_WAREHOUSE"])
-        outcome = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False)
-        faulted_ok = outcome.success
+        if scenario.parallel:
+            faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
+        else:
+            faulted_ok = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
+        recovered = False
         if scenario.recover:
             sb.app.set_config({k: getattr(SandboxConfig(), k) for k in scenario.knobs})
-            outcome = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False)
+            recovered = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
         row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
         calls = requests.get(f"{sb.url}/_sandbox/calls", timeout=60).json()["calls"]
     return {
         "scenario": scenario.name,
         "injected": scenario.injected,
         "faulted_run": "ok" if faulted_ok else "failed",
-        "after_recovery": ("ok" if outcome.success else "failed") if scenario.recover else "-",
+        "after_recovery": ("ok" if recovered else "failed") if scenario.recover else "-",
         **row,
         "faults_seen": sum(1 for c in calls if (c.get("note") or "").startswith("fault")),
     }
