@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import requests
 
+from ..ops.analyst_copy import analyst_copy_path
 from .environment import prepare_dagster_home, sandbox_knobs
 from .sandbox_process import sandbox
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         run_id, ok = _materialize(first, last)
         zoho_counts = _zoho_counts(url)
     warehouse = os.environ.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb")
-    print(_summary(warehouse, first, last, run_id, zoho_counts))
+    print(_summary(warehouse, str(analyst_copy_path(warehouse)), first, last, run_id, zoho_counts))
     return 0 if ok else 1
 
 
@@ -62,7 +63,7 @@ def _zoho_counts(url: str) -> dict[str, int]:
     return {m: requests.get(f"{url}/_sandbox/zoho/records/{m}", timeout=30).json()["count"] for m in ("Contacts", "Products", "Sales_Orders")}
 
 
-def _summary(warehouse: str, first: date, last: date, run_id: str, zoho_counts: dict[str, int]) -> str:
+def _summary(warehouse: str, analyst_copy: str, first: date, last: date, run_id: str, zoho_counts: dict[str, int]) -> str:
     sql = (Path(__file__).parent / "sql" / "summary.sql").read_text()
     with duckdb.connect(warehouse, read_only=True) as conn:
         cursor = conn.execute(sql, {"first": first, "last": last, "run_id": run_id})
@@ -77,9 +78,10 @@ amazon_zoho: {first} .. {last} (run {run_id})
   Zoho records      inserted {row['zoho_inserted']}, updated {row['zoho_updated']}, unchanged {row['zoho_unchanged']}, failed {row['zoho_failed']} ({row['zoho_credits']} API credits)
   Zoho now holds    {held}
   DuckDB            {Path(warehouse).resolve()}
+  analyst copy      {Path(analyst_copy).resolve()}  (read-only, rebuilt after each run)
 
 Try it:
-  .venv/bin/python -c "import duckdb; duckdb.connect('{warehouse}', read_only=True).sql('''{EXAMPLE_QUERY}''').show()"
+  .venv/bin/python -c "import duckdb; duckdb.connect('{analyst_copy}', read_only=True).sql('''{EXAMPLE_QUERY}''').show()"
 """
 
 
