@@ -1,6 +1,7 @@
 """The whole path, Amazon → DuckDB → Zoho, through Dagster's API against a sandbox on a loopback port."""
 
 from collections import Counter
+from datetime import datetime, timezone
 
 import dagster as dg
 import duckdb
@@ -17,6 +18,10 @@ def _materialize(resources, partition_key: str) -> dg.ExecuteInProcessResult:
     return result
 
 
+def _iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _metadata(result, key: list[str]) -> dict:
     [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
     return {k: v.value for k, v in event.materialization.metadata.items()}
@@ -24,6 +29,7 @@ def _metadata(result, key: list[str]) -> dict:
 
 def test_two_days_then_rerun_leaves_no_duplicates(sandbox, resources, project_env):
     day_a, day_b = day_ago(3), day_ago(2)
+    started = datetime.now(timezone.utc)
     _materialize(resources, day_a.isoformat())
     _materialize(resources, day_b.isoformat())
 
@@ -32,7 +38,9 @@ def test_two_days_then_rerun_leaves_no_duplicates(sandbox, resources, project_en
         core = dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall())
         lines = conn.execute("SELECT count(*) FROM core.order_lines").fetchone()[0]
     assert truth and set(core) == set(truth)
-    assert core == {oid: o["status"] for oid, o in truth.items()}
+    # An order that moved while the runs were going is the next run's business, not this one's.
+    settled = {oid: o["status"] for oid, o in truth.items() if _iso(o["lastUpdatedTime"]) < started}
+    assert len(settled) > 0.9 * len(truth) and {oid: core[oid] for oid in settled} == settled
     assert lines == sum(o["itemCount"] for o in truth.values())
     zoho_before = {m: len(zoho_records(sandbox.url, m)) for m in ("Contacts", "Products", "Sales_Orders")}
     assert zoho_before["Sales_Orders"] == sum(1 for o in truth.values() if o["status"] != "PENDING")
