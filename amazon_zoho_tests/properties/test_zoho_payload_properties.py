@@ -139,11 +139,6 @@ SPLIT_CART = [  # one checkout Amazon split into two orders, shipped to two addr
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "zoho/sql/contacts_payload.sql picks the contact's name, email and mailing address with arg_max(..., purchase_ts) "
-    "(and marketplace/sales channel with arg_min): two orders of one buyer with the same purchase time (a split "
-    "cart shipped to two addresses) tie, and DuckDB keeps whichever row it scans first, so the Contacts payload, "
-    "and its hash, change with row order and the contact is re-pushed with the other address"))
 @settings(max_examples=25, deadline=None)
 @given(case=written_twice())
 @example(case=(SPLIT_CART, SPLIT_CART[::-1]))

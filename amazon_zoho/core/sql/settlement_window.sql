@@ -1,9 +1,16 @@
 -- Typed settlement rows of the reports whose period ended in [$start, $end), in each marketplace's
 -- local formats ("95,00" in DE/FR, "95.00" elsewhere; dates "YYYY-MM-DD HH:MM:SS UTC" or local), each
 -- with the reason it cannot enter core (reject_reason), if any.
-CREATE OR REPLACE TEMP MACRO local_decimal(text, decimal_comma) AS TRY_CAST(
-    CASE WHEN decimal_comma THEN replace(regexp_replace(text, '[.\s' || chr(160) || ']', '', 'g'), ',', '.')
-         ELSE regexp_replace(text, '[,\s' || chr(160) || ']', '', 'g') END AS DECIMAL(18, 2));
+-- An amount in the marketplace's own format, or NULL (then quarantined with the reason): "95,00" or
+-- "1.234,56" where the decimal mark is a comma, "95.00" or "1,234.56" elsewhere; at most two decimals.
+-- Anything else ("12.34" in a decimal-comma file, "1.005") is a format we did not expect, and guessing
+-- would move money by a factor of 100 or a fraction of a cent without anyone noticing.
+CREATE OR REPLACE TEMP MACRO local_decimal(text, decimal_comma) AS CASE
+    WHEN decimal_comma AND regexp_full_match(regexp_replace(trim(text), '[\s' || chr(160) || ']', '', 'g'), '-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?')
+        THEN TRY_CAST(replace(regexp_replace(text, '[.\s' || chr(160) || ']', '', 'g'), ',', '.') AS DECIMAL(18, 2))
+    WHEN NOT decimal_comma AND regexp_full_match(regexp_replace(trim(text), '[\s' || chr(160) || ']', '', 'g'), '-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?')
+        THEN TRY_CAST(regexp_replace(text, '[,\s' || chr(160) || ']', '', 'g') AS DECIMAL(18, 2))
+END;
 
 CREATE OR REPLACE TEMP TABLE settlement_window AS
 WITH rows AS (

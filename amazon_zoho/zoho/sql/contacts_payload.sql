@@ -1,6 +1,8 @@
 -- Contacts to push: the contacts of the window's orders (see contact_keys.sql), and contacts still owed
 -- to Zoho. Name, email and mailing address come from the contact's latest order that has them; first and
--- last order span all of the contact's orders. Columns are the mapping's sources.
+-- last order span all of the contact's orders. Columns are the mapping's sources. Ties on the purchase
+-- time (a cart split across two addresses) go to the greater order id, so the payload and its hash do not
+-- depend on the order rows were read in.
 CREATE OR REPLACE TEMP TABLE source AS
 WITH wanted AS (
     SELECT contact_key FROM order_contact
@@ -12,12 +14,12 @@ contacts AS (
     SELECT
         oc.contact_key,
         oc.contact_key LIKE 'amazon-customer-%' AS shared,
-        arg_min(oc.marketplace_id, oc.purchase_ts) AS marketplace_id,
-        arg_min(oc.sales_channel, oc.purchase_ts) AS sales_channel,
-        arg_max(trim(pc.buyer_name), oc.purchase_ts) FILTER (WHERE nullif(trim(pc.buyer_name), '') IS NOT NULL) AS buyer_name,
-        arg_max(pc.buyer_email, oc.purchase_ts) FILTER (WHERE pc.buyer_email IS NOT NULL) AS email,
+        arg_min(oc.marketplace_id, (oc.purchase_ts, oc.order_id)) AS marketplace_id,
+        arg_min(oc.sales_channel, (oc.purchase_ts, oc.order_id)) AS sales_channel,
+        arg_max(trim(pc.buyer_name), (oc.purchase_ts, oc.order_id)) FILTER (WHERE nullif(trim(pc.buyer_name), '') IS NOT NULL) AS buyer_name,
+        arg_max(pc.buyer_email, (oc.purchase_ts, oc.order_id)) FILTER (WHERE pc.buyer_email IS NOT NULL) AS email,
         arg_max({'street': concat_ws(', ', pc.address_line1, nullif(pc.address_line2, '')), 'city': pc.city, 'state': pc.state,
-                 'postal_code': pc.postal_code, 'country': pc.country_code}, oc.purchase_ts)
+                 'postal_code': pc.postal_code, 'country': pc.country_code}, (oc.purchase_ts, oc.order_id))
             FILTER (WHERE pc.address_line1 IS NOT NULL OR pc.city IS NOT NULL) AS address,
         min(oc.purchase_date) AS first_order_date,
         max(oc.purchase_date) AS last_order_date,
