@@ -45,8 +45,8 @@ SCENARIOS = [
     Scenario("amazon_429_storm", "30 % of SP-API calls answer 429 QuotaExceeded", {"fault_429_rate": 0.3, "fault_target": "amazon"}),
     Scenario("zoho_429_storm", "30 % of Zoho calls answer 429 TOO_MANY_REQUESTS", {"fault_429_rate": 0.3, "fault_target": "zoho"}),
     Scenario("server_errors", "20 % of calls on both APIs answer 500", {"fault_500_rate": 0.2}),
-    Scenario("slow_beyond_timeout", "10 % of calls take 3 s; clients time out after 1.5 s",
-             {"fault_slow_rate": 0.1, "fault_slow_seconds": 3.0}, amazon={"timeout_seconds": 1.5}, zoho={"timeout_seconds": 1.5}),
+    Scenario("slow_beyond_timeout", "30 % of calls take 3 s; clients time out after 1.5 s",
+             {"fault_slow_rate": 0.3, "fault_slow_seconds": 3.0}, amazon={"timeout_seconds": 1.5}, zoho={"timeout_seconds": 1.5}),
     Scenario("token_expiry", "20 % of calls find their access token expired early (both APIs)", {"fault_token_expiry_rate": 0.2}),
     Scenario("report_fatal", "half of the order reports end FATAL (backfill path)", {"fault_report_fatal_rate": 0.5}, min_days=5),
     Scenario("report_cancelled", "half of the order reports end CANCELLED (backfill path)", {"fault_report_cancelled_rate": 0.5}, min_days=5),
@@ -55,7 +55,8 @@ SCENARIOS = [
     Scenario("concurrent_backfills", "two processes backfill the same days at the same time", parallel="two_backfills"),
     Scenario("analyst_session", "another process holds the analyst copy open through the run", parallel="analyst_session"),
     Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
-    Scenario("malformed_rows", "5 % of settlement rows and one order per page malformed", {"fault_malformed_row_rate": 0.05}, recover=False),
+    Scenario("malformed_rows", "half the pages carry a malformed order; half the settlement rows are malformed",
+             {"fault_malformed_row_rate": 0.5}, recover=False, min_days=15),
 ]
 
 
@@ -162,29 +163,45 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
             resources["zoho"] = ZohoCrmResource(**{**resources["zoho"].model_dump(), **scenario.zoho})
         tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
         sb.app.set_config(scenario.knobs)
+        calls_before = _last_call_id(sb.url)
         if scenario.parallel:
             faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
         else:
             faulted_ok = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
+        during = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
+        # Error answers, and answers slower than the slow-fault delay (the client gave up on those).
+        error_answers = sum(
+            1 for c in _calls_since(sb.url, calls_before)
+            if c["status"] >= 400 or (scenario.knobs.get("fault_slow_rate") and c["duration_ms"] >= 1000 * scenario.knobs["fault_slow_seconds"])
+        )
         recovered = False
         if scenario.recover:
             sb.app.set_config({k: getattr(SandboxConfig(), k) for k in scenario.knobs})
             recovered = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
         row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
-        calls = requests.get(f"{sb.url}/_sandbox/calls", timeout=60).json()["calls"]
     return {
         "scenario": scenario.name,
         "injected": scenario.injected,
         "faulted_run": "ok" if faulted_ok else "failed",
         "after_recovery": ("ok" if recovered else "failed") if scenario.recover else "-",
         **row,
-        "faults_seen": sum(1 for c in calls if (c.get("note") or "").startswith("fault")),
+        "error_answers": error_answers,
+        "rejects_after_fault": during["dead_letters"] + during["quarantined"] + during["settlement_rows_quarantined"],
     }
+
+
+def _last_call_id(url: str) -> int:
+    calls = requests.get(f"{url}/_sandbox/calls", timeout=60).json()["calls"]
+    return calls[-1]["id"] if calls else 0
+
+
+def _calls_since(url: str, since_id: int) -> list[dict]:
+    return requests.get(f"{url}/_sandbox/calls", params={"since_id": since_id}, timeout=60).json()["calls"]
 
 
 def render(rows: list[dict]) -> str:
     cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
-            "dead_letters", "settlement_rows_quarantined", "lost", "duplicated", "unexplained", "faults_seen"]
+            "dead_letters", "settlement_rows_quarantined", "error_answers", "rejects_after_fault", "lost", "duplicated", "unexplained"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)
