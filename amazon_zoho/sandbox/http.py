@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -99,6 +100,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def __init__(self, address, dispatch: Callable[[Request], tuple[Response, Route | None]]):
         self.dispatch = dispatch
         super().__init__(address, _RequestHandler)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that timed out (the slow-response fault) has closed its socket: like a real server,
+        # drop the answer quietly instead of printing a traceback per request.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
