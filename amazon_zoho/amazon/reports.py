@@ -34,7 +34,7 @@ class ReportDocument:
     document_id: str
     raw: bytes  # exactly what was downloaded (possibly gzip), for the archive
     text: str
-    charset: str
+    charset: str | None
 
 
 def list_reports(
@@ -78,20 +78,26 @@ def download_document(client: SpApiClient, session: requests.Session, document_i
     raise ApiError("amazon", "downloadDocument", 403, f"document {document_id}: URL expired {attempts} times in a row")
 
 
-def charset_of(content_type: str | None) -> str:
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type declares, None when it declares none (settlement files never do)."""
     match = re.search(r'charset="?([\w.:-]+)', content_type or "", re.I)
     if not match:
-        return "utf-8"
+        return None
     name = match.group(1).lower()
     return _CHARSET_ALIASES.get(name, name)
 
 
-def decode(data: bytes, charset: str) -> str:
-    try:
-        return data.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        # Settlement files declare no charset; older ones were ISO-8859-1 (amazon-mws#64).
-        return data.decode("iso-8859-1")
+def decode(data: bytes, charset: str | None) -> str:
+    """The document's text. Undeclared (None) means UTF-8 if it reads as UTF-8, else Cp1252: order
+    reports are Cp1252 and a download that loses its Content-Type charset must not garble "–" or "€"."""
+    for name in [charset or "utf-8"] + ([] if charset else ["cp1252"]):
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    # Bytes the declared charset cannot read (or Cp1252's five unused bytes): ISO-8859-1 reads any
+    # byte, and older settlement files were ISO-8859-1 (amazon-mws#64).
+    return data.decode("iso-8859-1")
 
 
 def wait_for_report(client: SpApiClient, report_id: str, timeout_s: float = 3600, first_poll_s: float = 1.0) -> dict:

@@ -38,7 +38,7 @@ def archive(archive_dir: str, marketplace_id: str, report_id: str, raw: bytes) -
     return path, hashlib.sha256(raw).hexdigest()
 
 
-def read_archive(path: str | Path, charset: str) -> str:
+def read_archive(path: str | Path, charset: str | None) -> str:
     raw = Path(path).read_bytes()
     return decode(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw, charset)
 

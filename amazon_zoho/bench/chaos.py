@@ -7,9 +7,11 @@ orders expected, in DuckDB, in quarantine, in Zoho, in dead letters, lost and du
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,6 +20,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import requests
+
+from ..sandbox.amazon.catalog import catalogue
 
 ZOHO_KEYS = {"Contacts": "Amazon_Buyer_Key", "Products": "Amazon_SKU", "Sales_Orders": "Amazon_Order_ID"}
 
@@ -55,6 +59,10 @@ SCENARIOS = [
     Scenario("concurrent_backfills", "two processes backfill the same days at the same time", parallel="two_backfills"),
     Scenario("analyst_session", "another process holds the analyst copy open through the run", parallel="analyst_session"),
     Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
+    Scenario("non_utf8_report", "order reports arrive in Cp1252 with the charset dropped from Content-Type (backfill path)",
+             {"fault_undeclared_charset_rate": 1.0}, min_days=5),
+    Scenario("sigkill_zoho_push", "the run is killed (SIGKILL) while Zoho is writing its records, then re-run",
+             parallel="sigkill_zoho_push"),
     Scenario("malformed_rows", "half the pages carry a malformed order; half the settlement rows are malformed",
              {"fault_malformed_row_rate": 0.5}, recover=False, min_days=15),
 ]
@@ -64,7 +72,7 @@ def _lines(conn, sql: str, params=None) -> int:
     return conn.execute(sql, params or []).fetchone()[0]
 
 
-def measure(sandbox_url: str, warehouse: str, first, last) -> dict:
+def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> dict:
     after = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
     before = after + timedelta(days=(last - first).days + 1)
     truth = requests.get(f"{sandbox_url}/_sandbox/amazon/truth/orders",
@@ -78,9 +86,16 @@ def measure(sandbox_url: str, warehouse: str, first, last) -> dict:
         dead = {r[0] for r in conn.execute("SELECT record_key FROM ops.zoho_dead_letters WHERE module = 'Sales_Orders'").fetchall()}
         unexplained_dead = _lines(conn, "SELECT count(*) FROM ops.zoho_dead_letters WHERE error_code IS NULL OR error_message IS NULL")
         settlement_rejects = _lines(conn, "SELECT count(*) FROM ops.quarantine WHERE source LIKE '%settlement%'")
+        lines = conn.execute("SELECT sku, title FROM core.order_lines WHERE title IS NOT NULL").fetchall()
+        # C1 controls and U+FFFD are what a wrong charset leaves in text (Cp1252 "–" read as ISO-8859-1).
+        garbled_raw = _lines(conn, r"SELECT count(*) FROM raw.order_versions WHERE regexp_matches(payload::VARCHAR, '[\x{80}-\x{9f}\x{fffd}]')")
     zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
     in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
     duplicates = sum(n - 1 for m, key in ZOHO_KEYS.items() for n in Counter(r.get(key) for r in zoho[m]).values() if n > 1)
+    # Text that differs from the seller's catalogue (mojibake from a wrong charset) in DuckDB or in Zoho.
+    titles = {p.sku: p.title for p in catalogue(seed)}
+    garbled = garbled_raw + sum(1 for sku, title in lines if titles.get(sku, title) != title)
+    garbled += sum(1 for r in zoho["Products"] if titles.get(r.get("Amazon_SKU"), r.get("Product_Name")) != r.get("Product_Name"))
     return {
         "expected": len(expected),
         "in_duckdb": len(in_core & expected),
@@ -90,6 +105,7 @@ def measure(sandbox_url: str, warehouse: str, first, last) -> dict:
         "settlement_rows_quarantined": settlement_rejects,
         "lost": len(expected - in_core - quarantined) + len(pushable - in_zoho - dead),
         "duplicated": duplicates,
+        "garbled_text": garbled,
         "unexplained": unexplained_dead,
     }
 
@@ -137,7 +153,37 @@ def _in_processes(scenario: Scenario, env: dict, first, last, warehouse: str) ->
             return ok and reader.wait(timeout=60) == 0
         finally:
             reader.kill()
+    if scenario.parallel == "sigkill_zoho_push":
+        return _killed_mid_push(env, first, last, log)
     raise ValueError(f"unknown parallel mode {scenario.parallel!r}")
+
+
+def _killed_mid_push(env: dict, first, last, log) -> bool:
+    """Runs the backfill and SIGKILLs it while Zoho holds one of its writes (each Zoho call takes 0.5 s),
+    so Zoho keeps records our id map never hears of. Returns False: the faulted run never finishes."""
+    url = env["AMAZON_ZOHO_SANDBOX_URL"]
+    requests.post(f"{url}/_sandbox/zoho/latency", json={"seconds": 0.5}, timeout=10).raise_for_status()
+    child = subprocess.Popen([sys.executable, "-c", _BACKFILL, first.isoformat(), last.isoformat()], env={**os.environ, **env},
+                             stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 600
+        while not any(r["path"].endswith("/Sales_Orders/upsert") for r in _in_flight(url)):
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the run ended (or took 10 min) before Zoho wrote any sales order: nothing to kill mid-push")
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    while _in_flight(url):  # Zoho finishes what it was given and answers nobody
+        time.sleep(0.05)
+    requests.post(f"{url}/_sandbox/zoho/latency", json={"seconds": 0}, timeout=10).raise_for_status()
+    return False
+
+
+def _in_flight(url: str) -> list[dict]:
+    return requests.get(f"{url}/_sandbox/zoho/in_flight", timeout=10).json()["requests"]
 
 
 def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, workdir: Path | None = None) -> dict:
@@ -163,13 +209,13 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
             resources["zoho"] = ZohoCrmResource(**{**resources["zoho"].model_dump(), **scenario.zoho})
         tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
         sb.app.set_config(scenario.knobs)
-        calls_before = _last_call_id(sb.url)
+        calls_before, dealt_before = _last_call_id(sb.url), sum(sb.app.faults.injected.values())
         failed_reports_before = _failed_reports(sb)
         if scenario.parallel:
             faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
         else:
             faulted_ok = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
-        during = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
+        during = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed)
         # Reports that ended FATAL or CANCELLED are faults met too, though every HTTP answer was a 200.
         error_answers_reports = _failed_reports(sb) - failed_reports_before
         # Plus error answers, and answers slower than the slow-fault delay (the client gave up on those).
@@ -177,17 +223,19 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
             1 for c in _calls_since(sb.url, calls_before)
             if c["status"] >= 400 or (scenario.knobs.get("fault_slow_rate") and c["duration_ms"] >= 1000 * scenario.knobs["fault_slow_seconds"])
         )
+        faults_injected = sum(sb.app.faults.injected.values()) - dealt_before
         recovered = False
         if scenario.recover:
             sb.app.set_config({k: getattr(SandboxConfig(), k) for k in scenario.knobs})
             recovered = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
-        row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last)
+        row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed)
     return {
         "scenario": scenario.name,
         "injected": scenario.injected,
         "faulted_run": "ok" if faulted_ok else "failed",
         "after_recovery": ("ok" if recovered else "failed") if scenario.recover else "-",
         **row,
+        "faults_injected": faults_injected,
         "error_answers": error_answers,
         "rejects_after_fault": during["dead_letters"] + during["quarantined"] + during["settlement_rows_quarantined"],
     }
@@ -208,7 +256,7 @@ def _calls_since(url: str, since_id: int) -> list[dict]:
 
 def render(rows: list[dict]) -> str:
     cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
-            "dead_letters", "settlement_rows_quarantined", "error_answers", "rejects_after_fault", "lost", "duplicated", "unexplained"]
+            "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault", "lost", "duplicated", "garbled_text", "unexplained"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)
@@ -234,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenario needs the backfill path or a settlement period). A faulted run may fail (`failed`); what matters is "
         "the state after the next clean run: nothing lost or duplicated, every reject explained.\n\n" + table + "\n"
     )
-    bad = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["unexplained"]]
+    bad = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["garbled_text"] or r["unexplained"]]
     if bad:
         print(f"FAILED guarantees in: {bad}", file=sys.stderr)
     return 1 if bad else 0

@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +38,8 @@ class Faults:
         self.app = app
         self._rng = random.Random(app.config.seed * 7919)
         self._lock = threading.Lock()
+        # Faults dealt so far, by knob: some leave no error answer to count (a dropped charset).
+        self.injected: Counter[str] = Counter()
 
     def roll(self, knob: str, service: str | None = None) -> bool:
         cfg = self.app.config
@@ -46,7 +49,9 @@ class Faults:
         if service and cfg.fault_target not in ("both", service):
             return False
         with self._lock:
-            return self._rng.random() < rate
+            hit = self._rng.random() < rate
+            self.injected[knob] += hit
+            return hit
 
 
 class SandboxApp:

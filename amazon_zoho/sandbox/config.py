@@ -55,6 +55,8 @@ class SandboxConfig:
     fault_report_cancelled_rate: float = 0.0
     fault_malformed_row_rate: float = 0.0
     fault_zoho_invalid_rate: float = 0.0
+    # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
+    fault_undeclared_charset_rate: float = 0.0
     # Which service the request-level faults (429/500/slow/expiry) hit: "amazon", "zoho" or "both".
     fault_target: str = "both"
 

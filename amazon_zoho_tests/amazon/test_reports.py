@@ -21,8 +21,8 @@ ORDERS_BY_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
         ("text/plain;charset=Cp1252", "cp1252"),
         ("text/plain; charset=UTF-8", "utf-8"),
         ("text/plain;charset=windows-31j", "cp932"),
-        ("text/plain", "utf-8"),
-        (None, "utf-8"),
+        ("text/plain", None),
+        (None, None),
     ],
 )
 def test_charset_of(content_type, expected):
@@ -32,6 +32,12 @@ def test_charset_of(content_type, expected):
 def test_decode_uses_the_charset():
     assert decode("Café – 2€".encode("cp1252"), "cp1252") == "Café – 2€"
     assert decode("ファイル".encode("cp932"), charset_of("text/plain;charset=windows-31j")) == "ファイル"
+
+
+def test_undeclared_text_is_utf8_when_it_reads_as_utf8_else_cp1252():
+    assert decode("Kaffeemühle – 2€".encode("utf-8"), None) == "Kaffeemühle – 2€"
+    assert decode("Kaffeemühle – 2€ …".encode("cp1252"), None) == "Kaffeemühle – 2€ …"
+    assert decode(b"\x81\xe9", None) == "\x81é"  # 0x81 is unused in Cp1252: ISO-8859-1 reads anything
 
 
 def test_decode_falls_back_to_iso_8859_1():

@@ -12,8 +12,9 @@ def test_scenario_keeps_the_guarantees(scenario, tmp_path):
     assert row["expected"] > 0
     assert row["lost"] == 0, row
     assert row["duplicated"] == 0, row
+    assert row["garbled_text"] == 0, row
     assert row["unexplained"] == 0, row
     if scenario.recover:
         assert row["after_recovery"] == "ok", row
     if any(k.startswith("fault_") and k != "fault_target" for k in scenario.knobs):
-        assert row["error_answers"] + row["rejects_after_fault"] > 0, "the scenario must actually inject faults"
+        assert row["faults_injected"] + row["error_answers"] + row["rejects_after_fault"] > 0, "the scenario must actually inject faults"

@@ -79,6 +79,8 @@ def download_document(app, req: Request) -> Response:
     if document is None:
         return _s3_error(404, "NoSuchKey", "The specified key does not exist.", {"Key": doc_id})
     body, content_type = document
+    if app.faults.roll("undeclared_charset"):
+        content_type = content_type.split(";")[0]
     return Response(200, body, {"Content-Type": content_type, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
 
 
