@@ -42,6 +42,9 @@ FIELD_TYPES = ("text", "textarea", "email", "phone", "website", "integer", "bigi
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 
 
+EXISTING_RECORDS = ("adopt", "dead_letter")
+
+
 class MappingError(ValueError):
     """mapping.yaml is wrong; the message lists every problem and where it is."""
 
@@ -72,6 +75,9 @@ class ModuleMapping:
     fields: dict[str, str]
     line_items_field: str = ""
     line_fields: dict[str, str] = field(default_factory=dict)
+    # A record Zoho refuses as DUPLICATE_DATA because a record we did not create holds one of its unique
+    # values: "adopt" links and updates that record, "dead_letter" leaves it for a person to merge.
+    existing_records: str = "adopt"
 
     @property
     def lookups(self) -> dict[str, str]:
@@ -169,7 +175,7 @@ def _module(module: str, spec, problems: list[str]) -> ModuleMapping:
     if not isinstance(spec, dict):
         problems.append(f"{where}: missing; it needs at least `key` and `fields`")
         return ModuleMapping(module, "", {})
-    allowed = {"key", "fields"} | ({"buyers_without_email"} if module == "Contacts" else set()) | ({"line_items", "status"} if module == "Sales_Orders" else set())
+    allowed = {"key", "fields", "existing_records"} | ({"buyers_without_email"} if module == "Contacts" else set()) | ({"line_items", "status"} if module == "Sales_Orders" else set())
     for extra in sorted(set(spec) - allowed):
         problems.append(f"{where}.{extra}: unknown setting; expected {', '.join(sorted(allowed))}")
     fields = _fields(f"{where}.fields", spec.get("fields"), SOURCES[module], problems)
@@ -190,7 +196,10 @@ def _module(module: str, spec, problems: list[str]) -> ModuleMapping:
             line_fields = _fields(f"{where}.line_items.fields", items.get("fields"), LINE_SOURCES, problems)
             if "product" not in line_fields.values():
                 problems.append(f"{where}.line_items.fields: one field must be mapped to product (Zoho needs the product of each line)")
-    return ModuleMapping(module, str(key or ""), fields, line_field, line_fields)
+    existing = spec.get("existing_records", "adopt")
+    if existing not in EXISTING_RECORDS:
+        problems.append(f"{where}.existing_records: {existing!r} is not one of {', '.join(EXISTING_RECORDS)}")
+    return ModuleMapping(module, str(key or ""), fields, line_field, line_fields, existing)
 
 
 def _fields(where: str, spec, sources: tuple[str, ...], problems: list[str]) -> dict[str, str]:

@@ -47,6 +47,7 @@ class SyncOutcome:
     credits: int = 0
     calls: int = 0
     pruned: int = 0
+    adopted: int = 0
     path: str = "none"
     errors: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -63,6 +64,7 @@ class SyncOutcome:
             "zoho_calls": self.calls,
             "path": self.path,
             "line_item_repairs": self.pruned,
+            "adopted_existing": self.adopted,
             "errors_by_code": json.dumps(self.errors, sort_keys=True),
         }
 
@@ -174,6 +176,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome
         return []
     outcome.path = bulk.cheaper_path(len(rows), push.path)
     todo = list(rows)
+    held: list[tuple[tuple, dict]] = []  # DUPLICATE_DATA answers that adoption may resolve
     if outcome.path == "bulk":
         while todo:
             chunk = todo[: bulk.MAX_JOB_RECORDS]
@@ -183,27 +186,39 @@ def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome
             jobs: list[str] = []
             answers = bulk.write_job(push.client, mm, [(r[0], json.loads(r[5])) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
-            _apply(push, mm, chunk, answers, outcome)
+            _apply(push, mm, chunk, answers, outcome, held)
             run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": jobs[0]})
             todo = todo[len(chunk):]
             push.budget.book(push.conn, push.client, push.run_id)
+        # Bulk Write's result file names the clashing field but not the record holding it; an upsert of
+        # the same records answers with its id.
+        todo += [row for row, _ in held]
+        held = []
         if todo:
             outcome.path = "bulk+upsert"
+    remaining: list[tuple] = []
     for start in range(0, len(todo), MAX_UPSERT_BATCH):
         batch = todo[start : start + MAX_UPSERT_BATCH]
         if not push.budget.allows(write_cost(len(batch))):
-            return todo[start:]
+            remaining = todo[start:]
+            break
         answers = push.client.upsert(mm.module, [json.loads(r[5]) for r in batch], duplicate_check_fields=[mm.key])
-        _apply(push, mm, batch, answers, outcome)
+        _apply(push, mm, batch, answers, outcome, held)
         push.budget.book(push.conn, push.client, push.run_id)
-    return []
+    return remaining + _adopt(push, mm, held, outcome)
 
 
-def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict], outcome: SyncOutcome) -> None:
-    """Records Zoho's answers for one batch: written at once, so a crash loses at most the batch in flight."""
+def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict], outcome: SyncOutcome,
+           held: list[tuple[tuple, dict]] | None = None) -> None:
+    """Records Zoho's answers for one batch: written at once, so a crash loses at most the batch in flight.
+    With `held`, DUPLICATE_DATA answers the mapping would adopt are put there instead of dead-lettered."""
     rows = []
-    outcome.answered.update(r[0] for r in batch)
-    for (key, payload, digest, zoho_id, lines_sent, send_payload), answer in zip(batch, answers):
+    for row, answer in zip(batch, answers):
+        key, payload, digest, zoho_id, lines_sent, send_payload = row
+        if held is not None and mm.existing_records == "adopt" and answer.get("code") == "DUPLICATE_DATA":
+            held.append((row, answer))
+            continue
+        outcome.answered.add(key)
         if answer.get("status") == "success":
             action = answer.get("action") or ("update" if zoho_id else "insert")
             outcome.inserted += action == "insert"
@@ -214,7 +229,51 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict
             details = answer.get("details") or {}
             outcome.count_error(answer.get("code", "UNKNOWN"))
             rows.append(_failure(mm, key, send_payload, answer.get("code", "UNKNOWN"), answer.get("message"), details.get("api_name"), details))
-    _record(push.conn, mm.module, rows)
+    if rows:
+        _record(push.conn, mm.module, rows)
+
+
+def _adopt(push: Push, mm: ModuleMapping, held: list[tuple[tuple, dict]], outcome: SyncOutcome) -> list[tuple]:
+    """Links records Zoho refused because a record we did not create holds one of their unique values
+    to that record, and updates it with our payload (our key included, so later upserts match it).
+    A clash with a record the id map gives to another of our keys is a real conflict: dead-lettered.
+    Returns the rows the budget did not allow."""
+    if not held:
+        return []
+    ids = [_clashing_id(mm, answer) for _, answer in held]
+    owners = dict(push.conn.execute(
+        "SELECT zoho_id, record_key FROM ops.zoho_sync_state WHERE module = ? AND list_contains(?, zoho_id)",
+        [mm.module, [i for i in ids if i]],
+    ).fetchall())
+    adopt, refuse, claimed = [], [], set()
+    for (row, answer), clash_id in zip(held, ids):
+        if clash_id and clash_id not in claimed and owners.get(clash_id, row[0]) == row[0]:
+            claimed.add(clash_id)
+            adopt.append((row[0], row[1], row[2], clash_id, row[4], row[5]))
+        else:
+            refuse.append((row, answer))
+    if refuse:
+        _apply(push, mm, [r for r, _ in refuse], [a for _, a in refuse], outcome)
+    for start in range(0, len(adopt), MAX_UPSERT_BATCH):
+        batch = adopt[start : start + MAX_UPSERT_BATCH]
+        if not push.budget.allows(write_cost(len(batch))):
+            return adopt[start:]
+        answers = push.client.update(mm.module, [{**json.loads(r[5]), "id": r[3]} for r in batch])
+        _apply(push, mm, batch, answers, outcome)
+        outcome.adopted += sum(1 for a in answers if a.get("status") == "success")
+        push.budget.book(push.conn, push.client, push.run_id)
+    if outcome.adopted:
+        outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
+        push.log(outcome.notes[-1])
+    return []
+
+
+def _clashing_id(mm: ModuleMapping, answer: dict) -> str | None:
+    """The id of the record of this module that holds the unique value Zoho refused, if Zoho named one."""
+    details = answer.get("details") or {}
+    clash = details.get("duplicate_record") or {}
+    module = (clash.get("module") or {}).get("api_name") or mm.module
+    return str(clash["id"]) if clash.get("id") and module == mm.module else None
 
 
 def _failure(mm: ModuleMapping, key, payload, code, message, field_name, details) -> dict:

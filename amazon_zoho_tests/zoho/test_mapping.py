@@ -40,6 +40,7 @@ def test_every_problem_is_reported_at_once_with_where_to_fix_it(tmp_path):
         doc["Sales_Orders"]["status"]["LOST"] = "Cancelled"
         doc["custom_fields"]["Products"]["Amazon_SKU"]["label"] = "Amazon Sku Code"
         doc["currencies"] = ["euro"]
+        doc["Contacts"]["existing_records"] = "merge"
 
     with pytest.raises(MappingError) as caught:
         load(_variant(tmp_path, break_it))
@@ -52,9 +53,10 @@ def test_every_problem_is_reported_at_once_with_where_to_fix_it(tmp_path):
         "Sales_Orders.status.LOST: not an Amazon order status",
         "custom_fields.Products.Amazon_SKU: Zoho names the field 'Amazon_Sku_Code'",
         "currencies:",
+        "Contacts.existing_records: 'merge' is not one of adopt, dead_letter",
     ):
         assert expected in message
-    assert message.count("\n  - ") == 7
+    assert message.count("\n  - ") == 8
 
 
 def test_a_typo_in_yaml_names_the_file(tmp_path):
