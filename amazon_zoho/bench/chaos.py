@@ -41,6 +41,8 @@ class Scenario:
     min_days: int = 0
     # Run the faulted step as two processes at once (concurrent backfills) or beside an open analyst session.
     parallel: str = ""
+    # Records the org holds before our first push: "hand_made_products" (Product_Code made unique).
+    existing: str = ""
 
 
 
@@ -59,6 +61,8 @@ SCENARIOS = [
     Scenario("concurrent_backfills", "two processes backfill the same days at the same time", parallel="two_backfills"),
     Scenario("analyst_session", "another process holds the analyst copy open through the run", parallel="analyst_session"),
     Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
+    Scenario("zoho_duplicate_data", "the org already holds half our products by hand, Product_Code unique (DUPLICATE_DATA)",
+             existing="hand_made_products"),
     Scenario("non_utf8_report", "order reports arrive in Cp1252 with the charset dropped from Content-Type (backfill path)",
              {"fault_undeclared_charset_rate": 1.0}, min_days=5),
     Scenario("sigkill_zoho_push", "the run is killed (SIGKILL) while Zoho is writing its records, then re-run",
@@ -85,13 +89,15 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
             "SELECT DISTINCT record_key FROM ops.quarantine WHERE source IN ('raw_orders', 'core_orders')").fetchall()}
         dead = {r[0] for r in conn.execute("SELECT record_key FROM ops.zoho_dead_letters WHERE module = 'Sales_Orders'").fetchall()}
         unexplained_dead = _lines(conn, "SELECT count(*) FROM ops.zoho_dead_letters WHERE error_code IS NULL OR error_message IS NULL")
+        adopted = _lines(conn, "SELECT count(*) FROM ops.zoho_sync_state WHERE action = 'adopt'")
         settlement_rejects = _lines(conn, "SELECT count(*) FROM ops.quarantine WHERE source LIKE '%settlement%'")
         lines = conn.execute("SELECT sku, title FROM core.order_lines WHERE title IS NOT NULL").fetchall()
         # C1 controls and U+FFFD are what a wrong charset leaves in text (Cp1252 "–" read as ISO-8859-1).
         garbled_raw = _lines(conn, r"SELECT count(*) FROM raw.order_versions WHERE regexp_matches(payload::VARCHAR, '[\x{80}-\x{9f}\x{fffd}]')")
     zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
     in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
-    duplicates = sum(n - 1 for m, key in ZOHO_KEYS.items() for n in Counter(r.get(key) for r in zoho[m]).values() if n > 1)
+    unique_fields = [*ZOHO_KEYS.items(), ("Products", "Product_Code")]
+    duplicates = sum(n - 1 for m, key in unique_fields for value, n in Counter(r.get(key) for r in zoho[m]).items() if value and n > 1)
     # Text that differs from the seller's catalogue (mojibake from a wrong charset) in DuckDB or in Zoho.
     titles = {p.sku: p.title for p in catalogue(seed)}
     garbled = garbled_raw + sum(1 for sku, title in lines if titles.get(sku, title) != title)
@@ -102,6 +108,7 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         "quarantined": len(quarantined & expected),
         "in_zoho": len(in_zoho & pushable),
         "dead_letters": len(dead),
+        "adopted": adopted,
         "settlement_rows_quarantined": settlement_rejects,
         "lost": len(expected - in_core - quarantined) + len(pushable - in_zoho - dead),
         "duplicated": duplicates,
@@ -210,6 +217,7 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
         sb.app.set_config(scenario.knobs)
         calls_before, dealt_before = _last_call_id(sb.url), sum(sb.app.faults.injected.values())
+        dealt_before -= _existing_records(scenario, resources["zoho"], config.seed)
         failed_reports_before = _failed_reports(sb)
         if scenario.parallel:
             faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
@@ -241,6 +249,19 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
     }
 
 
+def _existing_records(scenario: Scenario, zoho, seed: int) -> int:
+    """Creates what the org held before us, as a person would through the API; returns how many."""
+    if scenario.existing != "hand_made_products":
+        return 0
+    client = zoho.client()
+    code = next(f for f in client.fields("Products") if f["api_name"] == "Product_Code")
+    client.update_field("Products", code["id"], {"unique": {"casesensitive": "false"}})
+    skus = [p.sku for p in catalogue(seed)][::2]
+    for start in range(0, len(skus), 100):
+        client.insert("Products", [{"Product_Name": f"{sku} (entered by hand)", "Product_Code": sku} for sku in skus[start : start + 100]])
+    return len(skus)
+
+
 def _failed_reports(sb) -> int:
     return sb.app.store.query("SELECT count(*) AS n FROM amazon_reports WHERE outcome IN ('FATAL', 'CANCELLED')")[0]["n"]
 
@@ -256,7 +277,7 @@ def _calls_since(url: str, since_id: int) -> list[dict]:
 
 def render(rows: list[dict]) -> str:
     cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
-            "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault", "lost", "duplicated", "garbled_text", "unexplained"]
+            "adopted", "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault", "lost", "duplicated", "garbled_text", "unexplained"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)

@@ -223,7 +223,7 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict
             action = answer.get("action") or ("update" if zoho_id else "insert")
             outcome.inserted += action == "insert"
             outcome.updated += action != "insert"
-            appended = bool(lines_sent) and action == "update"
+            appended = bool(lines_sent) and action != "insert"
             rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], action, None, None, None, None, None, appended])))
         else:
             details = answer.get("details") or {}
@@ -259,7 +259,8 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[tuple[tuple, dict]], outcom
         if not push.budget.allows(write_cost(len(batch))):
             return adopt[start:]
         answers = push.client.update(mm.module, [{**json.loads(r[5]), "id": r[3]} for r in batch])
-        _apply(push, mm, batch, answers, outcome)
+        # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
+        _apply(push, mm, batch, [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers], outcome)
         outcome.adopted += sum(1 for a in answers if a.get("status") == "success")
         push.budget.book(push.conn, push.client, push.run_id)
     if outcome.adopted:

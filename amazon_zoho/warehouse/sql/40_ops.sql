@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS ops.zoho_sync_state (
     PRIMARY KEY (module, record_key)
 );
 COMMENT ON TABLE ops.zoho_sync_state IS 'Zoho id map and last outcome per record: the hash of the last payload Zoho accepted, so unchanged records cost no credits.';
+COMMENT ON COLUMN ops.zoho_sync_state.action IS 'What the last accepted write did: insert, update, or adopt (linked to a record the org already had, refused as DUPLICATE_DATA).';
 
 CREATE TABLE IF NOT EXISTS ops.zoho_dead_letters (
     module        VARCHAR NOT NULL,
