@@ -22,11 +22,12 @@ def split_lines(text: str) -> list[str]:
 
 
 def header_of(lines: list[str]) -> list[str]:
-    """Column names of the first line, made unique (an empty or repeated name would shift every cell)."""
+    """Column names of the first line, made unique (an empty or repeated name would shift every cell).
+    DuckDB's column names are case-insensitive, so "SKU" after "sku" is a repeat too."""
     names: list[str] = []
     for i, name in enumerate(lines[0].split("\t") if lines else []):
         name = name.strip() or f"unnamed_{i}"
-        names.append(name if name not in names else f"{name}_{i}")
+        names.append(name if name.lower() not in {n.lower() for n in names} else f"{name}_{i}")
     return names
 
 
@@ -36,6 +37,11 @@ def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, reje
     `rejects` gets DuckDB's reject rows; its csv_line is "<line number>\\t<original line>".
     """
     header = header_of(lines)
+    # DuckDB's reader ends a row at a lone carriage return whatever new_line says, so a cell holding one
+    # would break the file: it travels as a character the file does not contain and is put back after.
+    carriage = next((ch for ch in _STAND_INS if not any(ch in line for line in lines)), None) if any("\r" in l for l in lines) else None
+    if carriage:
+        lines = [line.replace("\r", carriage) for line in lines]
     with tempfile.TemporaryDirectory() as tmp:
         numbered = Path(tmp) / "numbered.tsv"
         numbered.write_text("\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line) + "\n", encoding="utf-8")
@@ -47,4 +53,16 @@ def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, reje
             f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scans')",
             [str(numbered), columns],
         )
+    if carriage:
+        for name in columns:
+            conn.execute(f'UPDATE {table} SET "{_quoted(name)}" = replace("{_quoted(name)}", ?, chr(13))', [carriage])
+        conn.execute(f"UPDATE {rejects} SET csv_line = replace(csv_line, ?, chr(13))", [carriage])
     return header
+
+
+# Private-use characters: no Amazon file has a reason to hold them.
+_STAND_INS = [chr(c) for c in range(0xE000, 0xE010)]
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', '""')

@@ -3,15 +3,14 @@ in, loads the same values into raw.settlement_rows, and every cell arrives as Am
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
 
 from .support import DAY
 
-# Cell text: anything a cell can hold in a tab-separated file (no tab, no newline). A lone carriage return is
-# left to the xfail test below.
+# Cell text: anything a cell can hold in a tab-separated file (no tab, no newline). A lone carriage return
+# has its own test below.
 cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r"), max_size=8)
 extra_names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=12).filter(
     lambda name: name.strip().lower() not in COLUMNS  # DuckDB column names are case-insensitive
@@ -56,10 +55,6 @@ def test_any_column_order_with_unknown_columns_loads_the_same_values(conn, order
     assert raw_rows(conn, "shuffled") == [(n, *(row[c] or None for c in COLUMNS)) for n, row in enumerate(rows, start=2)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flat_files.read_tsv: DuckDB's CSV reader treats a lone carriage return inside a cell as a line break and "
-    "raises InvalidInputException ('CSV Parser state machine reached an invalid state'), so load_rows fails the "
-    "whole settlement file instead of loading the cell or quarantining its line (the same reader loads order reports)"))
 @settings(max_examples=10, deadline=None)
 @given(description=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n"), max_size=8))
 @example(description="Storage\rFee")
@@ -74,10 +69,6 @@ def test_a_cell_with_any_character_but_tab_and_newline_loads_or_is_quarantined(c
         assert values[COLUMNS.index("amount-description")] == (description or None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flat_files.header_of makes header names unique case-sensitively, but DuckDB column names are "
-    "case-insensitive: a header holding 'sku' and 'SKU' (or any two names differing only in case) makes read_csv "
-    "raise BinderException 'duplicate column name', failing the whole file instead of loading or quarantining it"))
 @settings(max_examples=10, deadline=None)
 @given(column=st.sampled_from(COLUMNS), flips=st.lists(st.booleans(), min_size=30, max_size=30))
 @example(column="sku", flips=[True] * 30)
