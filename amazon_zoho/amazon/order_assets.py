@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from ..partitions import daily_partitions
 from ..settings import load
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .order_reports import load_orders_from_reports
 from .order_store import store_orders
+from .raw_asset import RAW_ASSET
 from .resource import AmazonSellerResource
 
 BULK_THRESHOLD_DAYS = 3
@@ -27,13 +27,7 @@ BULK_THRESHOLD_DAYS = 3
 
 @dg.asset(
     key=["amazon_raw", "raw_orders"],
-    group_name="amazon_raw",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"amazon", "duckdb"},
-    owners=["team:data"],
-    pool="duckdb_writer",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
+    **RAW_ASSET,
 )
 def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Orders with their items from Amazon (searchOrders, or flat-file reports for long backfills), one row per version, buyer PII split off."""

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from ..partitions import daily_partitions
 from ..warehouse import WarehouseResource, sql
 from . import settlement_files
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
+from .raw_asset import RAW_ASSET
 from .resource import AmazonSellerResource
 
 # getReports only reaches back 90 days (Amazon's retention).
@@ -18,13 +18,7 @@ GAP_CHECK = "settlement_periods_contiguous"
 
 @dg.asset(
     key=["amazon_raw", "raw_settlements"],
-    group_name="amazon_raw",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"amazon", "duckdb"},
-    owners=["team:data"],
-    pool="duckdb_writer",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
+    **RAW_ASSET,
     check_specs=[
         dg.AssetCheckSpec(
             GAP_CHECK,
