@@ -301,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.output).write_text(
         "# Fault matrix\n\nMeasured by `make chaos` (3 days, 20 orders per day per marketplace; 5 or 15 days where a "
         "scenario needs the backfill path or a settlement period). A faulted run may fail (`failed`); what matters is "
-        "the state after the next clean run: nothing lost or duplicated, every reject explained.\n\n" + table + "\n"
+        "the state after the next clean run: nothing lost or duplicated, no garbled text, every reject explained.\n\n"
+        "Columns: `faults_injected` counts the faults the sandbox dealt (some leave no error answer, like a dropped charset), "
+        "`error_answers` the error answers clients met, `adopted` the Zoho records the org already had that the sync took "
+        "over, `garbled_text` raw rows or titles that differ from the seller's catalogue (a wrong charset), `unexplained` "
+        "dead letters without a code and message.\n\n" + table + "\n"
     )
     bad = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["garbled_text"] or r["unexplained"]]
     if bad:
