@@ -241,10 +241,11 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[tuple[tuple, dict]], outcom
     if not held:
         return []
     ids = [_clashing_id(mm, answer) for _, answer in held]
+    named = [i for i in ids if i]
     owners = dict(push.conn.execute(
-        "SELECT zoho_id, record_key FROM ops.zoho_sync_state WHERE module = ? AND list_contains(?, zoho_id)",
-        [mm.module, [i for i in ids if i]],
-    ).fetchall())
+        "SELECT zoho_id, record_key FROM ops.zoho_sync_state WHERE module = ? AND list_contains(?::VARCHAR[], zoho_id)",
+        [mm.module, named],
+    ).fetchall()) if named else {}
     adopt, refuse, claimed = [], [], set()
     for (row, answer), clash_id in zip(held, ids):
         if clash_id and clash_id not in claimed and owners.get(clash_id, row[0]) == row[0]:

@@ -4,6 +4,7 @@ unique value of ours (here Product_Code, made unique, equal to the SKU). The syn
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from amazon_zoho.zoho.mapping import DEFAULT_PATH
@@ -63,3 +64,25 @@ def test_dead_letter_policy_leaves_the_clash_for_a_person(sandbox, resources, pr
     assert letters == [(sku, "DUPLICATE_DATA", "Product_Code") for sku in sorted(skus)]
     untouched = {r["id"]: r for r in records(sandbox.url, "Products")}
     assert all(untouched[i].get("Amazon_SKU") is None for i in theirs.values()), "their records are left as they were"
+
+
+def test_a_clash_with_another_of_our_records_is_a_conflict_for_a_person(sandbox, resources, project_env):
+    day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
+    load_day(resources, day)
+    push(resources, day, modules=("products",))
+    (a, a_id), (b, b_id) = query(warehouse, "SELECT record_key, zoho_id FROM ops.zoho_sync_state WHERE module = 'Products' ORDER BY record_key LIMIT 2")
+    client = resources["zoho"].client()
+    code = next(f for f in client.fields("Products") if f["api_name"] == "Product_Code")
+    client.update_field("Products", code["id"], {"unique": {"casesensitive": "false"}})
+    # Someone deletes product A in Zoho and types A's SKU into product B's Product_Code.
+    client.call("deleteRecord", "DELETE", f"/crm/v8/Products/{a_id}")
+    assert client.update("Products", [{"id": b_id, "Product_Code": a}])[0]["status"] == "success"
+    with duckdb.connect(warehouse) as conn:
+        conn.execute("DELETE FROM ops.zoho_sync_state WHERE module = 'Products' AND record_key = ?", [a])
+
+    outcome = pushed(push(resources, day, modules=("products",)))["products"]
+
+    assert outcome["adopted_existing"] == 0 and outcome["failed"] == 1
+    assert query(warehouse, "SELECT record_key, error_code FROM ops.zoho_dead_letters") == [(a, "DUPLICATE_DATA")]
+    held = {r["id"]: r for r in records(sandbox.url, "Products")}
+    assert held[b_id]["Amazon_SKU"] == b, "B is not taken over by A"
