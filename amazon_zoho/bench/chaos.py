@@ -41,7 +41,7 @@ class Scenario:
     min_days: int = 0
     # Run the faulted step as two processes at once (concurrent backfills) or beside an open analyst session.
     parallel: str = ""
-    # Records the org holds before our first push: "hand_made_products" (Product_Code made unique).
+    # Records the org holds before our first push: "hand_made_records" (Product_Code and Email made unique).
     existing: str = ""
 
 
@@ -61,8 +61,8 @@ SCENARIOS = [
     Scenario("concurrent_backfills", "two processes backfill the same days at the same time", parallel="two_backfills"),
     Scenario("analyst_session", "another process holds the analyst copy open through the run", parallel="analyst_session"),
     Scenario("zoho_partial_batches", "20 % of Zoho records rejected INVALID_DATA (207 batches)", {"fault_zoho_invalid_rate": 0.2}),
-    Scenario("zoho_duplicate_data", "the org already holds half our products by hand, Product_Code unique (DUPLICATE_DATA)",
-             existing="hand_made_products"),
+    Scenario("zoho_duplicate_data", "the org already holds half our products and merchant-fulfilled buyers, entered by hand; "
+             "Product_Code and Email unique (DUPLICATE_DATA)", existing="hand_made_records"),
     Scenario("non_utf8_report", "order reports arrive in Cp1252 with the charset dropped from Content-Type (backfill path)",
              {"fault_undeclared_charset_rate": 1.0}, min_days=5),
     Scenario("sigkill_zoho_push", "the run is killed (SIGKILL) while Zoho is writing its records, then re-run",
@@ -96,7 +96,7 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         garbled_raw = _lines(conn, r"SELECT count(*) FROM raw.order_versions WHERE regexp_matches(payload::VARCHAR, '[\x{80}-\x{9f}\x{fffd}]')")
     zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
     in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
-    unique_fields = [*ZOHO_KEYS.items(), ("Products", "Product_Code")]
+    unique_fields = [*ZOHO_KEYS.items(), ("Products", "Product_Code"), ("Contacts", "Email")]
     duplicates = sum(n - 1 for m, key in unique_fields for value, n in Counter(r.get(key) for r in zoho[m]).items() if value and n > 1)
     # Text that differs from the seller's catalogue (mojibake from a wrong charset) in DuckDB or in Zoho.
     titles = {p.sku: p.title for p in catalogue(seed)}
@@ -217,7 +217,7 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
         sb.app.set_config(scenario.knobs)
         calls_before, dealt_before = _last_call_id(sb.url), sum(sb.app.faults.injected.values())
-        dealt_before -= _existing_records(scenario, resources["zoho"], config.seed)
+        dealt_before -= _existing_records(scenario, resources["zoho"], config, first, last)
         failed_reports_before = _failed_reports(sb)
         if scenario.parallel:
             faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
@@ -249,17 +249,26 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
     }
 
 
-def _existing_records(scenario: Scenario, zoho, seed: int) -> int:
+def _existing_records(scenario: Scenario, zoho, config, first, last) -> int:
     """Creates what the org held before us, as a person would through the API; returns how many."""
-    if scenario.existing != "hand_made_products":
+    if scenario.existing != "hand_made_records":
         return 0
+    from ..sandbox.amazon.datagen import orders_created_between
+
     client = zoho.client()
-    code = next(f for f in client.fields("Products") if f["api_name"] == "Product_Code")
-    client.update_field("Products", code["id"], {"unique": {"casesensitive": "false"}})
-    skus = [p.sku for p in catalogue(seed)][::2]
-    for start in range(0, len(skus), 100):
-        client.insert("Products", [{"Product_Name": f"{sku} (entered by hand)", "Product_Code": sku} for sku in skus[start : start + 100]])
-    return len(skus)
+    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+    orders = orders_created_between(config, config.marketplaces, start, start + timedelta(days=(last - first).days + 1))
+    emails = sorted({o.buyer.email for o in orders if o.fulfilled_by == "MERCHANT"})[::2]
+    made = {
+        "Products": [{"Product_Name": f"{p.sku} (entered by hand)", "Product_Code": p.sku} for p in catalogue(config.seed)][::2],
+        "Contacts": [{"Last_Name": "Entered by hand", "Email": email} for email in emails],
+    }
+    for module, field_name in (("Products", "Product_Code"), ("Contacts", "Email")):
+        meta = next(f for f in client.fields(module) if f["api_name"] == field_name)
+        client.update_field(module, meta["id"], {"unique": {"casesensitive": "false"}})
+        for start_at in range(0, len(made[module]), 100):
+            client.insert(module, made[module][start_at : start_at + 100])
+    return sum(len(v) for v in made.values())
 
 
 def _failed_reports(sb) -> int:
