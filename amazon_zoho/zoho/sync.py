@@ -274,7 +274,8 @@ def _clashing_id(mm: ModuleMapping, answer: dict) -> str | None:
     """The id of the record of this module that holds the unique value Zoho refused, if Zoho named one."""
     details = answer.get("details") or {}
     clash = details.get("duplicate_record") or {}
-    module = (clash.get("module") or {}).get("api_name") or mm.module
+    module = clash.get("module") or mm.module
+    module = module.get("api_name") or mm.module if isinstance(module, dict) else module
     return str(clash["id"]) if clash.get("id") and module == mm.module else None
 
 

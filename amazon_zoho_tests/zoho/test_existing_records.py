@@ -86,3 +86,19 @@ def test_a_clash_with_another_of_our_records_is_a_conflict_for_a_person(sandbox,
     assert query(warehouse, "SELECT record_key, error_code FROM ops.zoho_dead_letters") == [(a, "DUPLICATE_DATA")]
     held = {r["id"]: r for r in records(sandbox.url, "Products")}
     assert held[b_id]["Amazon_SKU"] == b, "B is not taken over by A"
+
+
+@pytest.mark.parametrize("details, expected", [
+    ({"api_name": "Product_Code", "duplicate_record": {"id": "7", "module": {"api_name": "Products", "id": "9"}, "Owner": {}}}, "7"),
+    ({"duplicate_record": {"id": 7, "module": "Products"}}, "7"),
+    ({"duplicate_record": {"id": "7"}}, "7"),
+    ({"duplicate_record": {"id": "7", "module": {"api_name": "Leads"}}}, None),  # another module: nothing to adopt here
+    ({"api_name": "Product_Code"}, None),
+    (None, None),
+])
+def test_the_clashing_record_is_read_from_the_documented_details(details, expected):
+    """API-FACTS §8: DUPLICATE_DATA details.duplicate_record{id, module, Owner}."""
+    from amazon_zoho.zoho.mapping import load
+    from amazon_zoho.zoho.sync import _clashing_id
+
+    assert _clashing_id(load()["Products"], {"code": "DUPLICATE_DATA", "details": details}) == expected
