@@ -39,9 +39,11 @@ def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, reje
     header = header_of(lines)
     # DuckDB's reader ends a row at a lone carriage return whatever new_line says, so a cell holding one
     # would break the file: it travels as a character the file does not contain and is put back after.
-    carriage = next((ch for ch in _STAND_INS if not any(ch in line for line in lines)), None) if any("\r" in l for l in lines) else None
-    if carriage:
-        lines = [line.replace("\r", carriage) for line in lines]
+    carriage = None
+    if any("\r" in line for line in lines):
+        carriage = next((ch for ch in _STAND_INS if not any(ch in line for line in lines)), None)
+        if carriage:
+            lines = [line.replace("\r", carriage) for line in lines]
     with tempfile.TemporaryDirectory() as tmp:
         numbered = Path(tmp) / "numbered.tsv"
         numbered.write_text("\n".join(f"{n}\t{line}" for n, line in enumerate(lines, start=1) if line) + "\n", encoding="utf-8")
