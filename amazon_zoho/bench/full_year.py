@@ -1,11 +1,13 @@
 """Local overhead with rate limits off: N days × M orders/day through the whole asset graph in one run.
 
 `python -m amazon_zoho.bench.full_year --days 365 --orders-per-day 1000` — wall time, peak RSS of this
-process (the sandbox runs in its own process and is not counted), and each step's duration.
+process (the sandbox runs in its own process and is not counted), each step's duration, and the Zoho side
+of that year: calls, credits beside the floor, and the hours Zoho's daily credit allowance needs for them.
 """
 
 import argparse
 import json
+import math
 import os
 import resource
 import sys
@@ -14,7 +16,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from collections import Counter
+
+import requests
+
 from ..cli.sandbox_process import sandbox
+from ..zoho.bulk import JOB_CREDITS, MAX_JOB_RECORDS, upsert_cost
+
+BASE_DAILY_CREDITS = 50_000
 
 
 def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
@@ -46,10 +55,26 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
             )
             wall = time.perf_counter() - started
             steps = {s.step_key: round(s.end_time - s.start_time, 1) for s in instance.get_run_step_stats(result.run_id) if s.end_time}
+        zoho_calls = Counter(c["operation"] for c in requests.get(f"{url}/_sandbox/calls", params={"service": "zoho"}, timeout=600).json()["calls"])
+        credits = requests.get(f"{url}/_sandbox/zoho/credits", timeout=60).json()["used_24h"]
     import duckdb
 
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as conn:
         orders, lines = conn.execute("SELECT (SELECT count(*) FROM core.orders), (SELECT count(*) FROM core.order_lines)").fetchone()
+        records = dict(conn.execute("SELECT module, count(*) FROM ops.zoho_sync_state WHERE status = 'synced' GROUP BY ALL ORDER BY ALL").fetchall())
+    # The floor: each module's records written the cheapest way Zoho sells (1 credit per 10 upserted, or
+    # 500 per Bulk Write job of up to 25,000), nothing else. Time under Zoho's limits is what the rolling
+    # 24 h credit allowance lets through; the base allowance of every paid edition is 50,000 (API-FACTS §9).
+    floor = sum(min(upsert_cost(n), math.ceil(n / MAX_JOB_RECORDS) * JOB_CREDITS) for n in records.values())
+    zoho = {
+        "zoho_records_synced": records,
+        "zoho_calls": dict(sorted(zoho_calls.items())),
+        "zoho_credits": credits,
+        "zoho_credit_floor": floor,
+        "zoho_credits / floor": round(credits / floor, 3) if floor else None,
+        "zoho_projected_hours_at_50000_credits_per_24h": round(credits / BASE_DAILY_CREDITS * 24, 2),
+        "zoho_floor_hours_at_50000_credits_per_24h": round(floor / BASE_DAILY_CREDITS * 24, 2),
+    }
     return {
         "days": days,
         "orders_per_day": orders_per_day,
@@ -60,6 +85,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "orders_per_second": round(orders / wall, 1) if wall else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "step_seconds": steps,
+        **zoho,
     }
 
 
