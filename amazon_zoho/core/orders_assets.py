@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
 from .checks import Check, results_for, specs
 from .docs import spec_docs
@@ -40,9 +40,7 @@ def _spec(key: tuple[str, ...], deps: list, owner: str = "team:data") -> dg.Asse
     specs=[_spec(ORDERS, [["amazon_raw", "raw_orders"]]), _spec(LINES, [["amazon_raw", "raw_orders"]])],
     check_specs=specs(ORDER_CHECKS),
     group_name="core",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writer",
+    **daily_writer(),
 )
 def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Builds core.orders and core.order_lines for the window; rejects go to ops.quarantine."""
@@ -78,9 +76,7 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     specs=[_spec(CUSTOMERS, [["core", "orders"]]), _spec(PRODUCTS, [["core", "order_lines"]])],
     check_specs=specs(DIMENSION_CHECKS),
     group_name="core",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writer",
+    **daily_writer(),
 )
 def core_customers_products(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Rebuilds core.customers and core.products from all canonical orders."""

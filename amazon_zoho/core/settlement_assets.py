@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
 from .checks import Check, results_for, specs
 from .docs import spec_docs
@@ -35,9 +35,7 @@ def _spec(key: tuple[str, ...]) -> dg.AssetSpec:
     specs=[_spec(SETTLEMENTS), _spec(LINES)],
     check_specs=specs(SETTLEMENT_CHECKS),
     group_name="core",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writer",
+    **daily_writer(),
 )
 def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Builds core.settlements and core.settlement_lines for settlements that ended in the window."""

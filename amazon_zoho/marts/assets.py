@@ -13,7 +13,7 @@ import dagster as dg
 from ..core.checks import Check, results_for, specs
 from ..core.docs import spec_docs
 from ..core.preview import markdown_preview
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
 
 ORDERS, LINES, SETTLEMENTS, SETTLEMENT_LINES, PRODUCTS = (
@@ -78,9 +78,7 @@ def _build(mart: Mart) -> dg.AssetsDefinition:
         key=list(mart.key),
         deps=mart.deps,
         group_name="marts",
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool="duckdb_writer",
+        **daily_writer(),
         kinds={"duckdb"},
         owners=[mart.owner],
         check_specs=specs(mart.checks),

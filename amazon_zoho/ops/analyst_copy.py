@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
 SCHEMAS = ("raw", "core", "marts", "ops")
@@ -106,9 +106,7 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
     deps=[["marts", name] for name in ("daily_sales", "fees", "settlement_reconciliation", "settlement_line_matches",
                                         "settlement_deposits", "unsettled_orders", "product_performance")]
     + [["core", name] for name in ("customers", "products")],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writer",
+    **daily_writer(),
     kinds={"duckdb"},
     owners=["team:data"],
 )

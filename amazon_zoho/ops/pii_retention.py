@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
 
 DEFAULT_DAYS = 30
@@ -32,9 +32,7 @@ def retention_days(environ=None) -> int:
     key=["ops", "pii_retention"],
     group_name="ops",
     deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"]],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writer",
+    **daily_writer(),
     kinds={"duckdb"},
     owners=["team:data"],
 )

@@ -3,7 +3,7 @@
 import dagster as dg
 import pydantic
 
-from ..partitions import daily_partitions
+from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
 from .mapping import load as load_mapping
 from .report import finish_run, history_markdown, record_sync_run
@@ -11,15 +11,7 @@ from .resource import ZohoCrmResource
 from .budget import CreditBudget
 from .sync import Push, sync_module
 
-_COMMON = dict(
-    group_name="zoho",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"zoho", "duckdb"},
-    owners=["team:sales-ops"],
-    pool="duckdb_writer",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
-)
+_COMMON = dict(group_name="zoho", kinds={"zoho", "duckdb"}, owners=["team:sales-ops"], **daily_writer(retry_delay=10))
 
 
 class ZohoPushConfig(dg.Config):
