@@ -196,16 +196,25 @@ def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome
         held = []
         if todo:
             outcome.path = "bulk+upsert"
-    remaining: list[tuple] = []
-    for start in range(0, len(todo), MAX_UPSERT_BATCH):
-        batch = todo[start : start + MAX_UPSERT_BATCH]
-        if not push.budget.allows(write_cost(len(batch))):
-            remaining = todo[start:]
-            break
-        answers = push.client.upsert(mm.module, [json.loads(r[5]) for r in batch], duplicate_check_fields=[mm.key])
-        _apply(push, mm, batch, answers, outcome, held)
-        push.budget.book(push.conn, push.client, push.run_id)
+
+    def upsert(batch: list[tuple]) -> list[dict]:
+        return push.client.upsert(mm.module, [json.loads(r[5]) for r in batch], duplicate_check_fields=[mm.key])
+
+    remaining = _in_batches(push, mm, todo, upsert, outcome, held)
     return remaining + _adopt(push, mm, held, outcome)
+
+
+def _in_batches(push: Push, mm: ModuleMapping, rows: list[tuple], write: Callable[[list[tuple]], list[dict]],
+                outcome: SyncOutcome, held: list | None = None) -> list[tuple]:
+    """Writes `rows` 100 per call while the credit budget allows, recording each batch's answers;
+    returns the rows the budget did not allow."""
+    for start in range(0, len(rows), MAX_UPSERT_BATCH):
+        batch = rows[start : start + MAX_UPSERT_BATCH]
+        if not push.budget.allows(write_cost(len(batch))):
+            return rows[start:]
+        _apply(push, mm, batch, write(batch), outcome, held)
+        push.budget.book(push.conn, push.client, push.run_id)
+    return []
 
 
 def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict], outcome: SyncOutcome,
@@ -223,6 +232,7 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict
             action = answer.get("action") or ("update" if zoho_id else "insert")
             outcome.inserted += action == "insert"
             outcome.updated += action != "insert"
+            outcome.adopted += action == "adopt"
             appended = bool(lines_sent) and action != "insert"
             rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], action, None, None, None, None, None, appended])))
         else:
@@ -250,24 +260,22 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[tuple[tuple, dict]], outcom
     for (row, answer), clash_id in zip(held, ids):
         if clash_id and clash_id not in claimed and owners.get(clash_id, row[0]) == row[0]:
             claimed.add(clash_id)
-            adopt.append((row[0], row[1], row[2], clash_id, row[4], row[5]))
+            adopt.append((*row[:3], clash_id, *row[4:]))  # zoho_id: the record we adopt
         else:
             refuse.append((row, answer))
     if refuse:
         _apply(push, mm, [r for r, _ in refuse], [a for _, a in refuse], outcome)
-    for start in range(0, len(adopt), MAX_UPSERT_BATCH):
-        batch = adopt[start : start + MAX_UPSERT_BATCH]
-        if not push.budget.allows(write_cost(len(batch))):
-            return adopt[start:]
+
+    def update(batch: list[tuple]) -> list[dict]:
         answers = push.client.update(mm.module, [{**json.loads(r[5]), "id": r[3]} for r in batch])
         # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
-        _apply(push, mm, batch, [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers], outcome)
-        outcome.adopted += sum(1 for a in answers if a.get("status") == "success")
-        push.budget.book(push.conn, push.client, push.run_id)
+        return [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers]
+
+    remaining = _in_batches(push, mm, adopt, update, outcome)
     if outcome.adopted:
         outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
         push.log(outcome.notes[-1])
-    return []
+    return remaining
 
 
 def _clashing_id(mm: ModuleMapping, answer: dict) -> str | None:
