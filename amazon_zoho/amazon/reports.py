@@ -90,7 +90,7 @@ def charset_of(content_type: str | None) -> str | None:
 def decode(data: bytes, charset: str | None) -> str:
     """The document's text. Undeclared (None) means UTF-8 if it reads as UTF-8, else Cp1252: order
     reports are Cp1252 and a download that loses its Content-Type charset must not garble "–" or "€"."""
-    for name in [charset or "utf-8"] + ([] if charset else ["cp1252"]):
+    for name in [charset] if charset else ["utf-8", "cp1252"]:
         try:
             return data.decode(name)
         except (UnicodeDecodeError, LookupError):

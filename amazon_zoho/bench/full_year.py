@@ -7,7 +7,6 @@ of that year: calls, credits beside the floor, and the hours Zoho's daily credit
 
 import argparse
 import json
-import math
 import os
 import resource
 import sys
@@ -21,7 +20,7 @@ from collections import Counter
 import requests
 
 from ..cli.sandbox_process import sandbox
-from ..zoho.bulk import JOB_CREDITS, MAX_JOB_RECORDS, upsert_cost
+from ..zoho.bulk import floor_cost
 
 BASE_DAILY_CREDITS = 50_000
 
@@ -65,7 +64,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
     # The floor: each module's records written the cheapest way Zoho sells (1 credit per 10 upserted, or
     # 500 per Bulk Write job of up to 25,000), nothing else. Time under Zoho's limits is what the rolling
     # 24 h credit allowance lets through; the base allowance of every paid edition is 50,000 (API-FACTS §9).
-    floor = sum(min(upsert_cost(n), math.ceil(n / MAX_JOB_RECORDS) * JOB_CREDITS) for n in records.values())
+    floor = sum(floor_cost(n) for n in records.values())
     zoho = {
         "zoho_records_synced": records,
         "zoho_calls": dict(sorted(zoho_calls.items())),

@@ -38,6 +38,12 @@ def bulk_cost(records: int) -> int:
     return math.ceil(records / MAX_JOB_RECORDS) * (JOB_CREDITS + JOB_OVERHEAD_CREDITS)
 
 
+def floor_cost(records: int) -> int:
+    """The fewest credits Zoho can charge for writing `records` of one module: upserts, or Bulk Write jobs
+    without the calls around them (the floor benchmarks compare against)."""
+    return min(upsert_cost(records), math.ceil(records / MAX_JOB_RECORDS) * JOB_CREDITS)
+
+
 def cheaper_path(records: int, preference: str = "auto") -> str:
     """'bulk' when Bulk Write costs fewer credits (above ~5,060 records per module), else 'upsert'."""
     if preference in ("upsert", "bulk"):

@@ -3,13 +3,12 @@ that our id map never heard of; the next run repairs the id map from Zoho's answ
 record and no line item."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import requests
 
+from amazon_zoho.bench.chaos import sigkill_during_sales_order_upsert
 from amazon_zoho_tests.truth import day_ago
 from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, load_day, no_duplicates, push, pushed, query, records
 
@@ -24,10 +23,6 @@ dg.materialize(orders, resources=build_resources(load()), partition_key={day!r})
 """
 
 
-def _in_flight(url: str) -> list[dict]:
-    return requests.get(f"{url}/_sandbox/zoho/in_flight", timeout=10).json()["requests"]
-
-
 def test_a_push_killed_mid_flight_is_repaired_by_the_next_run(sandbox, resources, project_env):
     day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
     load_day(resources, day)
@@ -36,19 +31,7 @@ def test_a_push_killed_mid_flight_is_repaired_by_the_next_run(sandbox, resources
     requests.post(f"{sandbox.url}/_sandbox/zoho/latency", json={"seconds": 1.0}, timeout=10).raise_for_status()
     child = subprocess.Popen([sys.executable, "-c", PUSH.format(day=day.isoformat())], env={**os.environ, **project_env},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(r["path"].endswith("/Sales_Orders/upsert") for r in _in_flight(sandbox.url)):
-            assert child.poll() is None, "the push ended before it reached the sales orders"
-            assert time.monotonic() < deadline, "no sales-order upsert within 60 s"
-            time.sleep(0.02)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    while _in_flight(sandbox.url):  # Zoho finishes what it was given, and answers nobody
-        time.sleep(0.05)
+    sigkill_during_sales_order_upsert(sandbox.url, child, timeout=60)
     requests.post(f"{sandbox.url}/_sandbox/zoho/latency", json={"seconds": 0}, timeout=10).raise_for_status()
 
     known = query(warehouse, "SELECT count(*) FROM ops.zoho_sync_state WHERE module = 'Sales_Orders' AND zoho_id IS NOT NULL")[0][0]
