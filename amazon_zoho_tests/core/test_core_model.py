@@ -4,7 +4,6 @@ import gzip
 from datetime import datetime
 from decimal import Decimal
 
-import dagster as dg
 import duckdb
 
 from amazon_zoho.definitions import defs

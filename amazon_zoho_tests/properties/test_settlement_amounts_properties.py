@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
-import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from .support import (

@@ -8,7 +8,6 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from amazon_zoho.zoho.mapping import DEFAULT_PATH, KEY_SOURCE, load

@@ -7,7 +7,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import requests
 
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox.config import (
