@@ -1,10 +1,29 @@
-"""Shared fixtures: a sandbox on an ephemeral loopback port and project resources pointed at it."""
+"""Shared fixtures: the pinned clock, a sandbox on an ephemeral loopback port and project resources pointed at it."""
+
+import os
 
 import pytest
 
+from amazon_zoho import clock
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.settings import load
+
+
+# Every test runs at this instant (then the clock runs on), so the suite passes the same way on any day the
+# machine says it is. A plain Wednesday: no settlement period ends that day, no clock changes, mid-month.
+# Tests that need a hard date pin their own (amazon_zoho_tests/e2e/test_hard_dates.py); AMAZON_ZOHO_TEST_NOW
+# runs the suite at another instant, or at the machine's own clock with "system".
+SUITE_NOW = os.environ.get("AMAZON_ZOHO_TEST_NOW") or "2026-06-10T10:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    if SUITE_NOW == "system":
+        yield
+        return
+    with clock.pinned(SUITE_NOW):
+        yield
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import requests
 
+from amazon_zoho import clock
+
 
 def day_ago(n: int) -> date:
-    return datetime.now(timezone.utc).date() - timedelta(days=n)
+    return clock.today() - timedelta(days=n)
 
 
 def truth_orders(sandbox_url: str, first: date, last: date) -> list[dict]:

@@ -10,10 +10,11 @@ buyer lookups for the last 30 days, against ~3,650 searchOrders pages, 7.5 days 
 """
 
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import dagster as dg
 
+from .. import clock
 from ..settings import load
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
@@ -77,6 +78,6 @@ def _search_window(context, client, warehouse: WarehouseResource, marketplace_id
     fetched = list(orders.search_orders(client, marketplace_ids, start, end, included=orders.included_data(end)))
     with warehouse.connect() as conn:
         conn.begin()
-        stored = store_orders(conn, fetched, "searchOrders", datetime.now(timezone.utc), context.run_id, quarantine_date=start.date())
+        stored = store_orders(conn, fetched, "searchOrders", clock.now(), context.run_id, quarantine_date=start.date())
         conn.commit()
     return {"path": "searchOrders", "orders_fetched": len(fetched), "new_versions": stored.new_versions, "quarantined": stored.quarantined}

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import requests
 
+from .. import clock
 from ..warehouse import WarehouseResource, run_sql, sql
 from . import flat_files, orders
 from .order_store import store_orders
@@ -86,7 +87,7 @@ def load_orders_from_reports(
     ]
     outcomes = run_reports(client, session, specs, time_scale=client.limiter.time_scale)
     result = BulkLoad(reports=len(outcomes))
-    pii_since = orders.utcnow() - orders.BUYER_DETAILS_MAX_AGE
+    pii_since = clock.now() - orders.BUYER_DETAILS_MAX_AGE
     for outcome in sorted(outcomes, key=lambda o: o.spec.start):
         result.reused += outcome.reused
         result.fatal_retries += len(outcome.fatal)
@@ -125,7 +126,7 @@ def fetch_buyer_details(client: SpApiClient, warehouse: WarehouseResource, order
         fetched = [orders.get_order(client, order_id) for order_id in order_ids[i : i + BUYER_BATCH]]
         with warehouse.connect() as conn:
             conn.begin()
-            new += store_orders(conn, fetched, "getOrder", orders.utcnow(), run_id).new_versions
+            new += store_orders(conn, fetched, "getOrder", clock.now(), run_id).new_versions
             conn.commit()
     return new
 
@@ -155,7 +156,7 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
         f"{raw_line} AS raw_line, {mapped} FROM order_report_file"
     )
     run_sql(conn, __file__, "order_report_payloads.sql", {
-        **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": orders.utcnow(),
+        **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": clock.now(),
         "order_id_cell": header.index("amazon-order-id") + 1,
     })
     run_sql(conn, __file__, "insert_order_versions.sql")
@@ -170,7 +171,7 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
 
 
 def _record(conn: duckdb.DuckDBPyConnection, outcome: ReportOutcome, rows: int | None, run_id: str | None) -> None:
-    spec, now = outcome.spec, orders.utcnow()
+    spec, now = outcome.spec, clock.now()
     ledger = [(rid, "FATAL", False, n, reason, None) for n, (rid, reason) in enumerate(outcome.fatal, start=1)]
     ledger.append((outcome.report_id, outcome.status, outcome.reused, outcome.attempt, None, rows))
     for report_id, status, reused, attempt, detail, loaded in ledger:

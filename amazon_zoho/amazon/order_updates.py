@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from .. import clock
 from ..warehouse import WarehouseResource, sql
 from . import orders
 from .order_store import store_orders
@@ -77,14 +78,14 @@ def scan_updates(
     scan.orders_seen = len(fetched)
     with warehouse.connect() as conn:
         conn.begin()
-        stored = store_orders(conn, fetched, "searchOrders:lastUpdated", orders.utcnow(), run_id)
+        stored = store_orders(conn, fetched, "searchOrders:lastUpdated", clock.now(), run_id)
         scan.new_versions = stored.new_versions
         scan.changed_days = [d for d in stored.changed_days if not (own_window and own_window[0] <= d < own_window[1])]
         conn.execute(
             "INSERT INTO ops.order_update_scans (source, updated_after, updated_before, orders_seen, new_versions,"
             " changed_days, amazon_calls, run_id, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source, scan.after, scan.before, scan.orders_seen, scan.new_versions, scan.changed_days, scan.calls,
-             run_id, orders.utcnow()],
+             run_id, clock.now()],
         )
         conn.commit()
     return scan
@@ -101,7 +102,7 @@ def lookback(
     """Scans what no lastUpdated scan of the last `days` days covered (the daily run's safety net)."""
     if days <= 0:
         return []
-    now = orders.utcnow()
+    now = clock.now()
     start, end = now - timedelta(days=days), orders.clamp_before(now)
     scans = []
     for gap_start, gap_end in uncovered(warehouse, start, end):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
+from .. import clock
 from .spapi import SpApiClient
 
 # What the canonical model and the Zoho sync read, and nothing more: BUYER (buyer key, contact name and
@@ -33,23 +34,18 @@ class FetchedOrder:
     last_updated: str | None = None
 
 
-def utcnow() -> datetime:
-    """The one clock the ingest reads (tests that move the sandbox's clock move this one with it)."""
-    return datetime.now(timezone.utc)
-
-
 def iso(ts: datetime) -> str:
     return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def clamp_before(before: datetime, now: datetime | None = None) -> datetime:
-    latest = (now or utcnow()) - FRESHNESS_MARGIN
+    latest = (now or clock.now()) - FRESHNESS_MARGIN
     return min(before, latest)
 
 
 def included_data(window_end: datetime, now: datetime | None = None) -> tuple[str, ...]:
     """INCLUDED_DATA, without buyer and recipient when the whole window is older than the PII horizon."""
-    if window_end < (now or utcnow()) - BUYER_DETAILS_MAX_AGE:
+    if window_end < (now or clock.now()) - BUYER_DETAILS_MAX_AGE:
         return tuple(d for d in INCLUDED_DATA if d not in PII_DATA)
     return INCLUDED_DATA
 

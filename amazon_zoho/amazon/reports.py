@@ -18,7 +18,8 @@ from typing import Iterator
 import requests
 
 from ..http.errors import ApiError
-from .orders import iso, utcnow
+from .. import clock
+from .orders import iso
 from .spapi import SpApiClient
 
 SETTLEMENT_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
@@ -214,7 +215,7 @@ def poll_reports(client: SpApiClient, report_types: dict[str, str]) -> dict[str,
     if len(report_types) > 1:
         wanted = set(report_types)
         # Newest first; ours were created within the run, so the first page or two hold them all.
-        since = utcnow() - timedelta(days=1)
+        since = clock.now() - timedelta(days=1)
         for report in list_reports(client, sorted(set(report_types.values())), created_since=since):
             if report["reportId"] in wanted:
                 found[report["reportId"]] = report

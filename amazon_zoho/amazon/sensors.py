@@ -10,11 +10,13 @@ does not drag months of partitions into the run.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dagster as dg
 import duckdb
 
+from .. import clock
 from ..partitions import daily_partitions
 from ..settings import load
 from ..warehouse import WarehouseResource
@@ -80,7 +82,7 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
         return dg.SkipReason("searchOrders budget spent for now; polling next tick")
     # Runs hold the DuckDB file for seconds; a tick waits briefly for it, not the runs' 15 minutes.
     warehouse = WarehouseResource(path=warehouse.path, archive_dir=warehouse.archive_dir, lock_timeout_seconds=SENSOR_LOCK_WAIT)
-    now = orders.utcnow()
+    now = clock.now()
     try:
         if state.get("updated_before"):
             after = datetime.fromisoformat(state["updated_before"])
@@ -126,7 +128,7 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
 )
 def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSellerResource, warehouse: WarehouseResource):
     state = json.loads(context.cursor) if context.cursor else {}
-    now = orders.utcnow()
+    now = clock.now()
     newest = datetime.fromisoformat(state["newest_created"]) if state.get("newest_created") else None
     seen_at_newest = set(state.get("ids_at_newest", []))
     since = max(newest, now - SETTLEMENT_RETENTION) if newest else now - SETTLEMENT_RETENTION
@@ -137,29 +139,68 @@ def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: Amazo
     ]
     fresh = [r for r in listed if newest is None or _ts(r["createdTime"]) > newest
              or (_ts(r["createdTime"]) == newest and r["reportId"] not in seen_at_newest)]
-    if not fresh:
+    # Reports seen on an earlier tick whose day had no partition yet (their period ended that day).
+    waiting = {w["report_id"]: date.fromisoformat(w["day"]) for w in state.get("waiting", [])}
+    if not fresh and not waiting:
         return dg.SkipReason(f"no settlement report published since {newest.isoformat() if newest else since.isoformat()}")
-    top = max(_ts(r["createdTime"]) for r in fresh)
+    top = max([_ts(r["createdTime"]) for r in fresh], default=newest)
+    plan = plan_settlement_days(
+        {**waiting, **{r["reportId"]: _ts(r["dataEndTime"]).date() for r in fresh}},
+        _archived_reports(warehouse), _partition_bounds(),
+    )
     cursor = json.dumps({
-        "newest_created": top.isoformat(),
+        "newest_created": top.isoformat() if top else None,
         "ids_at_newest": sorted({r["reportId"] for r in fresh if _ts(r["createdTime"]) == top}
                                 | (seen_at_newest if top == newest else set())),
+        "waiting": [{"report_id": rid, "day": day.isoformat()} for rid, day in sorted(plan.waiting.items())],
     })
-    archived = _archived_reports(warehouse)
-    days = sorted({_ts(r["dataEndTime"]).date() for r in fresh if r["reportId"] not in archived})
-    # A period that ended today belongs to a partition that does not exist yet: tomorrow's daily run loads it.
-    wanted = [d for d in days if d.isoformat() in _existing_partitions()]
-    context.log.info(f"{len(fresh)} new settlement reports ({len(fresh) - len(days)} already archived); days to load: {wanted or 'none'}")
-    if not wanted:
-        return dg.SensorResult(skip_reason="new settlement reports belong to no loadable day yet", cursor=cursor)
+    context.log.info(
+        f"{len(fresh)} new settlement reports, {len(waiting)} waiting from earlier ticks; days to load: {plan.wanted or 'none'}"
+        + (f"; waiting for their partition to open (period ended today): {sorted(set(plan.waiting.values()))}" if plan.waiting else "")
+        + (f"; before the first partition ({plan.before_start}), not loaded: {sorted(plan.too_old)}" if plan.too_old else "")
+    )
+    if not plan.wanted:
+        return dg.SensorResult(skip_reason=f"no loadable day yet ({len(plan.waiting)} reports wait for their day's partition)", cursor=cursor)
+    key = f"settlements:{top.isoformat() if top else 'waiting'}"
     return dg.SensorResult(
-        run_requests=run_requests(partition_runs(wanted), f"settlements:{top.isoformat()}", _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
+        run_requests=run_requests(partition_runs(plan.wanted), key, _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
         cursor=cursor,
     )
 
 
+@dataclass
+class SettlementPlan:
+    wanted: list[date]  # days whose partition exists and whose report is not archived yet
+    waiting: dict[str, date]  # report id -> day, for days whose partition opens later (kept in the cursor)
+    too_old: dict[str, date]  # report id -> day, for days before the first partition (recorded, never loaded)
+    before_start: date | None = None
+
+
+def plan_settlement_days(reports: dict[str, date], archived: set[str], bounds: tuple[date, date] | None) -> SettlementPlan:
+    """Splits published reports by what can happen to their day now.
+
+    A period that ended today belongs to a partition that does not exist until midnight UTC: the report waits
+    in the cursor and is asked for on the first tick after its partition opens, unless a run archived it by then.
+    """
+    pending = {rid: day for rid, day in reports.items() if rid not in archived}
+    if bounds is None:
+        return SettlementPlan([], dict(pending), {})
+    first, last = bounds
+    wanted = sorted({day for day in pending.values() if first <= day <= last})
+    waiting = {rid: day for rid, day in pending.items() if day > last}
+    too_old = {rid: day for rid, day in pending.items() if day < first}
+    return SettlementPlan(wanted, waiting, too_old, first)
+
+
+def _partition_bounds() -> tuple[date, date] | None:
+    """First and last day whose partition exists at the clock's now (None before the start date)."""
+    with dg.partition_loading_context(effective_dt=clock.now()):
+        first, last = daily_partitions.get_first_partition_key(), daily_partitions.get_last_partition_key()
+    return (date.fromisoformat(first), date.fromisoformat(last)) if first and last else None
+
+
 def _existing_partitions() -> set[str]:
-    return set(daily_partitions.get_partition_keys(current_time=orders.utcnow()))
+    return set(daily_partitions.get_partition_keys(current_time=clock.now()))
 
 
 def _run_in_progress(context: dg.SensorEvaluationContext) -> bool:

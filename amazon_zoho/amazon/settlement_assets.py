@@ -1,10 +1,11 @@
 """Raw settlements: the settlement reports whose period ended in the partition window, archived and loaded."""
 
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import dagster as dg
 
+from .. import clock
 from ..warehouse import WarehouseResource, sql
 from . import settlement_files
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
@@ -33,7 +34,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
     window = context.partition_time_window
     client = amazon.client()
     calls_before = sum(client.calls.values())
-    since = max(window.start, datetime.now(timezone.utc) - RETENTION + timedelta(minutes=5))
+    since = max(window.start, clock.now() - RETENTION + timedelta(minutes=5))
     reports = [
         r
         for r in list_reports(client, [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
@@ -58,7 +59,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
                 path, charset = str(archived), document.charset
                 downloaded += 1
                 conn.execute(
-                    "INSERT OR REPLACE INTO raw.settlement_reports VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, now())",
+                    "INSERT OR REPLACE INTO raw.settlement_reports VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, clock_now())",
                     [report_id, marketplace, report.get("dataStartTime"), report["dataEndTime"], _ts(report["dataEndTime"]).date(),
                      report.get("createdTime"), report["reportDocumentId"], path, digest, charset],
                 )
@@ -92,27 +93,37 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
 
 def _gap_check(conn) -> dg.AssetCheckResult:
     """Missing settlement periods per marketplace, the fetchable ones as an error naming the days to run."""
-    retained_since = datetime.now(timezone.utc) - RETENTION
-    cursor = conn.execute(sql(__file__, "settlement_gaps.sql"), {"retained_since": retained_since})
+    now = clock.now()
+    cursor = conn.execute(sql(__file__, "settlement_gaps.sql"), {"retained_since": now - RETENTION})
     names = [d[0] for d in cursor.description]
     gaps = [dict(zip(names, row)) for row in cursor.fetchall()]
-    fetchable = [g for g in gaps if g["still_fetchable"]]
-    lines = [
-        f"{g['marketplace_id']}: nothing between {g['gap_start']:%Y-%m-%d %H:%M} and {g['gap_end']:%Y-%m-%d %H:%M} UTC; "
-        + (f"run raw_settlements for {g['first_day']}..{g['last_day']}" if g["still_fetchable"]
-           else "older than Amazon's 90 days: download it from Seller Central")
-        for g in gaps
-    ]
+    # Today's partition opens at 00:00 UTC tomorrow: a gap that may end today cannot be run for today yet.
+    last_open = now.date() - timedelta(days=1)
+    actionable = [g for g in gaps if g["still_fetchable"] and g["first_day"] <= last_open]
+    lines = [f"{g['marketplace_id']}: nothing between {g['gap_start']:%Y-%m-%d %H:%M} and {g['gap_end']:%Y-%m-%d %H:%M} UTC; "
+             + _gap_advice(g, last_open) for g in gaps]
     return dg.AssetCheckResult(
         check_name=GAP_CHECK,
         passed=not gaps,
-        severity=dg.AssetCheckSeverity.ERROR if fetchable else dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity.ERROR if actionable else dg.AssetCheckSeverity.WARN,
         metadata={
             "gaps": len(gaps),
-            "still_fetchable": len(fetchable),
+            "still_fetchable": sum(1 for g in gaps if g["still_fetchable"]),
             "details": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "no gaps"),
         },
     )
+
+
+def _gap_advice(gap: dict, last_open) -> str:
+    first, last = gap["first_day"], gap["last_day"]
+    if not gap["still_fetchable"]:
+        return "older than Amazon's 90 days: download it from Seller Central"
+    if first > last_open:
+        return f"its day {first} has no partition until 00:00 UTC tomorrow; the settlement sensor loads it then"
+    if last > last_open:
+        return (f"run raw_settlements for {first}..{last_open}; {last} has no partition until 00:00 UTC tomorrow "
+                "(the settlement sensor loads it then)")
+    return f"run raw_settlements for {first}..{last}"
 
 
 def _ts(value: str) -> datetime:

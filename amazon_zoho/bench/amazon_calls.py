@@ -26,6 +26,8 @@ from pathlib import Path
 
 import requests
 
+from .. import clock
+
 REPORT_OPERATIONS = ("createReport", "getReport", "getReports", "getReportDocument", "cancelReport")
 MARKETPLACES = 3  # the sandbox's default seller sells in DE, UK and FR
 
@@ -87,23 +89,23 @@ def _sensor_day(sandbox, resources) -> dict:
     """A day of order-updates ticks, every 15 minutes, replayed by moving the sandbox's clock and ours."""
     import dagster as dg
 
-    from amazon_zoho.amazon import orders
     from amazon_zoho.amazon.sensors import ORDER_UPDATES_INTERVAL, order_updates_sensor
     from amazon_zoho.definitions import defs
 
-    real_app_now, real_utcnow = sandbox.app.now, orders.utcnow
     since = _last_call_id(sandbox.url)
     instance = dg.DagsterInstance.ephemeral()
     cursor, ticks, day = None, 0, timedelta(days=1)
+    clock.advance(-day)  # the sandbox reads the same clock, so both sides go back a day together
+    moved = -day
     try:
-        for n in range(int(day.total_seconds() // ORDER_UPDATES_INTERVAL) + 1):
-            lag = day - timedelta(seconds=n * ORDER_UPDATES_INTERVAL)
-            sandbox.app.now = lambda lag=lag: real_app_now() - lag.total_seconds()
-            orders.utcnow = lambda lag=lag: real_utcnow() - lag
+        for _ in range(int(day.total_seconds() // ORDER_UPDATES_INTERVAL) + 1):
             result = order_updates_sensor(dg.build_sensor_context(cursor=cursor, instance=instance, resources=resources, definitions=defs))
             cursor, ticks = getattr(result, "cursor", cursor) or cursor, ticks + 1
+            step = min(timedelta(seconds=ORDER_UPDATES_INTERVAL), -moved)
+            clock.advance(step)
+            moved += step
     finally:
-        sandbox.app.now, orders.utcnow = real_app_now, real_utcnow
+        clock.advance(-moved)
     with resources["warehouse"].connect(read_only=True) as conn:
         stored = conn.execute("SELECT coalesce(sum(new_versions), 0) FROM ops.order_update_scans WHERE source = 'order_updates_sensor'").fetchone()[0]
     # The first tick also caught up on the lookback horizon before the simulated day; counted as is.
@@ -243,7 +245,7 @@ def _last_call_id(url: str) -> int:
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return clock.today()
 
 
 def _iso(moment: datetime) -> str:

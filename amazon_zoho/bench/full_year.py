@@ -19,6 +19,7 @@ from collections import Counter
 
 import requests
 
+from .. import clock
 from ..cli.sandbox_process import sandbox
 from ..zoho.bulk import floor_cost
 
@@ -32,7 +33,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
     # The figure is per seller and day; the sandbox's knob is per marketplace.
     per_marketplace = max(1, round(orders_per_day / len(SandboxConfig().marketplaces)))
     knobs = {"orders_per_day": per_marketplace, "rate_limits": "false", "time_scale": 1000, "report_processing_seconds": 0.1}
-    last = date.today() - timedelta(days=1)
+    last = clock.today() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     with sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log")) as url:
         os.environ.update({

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import requests
 
+from .. import clock
 from ..ops.analyst_copy import analyst_copy_path
 from .environment import prepare_dagster_home, sandbox_knobs
 from .sandbox_process import sandbox
@@ -25,10 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m amazon_zoho.cli.run", description=__doc__)
     parser.add_argument("--days", type=int, default=7, help="how many daily partitions, ending yesterday (UTC)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("AMAZON_ZOHO_SANDBOX_PORT", "8765")))
+    parser.add_argument("--now", default=os.environ.get("NOW") or None,
+                        help="pretend it is this instant (ISO 8601 with offset, e.g. 2026-03-29T00:30:00Z): a hard date, replayed")
     args = parser.parse_args(argv)
+    if args.now:
+        clock.pin(args.now)
 
     prepare_dagster_home(ROOT)
-    last = date.today() - timedelta(days=1)
+    last = clock.today() - timedelta(days=1)
     first = last - timedelta(days=args.days - 1)
     with sandbox(args.port, "data/sandbox", sandbox_knobs(), log_path="data/sandbox.log") as url:
         os.environ.setdefault("AMAZON_ZOHO_SANDBOX_URL", url)

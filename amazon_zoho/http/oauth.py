@@ -5,10 +5,10 @@ blocks a refresh token that mints more than 10 access tokens in 10 minutes."""
 from __future__ import annotations
 
 import threading
-import time
 
 import requests
 
+from .. import clock
 from .errors import ApiError
 
 
@@ -35,7 +35,7 @@ class RefreshTokenProvider:
 
     def token(self) -> str:
         with self._lock:
-            if self._token is None or time.time() >= self._expires_at:
+            if self._token is None or clock.timestamp() >= self._expires_at:
                 self._refresh()
             return self._token  # type: ignore[return-value]
 
@@ -53,7 +53,7 @@ class RefreshTokenProvider:
             raise ApiError(self.service, "token_refresh", response.status_code, _redacted(response.text, self._form))
         ttl = int(body.get("expires_in", 3600))
         self._token = body["access_token"]
-        self._expires_at = time.time() + ttl - min(self.EARLY_REFRESH_SECONDS, ttl * 0.1)
+        self._expires_at = clock.timestamp() + ttl - min(self.EARLY_REFRESH_SECONDS, ttl * 0.1)
         self.last_response = {k: v for k, v in body.items() if k not in ("access_token", "refresh_token")}
         self.refreshes += 1
 

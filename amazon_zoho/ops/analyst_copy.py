@@ -13,11 +13,11 @@ unparseable records).
 """
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
+from .. import clock
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
@@ -30,7 +30,7 @@ REDACTED_COLUMNS = ("payload", "error_details", "error_message", "raw_text")
 # One row saying how fresh the copy is, for the analyst who wonders.
 INFO = """
 CREATE TABLE analyst_copy.ops.analyst_copy_info AS
-SELECT now() AS refreshed_at, $run_id AS run_id,
+SELECT clock_now() AS refreshed_at, $run_id AS run_id,
        (SELECT max(purchase_date) FROM analyst_copy.core.orders) AS orders_through,
        (SELECT max(period_end) FROM analyst_copy.core.settlements) AS settlements_through
 """
@@ -120,7 +120,7 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "connect": f"duckdb -readonly {target}",
-            "refreshed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "refreshed_at": clock.now().isoformat(timespec="seconds"),
             "size_mb": round(target.stat().st_size / 1e6, 1),
             "dagster/row_count": sum(rows.values()),
             "tables": dg.MetadataValue.md(table),

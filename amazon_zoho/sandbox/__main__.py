@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 
+from .. import clock
 from .app import Sandbox
 from .config import SandboxConfig
 
@@ -15,9 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--state-dir", default="data/sandbox", help="where the sandbox keeps its state")
     parser.add_argument("--reset", action="store_true", help="wipe the sandbox state before serving")
+    parser.add_argument("--now", default=None, help="pin the sandbox's clock to this instant (ISO 8601 with offset); it runs on from there")
     for f in dataclasses.fields(SandboxConfig):
         parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None, help=f"knob {f.name} (env SANDBOX_{f.name.upper()})")
     args = parser.parse_args(argv)
+    if args.now:
+        clock.pin(args.now)
     config = SandboxConfig.from_env()
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(SandboxConfig) if getattr(args, f.name) is not None}
     config = config.updated(overrides)

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
+from .. import clock
 from .config import SandboxConfig
 from .http import Request, Response, Route, Router, SandboxHTTPServer
 from .ratelimit import TokenBuckets
@@ -103,7 +104,8 @@ class SandboxApp:
             hook()
 
     def now(self) -> float:
-        return time.time()
+        # The project's one clock: a test that pins or moves it moves the sandbox's orders, reports and tokens too.
+        return clock.timestamp()
 
     # -- request pipeline --------------------------------------------------------------------
     def dispatch(self, request: Request) -> tuple[Response, Route | None]:
@@ -157,7 +159,7 @@ class SandboxApp:
             "INSERT INTO call_log(ts, service, operation, method, path, status, duration_ms, principal, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                time.time(),
+                self.now(),
                 route.service if route else "unknown",
                 route.operation if route else "unknown",
                 request.method,

@@ -10,7 +10,10 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from duckdb.sqltypes import TIMESTAMP_TZ
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
+
+from .. import clock
 
 @cache
 def sql(package_file: str, name: str) -> str:
@@ -42,7 +45,13 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(sql(__file__, name))
     conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     conn.execute("DELETE FROM ops.schema_version")
-    conn.execute("INSERT INTO ops.schema_version VALUES (?, now())", [digest])
+    conn.execute("INSERT INTO ops.schema_version VALUES (?, clock_now())", [digest])
+
+
+def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
+    """`clock_now()` in our SQL reads the project's one clock (DuckDB's own now() would read the machine's), so a
+    pinned test or demo stamps, windows and retains rows at the instant it pinned."""
+    conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=True)
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
@@ -75,6 +84,7 @@ class WarehouseResource(dg.ConfigurableResource):
         conn = self._open(read_only)
         try:
             conn.execute("SET TimeZone = 'UTC'")
+            use_clock(conn)
             if not read_only:
                 ensure_schema(conn)
             yield conn

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import Counter
 from typing import Any
 
 import requests
 
+from .. import clock
 from ..http.errors import ApiError, RetryableError
 from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
@@ -83,7 +83,7 @@ class ZohoCrmClient:
                     raise ApiError("zoho", operation, status, response.text)
                 with self._lock:
                     self.credits_used += credits
-                    self.ledger.append((time.time(), operation, credits))
+                    self.ledger.append((clock.timestamp(), operation, credits))
                 if raw:
                     return status, response.content
                 return status, (response.json() if response.content else None)

@@ -1,11 +1,12 @@
 """Two jobs beside the push assets: a re-drive of everything still owed to Zoho (dead letters, deferred
 and unconfirmed records), and a dry run that shows what a push of some days would do without calling Zoho."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import dagster as dg
 import pydantic
 
+from .. import clock
 from ..warehouse import WarehouseResource, run_sql, sql
 from .budget import CreditBudget
 from .mapping import MODULE_ORDER
@@ -23,7 +24,7 @@ class RedriveConfig(dg.Config):
 @dg.op(pool="duckdb_writer", retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL))
 def zoho_redrive_op(context: dg.OpExecutionContext, config: RedriveConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> None:
     """Retries every record still owed to Zoho, whatever its day: products, contacts, then sales orders."""
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()
     with warehouse.connect() as conn:
         push = Push(conn, zoho.client(), load_mapping(), CreditBudget.from_env(), run_id=context.run_id, path=config.write_api,
                     auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info)
@@ -50,7 +51,7 @@ class DryRunConfig(dg.Config):
 @dg.op(pool="duckdb_writer")
 def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, warehouse: WarehouseResource) -> None:
     """What pushing these days would do, per record (insert, update, unchanged, unmappable), without calling Zoho."""
-    first = date.fromisoformat(config.start) if config.start else datetime.now(timezone.utc).date() - timedelta(days=1)
+    first = date.fromisoformat(config.start) if config.start else clock.today() - timedelta(days=1)
     last = date.fromisoformat(config.end) if config.end else first
     mapping = load_mapping()
     with warehouse.connect() as conn:

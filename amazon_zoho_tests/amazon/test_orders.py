@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from amazon_zoho import clock
 from amazon_zoho.amazon.orders import clamp_before, search_orders
 from amazon_zoho_tests.truth import day_ago, truth_orders
 
@@ -32,7 +33,7 @@ def test_yesterday_returns_every_order_once(sandbox, resources, page_size):
 
 def test_window_ending_now_is_clamped_so_amazon_accepts_it(resources):
     amazon = resources["amazon"]
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     # Unclamped, the sandbox (like Amazon) answers 400 for a createdBefore under two minutes old.
     list(search_orders(amazon.client(), amazon.marketplace_ids, now - timedelta(hours=6), now))
 
@@ -48,6 +49,6 @@ def test_clamp_before_keeps_two_minutes_behind_now():
 def test_window_entirely_too_recent_makes_no_call(resources):
     amazon = resources["amazon"]
     client = amazon.client()
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     assert list(search_orders(client, amazon.marketplace_ids, now - timedelta(seconds=30), now)) == []
     assert client.calls["searchOrders"] == 0

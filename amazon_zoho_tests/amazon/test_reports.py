@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.amazon.orders import iso
 from amazon_zoho.amazon.reports import SETTLEMENT_REPORT_TYPE, charset_of, decode, download_document, list_reports
 from amazon_zoho.http.errors import ApiError
@@ -94,7 +95,7 @@ def test_list_reports_follows_next_token_alone(sandbox, project_env):
     # Fast client pacing: 101 createReport calls would otherwise wait on the usage plan.
     sandbox.app.set_config({"rate_limits": False})
     client = build_resources(load({**project_env, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000000"}))["amazon"].client()
-    end = datetime.now(timezone.utc) - timedelta(hours=1)
+    end = clock.now() - timedelta(hours=1)
     spec = {"reportType": ORDERS_BY_DATE, "marketplaceIds": ["A1PA6795UKMFR9"],
             "dataStartTime": iso(end - timedelta(hours=1)), "dataEndTime": iso(end)}
     with ThreadPoolExecutor(8) as pool:

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.settings import load
@@ -52,7 +53,7 @@ def build() -> Built:
             "AMAZON_ZOHO_WAREHOUSE": str(root / "warehouse.duckdb"), "AMAZON_ZOHO_ARCHIVE_DIR": str(root / "archive"),
         }
         first, last = day_ago(DAYS), day_ago(1)
-        started = datetime.now(timezone.utc)
+        started = clock.now()
         result = dg.materialize(
             pipeline_assets(),
             resources=build_resources(load(env)),

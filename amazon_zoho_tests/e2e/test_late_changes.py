@@ -15,7 +15,7 @@ import duckdb
 import pytest
 import requests
 
-from amazon_zoho.amazon import orders
+from amazon_zoho import clock
 from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, order_updates_sensor
 from amazon_zoho.definitions import defs
 from amazon_zoho.partitions import daily_partitions
@@ -31,13 +31,13 @@ ORDER_PATH = sorted(
 
 
 @pytest.fixture
-def clock(sandbox, monkeypatch):
-    """Moves the sandbox's clock and the ingest's clock back by the same amount; `clock(0)` is now again."""
-    real_now, real_time = orders.utcnow, time.time
+def hours_back():
+    """Sets the one clock (ours and the sandbox's) `hours` behind where it would be; `hours_back(0)` is now again."""
+    behind = [0.0]
 
     def set_offset(hours: float) -> None:
-        monkeypatch.setattr(sandbox.app, "now", lambda: real_time() - hours * 3600)
-        monkeypatch.setattr(orders, "utcnow", lambda: real_now() - timedelta(hours=hours))
+        clock.advance(timedelta(hours=behind[0] - hours))
+        behind[0] = hours
 
     return set_offset
 
@@ -56,12 +56,12 @@ def materialize(resources, instance, first, last, selection=ORDER_PATH) -> dg.Ex
     return result
 
 
-def test_sensor_rebuilds_the_changed_days_in_one_run(sandbox, resources, project_env, clock):
+def test_sensor_rebuilds_the_changed_days_in_one_run(sandbox, resources, project_env, hours_back):
     instance = dg.DagsterInstance.ephemeral()
     first, last = day_ago(4), day_ago(3)
-    clock(36)
+    hours_back(36)
     materialize(resources, instance, first, last)
-    clock(0)
+    hours_back(0)
 
     tick = order_updates_sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
 
@@ -95,13 +95,13 @@ def test_sensor_rebuilds_the_changed_days_in_one_run(sandbox, resources, project
     assert not [k for k in amazon_calls(sandbox) if k[1] == 429]
 
 
-def test_daily_lookback_scans_only_what_no_sensor_tick_covered(sandbox, resources, project_env, clock):
+def test_daily_lookback_scans_only_what_no_sensor_tick_covered(sandbox, resources, project_env, hours_back):
     instance = dg.DagsterInstance.ephemeral()
     day = day_ago(3)
-    clock(30)
+    hours_back(30)
     materialize(resources, instance, day, day)
     stopped = order_updates_sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
-    clock(0)  # the sensor stopped 30 hours ago
+    hours_back(0)  # the sensor stopped 30 hours ago
 
     caught_up = materialize(resources, instance, day_ago(2), day_ago(2), selection=[dg.AssetKey(["amazon_raw", "raw_orders"])])
     meta = caught_up.get_asset_materialization_events()[0].materialization.metadata

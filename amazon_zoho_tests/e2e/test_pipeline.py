@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 
+from amazon_zoho import clock
 from amazon_zoho.definitions import defs
 from amazon_zoho_tests.truth import day_ago, truth_orders, zoho_records
 
@@ -29,7 +30,7 @@ def _metadata(result, key: list[str]) -> dict:
 
 def test_two_days_then_rerun_leaves_no_duplicates(sandbox, resources, project_env):
     day_a, day_b = day_ago(3), day_ago(2)
-    started = datetime.now(timezone.utc)
+    started = clock.now()
     _materialize(resources, day_a.isoformat())
     _materialize(resources, day_b.isoformat())
 

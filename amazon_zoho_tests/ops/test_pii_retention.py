@@ -6,10 +6,9 @@ import dagster as dg
 import duckdb
 import pytest
 
+from amazon_zoho import clock
 from amazon_zoho.ops.pii_retention import pii_retention, retention_days
 from amazon_zoho.warehouse import WarehouseResource
-
-NOW = datetime.now(timezone.utc)
 
 # (order_id, status, purchased, shipped, latest delivery, last update) relative to now, in days; None = not set.
 ORDERS = [
@@ -25,7 +24,7 @@ ORDERS = [
 @pytest.fixture
 def warehouse(tmp_path) -> WarehouseResource:
     resource = WarehouseResource(path=str(tmp_path / "w.duckdb"))
-    at = lambda days: None if days is None else NOW + timedelta(days=days)  # noqa: E731
+    at = lambda days: None if days is None else clock.now() + timedelta(days=days)  # noqa: E731
     with resource.connect() as conn:
         for order_id, status, purchased, shipped, delivered, updated in ORDERS:
             conn.execute(
@@ -34,7 +33,7 @@ def warehouse(tmp_path) -> WarehouseResource:
                 [order_id, at(purchased), at(purchased), status, at(shipped), at(delivered), at(updated)],
             )
         rows = [(o[0], f"Name {o[0]}", f"{o[0]}@marketplace.amazon.de", "1 Street", at(o[2]).date()) for o in ORDERS]
-        rows.append(("quarantined-order", "Someone", "x@marketplace.amazon.de", "2 Street", (NOW - timedelta(days=70)).date()))
+        rows.append(("quarantined-order", "Someone", "x@marketplace.amazon.de", "2 Street", (clock.now() - timedelta(days=70)).date()))
         conn.executemany(
             "INSERT INTO pii.order_contacts (order_id, buyer_name, buyer_email, address_line1, purchase_date, fetched_at) VALUES (?, ?, ?, ?, ?, now())",
             rows,
@@ -48,7 +47,7 @@ def _contacts(warehouse) -> set[str]:
 
 
 def _purge(warehouse) -> dg.ExecuteInProcessResult:
-    result = dg.materialize([pii_retention], partition_key=(NOW - timedelta(days=1)).date().isoformat(), resources={"warehouse": warehouse})
+    result = dg.materialize([pii_retention], partition_key=(clock.now() - timedelta(days=1)).date().isoformat(), resources={"warehouse": warehouse})
     assert result.success
     return result
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.sandbox.config import LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN
 
@@ -91,7 +92,7 @@ def iso(moment: datetime) -> str:
 
 
 def order_spec(hours: float = 48, report_type: str = ORDERS_BY_DATE, marketplaces=(DE,)) -> dict:
-    end = datetime.now(timezone.utc) - timedelta(minutes=5)
+    end = clock.now() - timedelta(minutes=5)
     return {
         "reportType": report_type,
         "marketplaceIds": list(marketplaces),

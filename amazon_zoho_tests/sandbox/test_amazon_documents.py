@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.sandbox.amazon.documents import render_settlement
 from amazon_zoho_tests.sandbox.reports_fixtures import BASE, DE, GB, ORDERS_BY_DATE, SETTLEMENT, create, iso, session, wait_final
@@ -170,7 +171,7 @@ def test_malformed_row_knob_corrupts_a_reproducible_share_of_rows(tmp_path):
 
 # -- order flat files ---------------------------------------------------------------------------
 def test_order_report_by_date_has_one_row_per_item_of_the_true_orders(s, sb):
-    end = datetime.now(timezone.utc) - timedelta(minutes=5)
+    end = clock.now() - timedelta(minutes=5)
     start = end - timedelta(days=3)
     spec = {"reportType": ORDERS_BY_DATE, "marketplaceIds": [DE, GB], "dataStartTime": iso(start), "dataEndTime": iso(end)}
     report = wait_final(s, sb, create(s, sb, spec))
@@ -189,7 +190,7 @@ def test_order_report_by_date_has_one_row_per_item_of_the_true_orders(s, sb):
 
 
 def test_order_report_by_last_update_selects_on_the_update_time(s, sb):
-    end = datetime.now(timezone.utc) - timedelta(minutes=5)
+    end = clock.now() - timedelta(minutes=5)
     start = end - timedelta(days=1)
     spec = {"reportType": ORDERS_BY_DATE.replace("ORDER_DATE", "LAST_UPDATE"), "marketplaceIds": [DE],
             "dataStartTime": iso(start), "dataEndTime": iso(end)}
@@ -200,7 +201,7 @@ def test_order_report_by_last_update_selects_on_the_update_time(s, sb):
 
 
 def test_an_empty_window_is_cancelled_without_a_document(s, sb):
-    moment = iso(datetime.now(timezone.utc) - timedelta(hours=1))
+    moment = iso(clock.now() - timedelta(hours=1))
     spec = {"reportType": ORDERS_BY_DATE, "marketplaceIds": [DE], "dataStartTime": moment, "dataEndTime": moment}
     report = wait_final(s, sb, create(s, sb, spec))
     assert report["processingStatus"] == "CANCELLED" and "reportDocumentId" not in report
@@ -208,7 +209,7 @@ def test_an_empty_window_is_cancelled_without_a_document(s, sb):
 
 def test_same_seed_gives_the_same_documents(s, sb, tmp_path):
     # A window three weeks back: its orders have no events left, so "as of now" cannot differ.
-    end = datetime.now(timezone.utc) - timedelta(days=20)
+    end = clock.now() - timedelta(days=20)
     spec = {"reportType": ORDERS_BY_DATE, "marketplaceIds": [DE, GB], "dataStartTime": iso(end - timedelta(days=5)), "dataEndTime": iso(end)}
     other = started(tmp_path)
     try:

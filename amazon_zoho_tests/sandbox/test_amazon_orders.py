@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ import jsonschema
 import pytest
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.sandbox.config import LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, MARKETPLACES
 from amazon_zoho_tests.sandbox.reports_fixtures import session
@@ -40,7 +40,7 @@ def iso(moment: datetime) -> str:
 
 
 def ago(**delta) -> str:
-    return iso(datetime.now(timezone.utc) - timedelta(**delta))
+    return iso(clock.now() - timedelta(**delta))
 
 
 def all_pages(s: requests.Session, sb, params: dict) -> list[dict]:
@@ -170,7 +170,7 @@ def test_missing_invalid_and_expired_tokens_get_403_unauthorized(tmp_path):
         assert (invalid.status_code, invalid.json()) == (403, _unauthorized("The access token you provided is revoked, malformed or invalid."))
         s = session(sb)
         assert s.get(sb.url + ORDERS, params=params).status_code == 200
-        time.sleep(1.2)  # the knob makes the token live one second
+        clock.advance(1.2)  # the knob makes the token live one second
         expired = s.get(sb.url + ORDERS, params=params)
         assert (expired.status_code, expired.json()) == (403, _unauthorized("The access token you provided has expired."))
         assert "x-amzn-RateLimit-Limit" not in expired.headers  # the model declares it on 2xx/400/404 only

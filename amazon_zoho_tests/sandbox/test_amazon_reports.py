@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho_tests.sandbox.reports_fixtures import (
     BASE,
     DE,
@@ -173,7 +174,7 @@ def test_reports_older_than_90_days_are_never_returned(tmp_path):
         recent = create(s, sb, order_spec())
         hundred_days = timedelta(days=100).total_seconds()
         sb.app.store.execute("UPDATE amazon_reports SET created = created - ? WHERE report_id = ?", (hundred_days, old))
-        since = (datetime.now(timezone.utc) - timedelta(days=200)).isoformat()
+        since = (clock.now() - timedelta(days=200)).isoformat()
         params = {"reportTypes": f"{ORDERS_BY_DATE},{SETTLEMENT}", "createdSince": since, "pageSize": 100}
         listed = s.get(f"{sb.url}{BASE}/reports", params=params).json()["reports"]
         assert old not in [r["reportId"] for r in listed] and recent in [r["reportId"] for r in listed]
@@ -191,7 +192,7 @@ def test_presigned_url_expires_and_rejects_tampering(tmp_path):
         assert "X-Amz-Expires=2" in url and requests_get(url).status_code == 200
         tampered = requests_get(url.replace("X-Amz-Signature=", "X-Amz-Signature=0"))
         assert tampered.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in tampered.content
-        time.sleep(3.2)
+        clock.advance(3.2)
         expired = requests_get(url)
         assert expired.status_code == 403
         assert expired.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')

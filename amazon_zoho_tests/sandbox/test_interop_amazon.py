@@ -25,6 +25,7 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import SellingApiForbiddenException, SellingApiRequestThrottledException
 from sp_api.util import load_all_pages
 
+from amazon_zoho import clock
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.sandbox.config import LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN
 
@@ -83,7 +84,7 @@ def knobs(sb):
 # -- Orders v2026-01-01 --------------------------------------------------------------------------
 def test_search_orders_pages_through_exactly_the_true_orders(sb):
     orders = sp_client(Orders, sb, version="2026-01-01")
-    before = datetime.now(timezone.utc) - timedelta(hours=2)
+    before = clock.now() - timedelta(hours=2)
     after = before - timedelta(days=2)
     # The library's own pager: it re-sends the filters with `paginationToken`, as the model asks.
     pages = list(
@@ -114,7 +115,7 @@ def test_search_orders_pages_through_exactly_the_true_orders(sb):
 
 def test_get_order_returns_the_order_with_its_items(sb):
     orders = sp_client(Orders, sb, version="2026-01-01")
-    before = datetime.now(timezone.utc) - timedelta(hours=2)
+    before = clock.now() - timedelta(hours=2)
     listed = orders.search_orders(createdAfter=iso(before - timedelta(days=1)), createdBefore=iso(before), marketplaceIds=[DE])
     order_id = listed.payload["orders"][0]["orderId"]
 
@@ -158,7 +159,7 @@ def test_settlement_reports_are_listed_paged_and_downloaded_as_the_24_column_fla
 
 def test_an_order_report_is_created_polled_and_decoded_with_its_charset(sb):
     reports = sp_client(Reports, sb)
-    end = datetime.now(timezone.utc) - timedelta(hours=1)
+    end = clock.now() - timedelta(hours=1)
     created = reports.create_report(
         reportType=ORDERS_BY_DATE, marketplaceIds=[DE], dataStartTime=iso(end - timedelta(days=2)), dataEndTime=iso(end)
     )
@@ -179,7 +180,7 @@ def test_an_order_report_is_created_polled_and_decoded_with_its_charset(sb):
 # -- errors the library must recognise -----------------------------------------------------------
 def test_quota_exceeded_becomes_the_librarys_throttled_exception(sb, knobs):
     orders = sp_client(Orders, sb, version="2026-01-01")
-    before = datetime.now(timezone.utc) - timedelta(hours=2)
+    before = clock.now() - timedelta(hours=2)
     knobs(fault_429_rate=1.0, fault_target="amazon")
 
     with pytest.raises(SellingApiRequestThrottledException) as raised:

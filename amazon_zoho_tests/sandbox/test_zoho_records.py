@@ -3,12 +3,12 @@ and API-FACTS §8-§9 describe, spoken to over real HTTP."""
 
 from __future__ import annotations
 
-import time
 
 import jsonschema
 import pytest
 import requests
 
+from amazon_zoho import clock
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho_tests.sandbox.zoho_fixtures import SPECS, Zoho, response_schema, schema, seed_order, zoho_sandbox
 
@@ -253,7 +253,7 @@ def test_writes_cost_one_credit_per_ten_records(tmp_path):
 def test_an_expired_token_gets_401_invalid_token_and_writes_nothing(tmp_path):
     with zoho_sandbox(tmp_path, zoho_token_ttl=1) as (sb, z):
         assert z.upsert("Contacts", contacts(1)).status_code == 200
-        time.sleep(1.2)  # the knob makes tokens live one second
+        clock.advance(1.2)  # the knob makes tokens live one second
         used = z.credits()["used_24h"]
         expired = z.upsert("Contacts", contacts(1, start=1))
         assert (expired.status_code, expired.json()) == (401, INVALID_TOKEN)

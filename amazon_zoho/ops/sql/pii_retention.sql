@@ -19,6 +19,6 @@ LEFT JOIN core.orders o USING (order_id);
 CREATE OR REPLACE TEMP TABLE pii_expired AS
 SELECT order_id, status, clock_start
 FROM pii_clock
-WHERE clock_start + to_days(CAST($days AS INTEGER)) <= now();
+WHERE clock_start + to_days(CAST($days AS INTEGER)) <= clock_now();
 
 DELETE FROM pii.order_contacts WHERE order_id IN (SELECT order_id FROM pii_expired);

@@ -14,7 +14,7 @@ SELECT
                               lambda k: map_extract_value(c.field_hashes, k) IS DISTINCT FROM map_extract_value(s.field_hashes, k)))
     END,
     c.mapping_error,
-    now()
+    clock_now()
 FROM classified c
 LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = c.record_key;
 

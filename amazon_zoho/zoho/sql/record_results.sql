@@ -9,7 +9,7 @@ SELECT
     CASE WHEN r.ok THEN c.payload_hash END,
     CASE WHEN r.ok THEN 'synced' ELSE 'failed' END,
     r.action, r.error_code, r.error_message, r.error_details::JSON,
-    1, now(), r.ok AND r.lines_appended,
+    1, clock_now(), r.ok AND r.lines_appended,
     CASE WHEN r.ok THEN c.lines_hash END,
     CASE WHEN r.ok THEN c.line_count END,
     CASE WHEN r.ok THEN c.field_hashes END
@@ -33,7 +33,7 @@ ON CONFLICT (module, record_key) DO UPDATE SET
 DELETE FROM ops.zoho_dead_letters WHERE module = $module AND record_key IN (SELECT record_key FROM results WHERE ok);
 
 INSERT INTO ops.zoho_dead_letters
-SELECT $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.sent_payload::JSON, 1, now(), now()
+SELECT $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.sent_payload::JSON, 1, clock_now(), clock_now()
 FROM results r WHERE NOT r.ok
 ON CONFLICT (module, record_key) DO UPDATE SET
     error_code = excluded.error_code, error_message = excluded.error_message, error_field = excluded.error_field,
