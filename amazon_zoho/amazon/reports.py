@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterator
@@ -110,7 +109,7 @@ def wait_for_report(client: SpApiClient, report_id: str, timeout_s: float = 3600
             return report
         if waited > timeout_s:
             raise TimeoutError(f"report {report_id} still {report['processingStatus']} after {waited:.0f}s")
-        time.sleep(delay)
+        clock.sleep(delay)  # the report's status moves with the clock; a standing one is moved
         waited += delay
         delay = min(delay * 2, 60.0)
 
@@ -178,7 +177,7 @@ def run_reports(
     while pending:
         if waited > timeout_s:
             raise TimeoutError(f"reports {sorted(pending)} not finished after {waited:.0f}s")
-        time.sleep(delay / time_scale)
+        clock.sleep(delay / time_scale)
         waited += delay
         delay = min(delay * 2, max_poll_s)
         for report_id, report in poll_reports(client, {r: o.spec.report_type for r, o in pending.items()}).items():
@@ -196,7 +195,7 @@ def run_reports(
                     f"{outcome.spec.report_type} for {iso(outcome.spec.start)}..{iso(outcome.spec.end)} "
                     f"{list(outcome.spec.marketplace_ids)} was FATAL {outcome.attempt} times; last reason: {outcome.fatal[-1][1]}"
                 )
-            time.sleep(fatal_wait_s / time_scale)  # Amazon: "Request the report again" - after a pause
+            clock.sleep(fatal_wait_s / time_scale)  # Amazon: "Request the report again" - after a pause
             retry_id = create_report(client, outcome.spec)
             outcome.report_id, outcome.attempt, outcome.reused = retry_id, outcome.attempt + 1, False
             pending[retry_id] = outcome

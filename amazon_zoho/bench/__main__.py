@@ -9,7 +9,8 @@ import os
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+
+from .. import clock
 from pathlib import Path
 
 PIECES = [
@@ -50,7 +51,7 @@ def render(results: list[tuple[str, str, dict, dict]]) -> str:
     out = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, commit `{commit()}`, on {machine()}.",
+        f"Measured by `make bench` on {clock.now():%Y-%m-%d %H:%M UTC}, commit `{commit()}`, on {machine()}.",
         "All figures come from the embedded sandbox's call log and credit ledger, measured in this one run.",
         "",
     ]

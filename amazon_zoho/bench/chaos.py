@@ -21,6 +21,7 @@ import dagster as dg
 import duckdb
 import requests
 
+from .. import clock
 from ..sandbox.amazon.catalog import catalogue
 
 ZOHO_KEYS = {"Contacts": "Amazon_Buyer_Key", "Products": "Amazon_SKU", "Sales_Orders": "Amazon_Order_ID"}
@@ -212,7 +213,7 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
     work = Path(workdir or tempfile.mkdtemp(prefix=f"chaos-{scenario.name}-"))
     days = max(days, scenario.min_days)
     config = SandboxConfig(orders_per_day=orders_per_day, time_scale=1000.0, report_processing_seconds=0.2)
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()
     first, last = today - timedelta(days=days), today - timedelta(days=1)
     with Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb:
         env = {"AMAZON_ZOHO_SANDBOX_URL": sb.url, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000",

@@ -20,10 +20,12 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
+
+from .. import clock
 
 MODULES = ("Products", "Contacts", "Sales_Orders")
 KEYS = {"Products": "Amazon_SKU", "Contacts": "Amazon_Buyer_Key", "Sales_Orders": "Amazon_Order_ID"}
@@ -36,7 +38,7 @@ def run(orders_per_day: int = 334, bulk_records: int = 25_000) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-zoho-credits-"))
     config = SandboxConfig(orders_per_day=orders_per_day, rate_limits=False, time_scale=1000.0, report_processing_seconds=0.1,
                            zoho_daily_credits=100_000_000)
-    day = datetime.now(timezone.utc).date() - timedelta(days=2)
+    day = clock.today() - timedelta(days=2)
     out: dict = {}
     with Sandbox(port=0, config=config, state_dir=work / "sync") as sb:
         warehouse = str(work / "warehouse.duckdb")

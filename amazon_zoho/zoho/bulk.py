@@ -17,6 +17,7 @@ import time
 import zipfile
 from typing import Callable
 
+from .. import clock
 from ..http.errors import ApiError
 from .client import MAX_UPSERT_BATCH, ZohoCrmClient, write_cost
 from .mapping import ModuleMapping
@@ -80,7 +81,7 @@ def wait(client: ZohoCrmClient, job_id: str, poll_seconds: float = 2.0, timeout:
     deadline = time.monotonic() + timeout
     delay = poll_seconds
     while True:
-        time.sleep(delay)
+        clock.sleep(delay)
         _, job = client.call("bulkWriteStatus", "GET", f"/crm/bulk/v8/write/{job_id}")
         if job.get("status") == "COMPLETED":
             return job

@@ -1,7 +1,7 @@
 """Reports API from the client side: charsets, and listing and downloading against the sandbox."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 import requests

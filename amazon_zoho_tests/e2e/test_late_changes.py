@@ -6,7 +6,6 @@ they stood some hours ago (the sandbox clock and ours, moved back together), the
 """
 
 import json
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 

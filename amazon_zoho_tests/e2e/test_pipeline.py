@@ -1,7 +1,7 @@
 """The whole path, Amazon → DuckDB → Zoho, through Dagster's API against a sandbox on a loopback port."""
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
 
 import dagster as dg
 import duckdb

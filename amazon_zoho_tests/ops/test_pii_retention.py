@@ -1,6 +1,6 @@
 """Buyer PII is deleted AMAZON_ZOHO_PII_RETENTION_DAYS after delivery, and kept while an order still ships."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import dagster as dg
 import duckdb

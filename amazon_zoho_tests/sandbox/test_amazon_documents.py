@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest

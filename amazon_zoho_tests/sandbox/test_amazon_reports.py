@@ -7,7 +7,7 @@ import gzip
 import importlib.util
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jsonschema
