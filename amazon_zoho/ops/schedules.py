@@ -1,6 +1,6 @@
 """The daily refresh: every asset for yesterday's partition, at an hour users pick in their timezone."""
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
@@ -17,16 +17,39 @@ daily_refresh_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(
-    job=daily_refresh_job,
-    cron_schedule=f"0 {_settings.schedule_hour} * * *",
-    execution_timezone=_settings.schedule_timezone,
-    # RUNNING by default: a fresh `make dev` keeps the warehouse current without a click.
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
-    """Every asset for the last complete UTC day, at AMAZON_ZOHO_SCHEDULE_HOUR in AMAZON_ZOHO_SCHEDULE_TIMEZONE."""
-    day = (context.scheduled_execution_time.astimezone(timezone.utc) - timedelta(days=1)).date().isoformat()
-    if day not in daily_partitions.get_partition_keys(dynamic_partitions_store=None, current_time=context.scheduled_execution_time):
-        return dg.SkipReason(f"{day} is before AMAZON_ZOHO_START_DATE")
-    return dg.RunRequest(run_key=day, partition_key=day)
+def build_daily_schedule(hour: int, timezone_name: str) -> dg.ScheduleDefinition:
+    """The daily refresh at `hour` o'clock in `timezone_name` (clock changes included: Dagster's cron runs once per
+    local day), always for the last complete UTC day."""
+
+    @dg.schedule(
+        name="daily_refresh_schedule",
+        job=daily_refresh_job,
+        cron_schedule=f"0 {hour} * * *",
+        execution_timezone=timezone_name,
+        # RUNNING by default: a fresh `make dev` keeps the warehouse current without a click.
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
+        """Every asset for the last complete UTC day, at AMAZON_ZOHO_SCHEDULE_HOUR in AMAZON_ZOHO_SCHEDULE_TIMEZONE."""
+        return daily_requests(context.scheduled_execution_time)
+
+    return daily_refresh_schedule
+
+
+def daily_requests(tick: datetime) -> list[dg.RunRequest] | dg.SkipReason:
+    """The last complete UTC day, and the one before it under the same run key it had then.
+
+    A local hour is not a fixed UTC hour: at 01:00 in Berlin the tick falls at 00:00 UTC in winter and 23:00 UTC
+    in summer, so across October's clock change two ticks are 25 hours apart and the "last complete UTC day" jumps
+    a day (in March, one day comes twice). Naming the day before too closes that gap; on every other day that
+    day's run key has already run and Dagster skips it, so each UTC day still runs exactly once.
+    """
+    last = (tick.astimezone(timezone.utc) - timedelta(days=1)).date()
+    open_days = set(daily_partitions.get_partition_keys(dynamic_partitions_store=None, current_time=tick))
+    days = [d.isoformat() for d in (last - timedelta(days=1), last) if d.isoformat() in open_days]
+    if not days:
+        return dg.SkipReason(f"{last} is before AMAZON_ZOHO_START_DATE")
+    return [dg.RunRequest(run_key=day, partition_key=day) for day in days]
+
+
+daily_refresh_schedule = build_daily_schedule(_settings.schedule_hour, _settings.schedule_timezone)

@@ -1,11 +1,15 @@
 """The daily schedule picks the last complete UTC day in the user's timezone; every asset has a freshness policy."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
+# Dagster's own cron walk, the one its daemon uses to place ticks (clock changes included).
+from dagster._utils.schedules import cron_string_iterator
 
 from amazon_zoho.definitions import defs
+from amazon_zoho.ops.schedules import build_daily_schedule
 
 
 def _tick(when: datetime) -> list[dg.RunRequest]:
@@ -19,13 +23,15 @@ def _tick(when: datetime) -> list[dg.RunRequest]:
 
 
 def test_schedule_requests_yesterday_utc():
-    [request] = _tick(datetime(2026, 11, 23, 5, tzinfo=timezone.utc))
-    assert request.partition_key == "2026-11-22"
+    before, request = _tick(datetime(2026, 11, 23, 5, tzinfo=timezone.utc))
+    assert request.partition_key == request.run_key == "2026-11-22"
+    # The day before, under the run key its own tick used: skipped by Dagster unless a clock change jumped it.
+    assert before.partition_key == before.run_key == "2026-11-21"
 
 
 def test_early_local_hour_east_of_utc_still_means_the_last_complete_utc_day():
     # 01:00 in Berlin on the 23rd is 00:00 UTC: the 22nd has just completed.
-    [request] = _tick(datetime(2026, 11, 23, 1, tzinfo=ZoneInfo("Europe/Berlin")))
+    *_, request = _tick(datetime(2026, 11, 23, 1, tzinfo=ZoneInfo("Europe/Berlin")))
     assert request.partition_key == "2026-11-22"
 
 
@@ -36,3 +42,34 @@ def test_every_asset_has_a_freshness_policy_and_metadata_users_read():
         assert node.freshness_policy is not None, key
         assert node.owners and node.kinds and node.description, key
     assert graph.get(dg.AssetKey(["core", "settlements"])).freshness_policy.fail_window.to_timedelta().days >= 14
+
+
+# The days clocks change in 2026 (EU: last Sunday of March and October at 01:00 UTC; US: second Sunday of
+# March, first Sunday of November at 02:00 local), a week either side, at hours that vanish or repeat.
+CLOCK_CHANGES = [
+    ("Europe/London", datetime(2026, 3, 29)), ("Europe/London", datetime(2026, 10, 25)),
+    ("Europe/Berlin", datetime(2026, 3, 29)), ("Europe/Berlin", datetime(2026, 10, 25)),
+    ("America/Los_Angeles", datetime(2026, 3, 8)), ("America/Los_Angeles", datetime(2026, 11, 1)),
+]
+
+
+@pytest.mark.parametrize("timezone_name, change_day", CLOCK_CHANGES, ids=lambda v: str(v)[:10])
+@pytest.mark.parametrize("hour", [0, 1, 2, 5, 23])
+def test_every_utc_day_is_refreshed_once_across_a_clock_change(timezone_name, change_day, hour):
+    schedule = build_daily_schedule(hour, timezone_name)
+    start = (change_day - timedelta(days=7)).replace(tzinfo=ZoneInfo(timezone_name))
+    launched: dict[str, datetime] = {}  # run key -> tick that launched it; Dagster skips a run key it has seen
+    with dg.instance_for_test() as instance:
+        for tick in cron_string_iterator(start.timestamp(), schedule.cron_schedule, timezone_name):
+            if tick >= start + timedelta(days=14):
+                break
+            with dg.build_schedule_context(instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()) as context:
+                requests = list(schedule.evaluate_tick(context).run_requests or [])
+            for request in requests:
+                # Only complete UTC days: the partition ended before the tick.
+                assert datetime.fromisoformat(request.partition_key).replace(tzinfo=timezone.utc) + timedelta(days=1) <= tick
+                launched.setdefault(request.run_key, tick)
+    days = sorted(date.fromisoformat(key) for key in launched)
+    # Consecutive UTC days, each launched once: none skipped by a 25-hour night, none twice after a 23-hour one.
+    assert days == [days[0] + timedelta(days=n) for n in range(len(days))]
+    assert len(days) >= 14
