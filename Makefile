@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## make run: sandbox + one backfill of the last 7 days through every asset + a summary
+## make run: sandbox + one backfill of the last 7 days through every asset + a summary (NOW=<instant> replays another day)
 run: $(STAMP)
-	$(BIN)/python -W ignore -m amazon_zoho.cli.run --days $(or $(DAYS),7)
+	$(BIN)/python -W ignore -m amazon_zoho.cli.run --days $(or $(DAYS),7) $(if $(NOW),--now $(NOW))
 
 ## make dev: the Dagster UI (http://127.0.0.1:3000) with the sandbox beside it
 dev: $(STAMP)
