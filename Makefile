@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test bench chaos zoho-setup sandbox clean
+.PHONY: install run dev test fuzz bench chaos zoho-setup sandbox clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ dev: $(STAMP)
 ## make test: the whole test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## make fuzz: the property tests with random inputs and 20x the examples; prints the seed, SEED=n replays a run
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q amazon_zoho_tests/properties --hypothesis-seed=$(or $(SEED),$(shell od -An -N4 -tu4 /dev/urandom | tr -d ' '))
 
 ## make bench: every benchmark against the sandbox, side by side, into BENCHMARKS.md
 bench: $(STAMP)

@@ -1,5 +1,6 @@
 """What the property tests share: the marketplace table as the warehouse DDL declares it, a warehouse per
-module, and a settlement V2 flat file written the way Amazon writes it (API-FACTS §4)."""
+module, a settlement V2 flat file written the way Amazon writes it (API-FACTS §4), and each test's example budget
+under the loaded hypothesis profile."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import strategies as st
+from hypothesis import settings, strategies as st
 
 import amazon_zoho.warehouse as warehouse_pkg
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
 from amazon_zoho.core import settlement_assets
 from amazon_zoho.warehouse import run_sql
+from amazon_zoho_tests.hypothesis_profiles import CI_EXAMPLES
 
 DAY = date(2026, 1, 15)
 REPORT_ID = "R-prop"
@@ -106,3 +108,9 @@ def load_settlement(conn, marketplace: Marketplace, text: str, settlement_id: st
     run_sql(conn, settlement_assets.__file__, "settlement_window.sql", params)
     run_sql(conn, settlement_assets.__file__, "settlements.sql", {**params, "run_id": "run-prop"})
     return loaded
+
+
+def budget(ci_examples: int) -> int:
+    """A test's max_examples under the loaded hypothesis profile: `ci_examples` under "ci", scaled with the profile
+    (fuzz: 20 times as many; amazon_zoho_tests/hypothesis_profiles.py)."""
+    return max(1, ci_examples * settings.default.max_examples // CI_EXAMPLES)

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from amazon_zoho.amazon.order_reports import _load_document
 from amazon_zoho.amazon.reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec
 
-from .support import BY_COUNTRY, MARKETPLACES, instants
+from .support import BY_COUNTRY, MARKETPLACES, budget, instants
 
 # The 33 columns real files have (documented 31 + cpf + signature-confirmation-recommended).
 HEADER = [
@@ -109,7 +109,7 @@ def zulu(instant: datetime) -> str:
 marketplaces = st.one_of(st.sampled_from([BY_COUNTRY[c] for c in ("US", "CA", "DE", "GB", "FR")]), st.sampled_from(MARKETPLACES))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(marketplace=marketplaces, orders=orders())
 def test_report_rows_become_v2026_orders_with_the_files_amounts(conn, marketplace, orders):
     conn.execute("DELETE FROM raw.order_versions")

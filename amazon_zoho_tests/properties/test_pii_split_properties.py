@@ -9,6 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 from amazon_zoho.amazon.pii_split import NON_IDENTIFYING_ADDRESS, buyer_key, dumps, split
 
+from .support import budget
+
 IDENTIFYING_KEYS = ("buyerEmail", "buyerName", "buyerCompanyName", "buyerPurchaseOrderNumber", "name", "companyName",
                     "addressLine1", "addressLine2", "addressLine3", "districtOrCounty", "municipality", "postalCode",
                     "phone", "addressInstruction")
@@ -55,7 +57,7 @@ def identifying_values(order: dict) -> list[str]:
     return found
 
 
-@settings(max_examples=300)
+@settings(max_examples=budget(300))
 @given(order=orders())
 def test_the_cleaned_order_holds_no_buyer_or_address_detail(order):
     before = json.dumps(order, sort_keys=True)
@@ -93,7 +95,7 @@ one_to_one = st.characters(blacklist_categories=("Cs", "Zs", "Cc")).filter(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=budget(200))
 @given(data=st.data(), email=st.one_of(st.emails(), st.text(one_to_one, min_size=1, max_size=30)), salt=st.text(max_size=10))
 def test_buyer_key_is_stable_under_case_and_whitespace(data, email, salt):
     variant = data.draw(case_and_padding(email))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import example, given, settings, strategies as st
 
 from .support import (
-    BY_COUNTRY, LINE_KINDS, MARKETPLACES, REPORT_ID, amounts, detail_row, instants, load_settlement, local_amount, summary_row, tsv,
+    BY_COUNTRY, LINE_KINDS, MARKETPLACES, REPORT_ID, amounts, budget, detail_row, instants, load_settlement, local_amount, summary_row, tsv,
 )
 
 SID = "S-prop"
@@ -36,7 +36,7 @@ def settlement_file(marketplace, total: str, details: list[tuple[str, tuple]], s
     return tsv(rows)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(marketplace=marketplaces, lines=lines, grouped_total=st.booleans(), when=instants)
 def test_every_amount_comes_back_exactly_and_lines_sum_to_the_inputs(conn, marketplace, lines, grouped_total, when):
     total = sum((value for value, _, _ in lines), Decimal(0))
@@ -52,7 +52,7 @@ def test_every_amount_comes_back_exactly_and_lines_sum_to_the_inputs(conn, marke
         total, marketplace.currency)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=budget(30), deadline=None)
 @given(marketplace=marketplaces, start=instants, end=instants, deposit=instants, posted=st.lists(instants, min_size=1, max_size=5))
 def test_utc_dates_are_the_instants_they_name(conn, marketplace, start, end, deposit, posted):
     rows = [summary_row(SID, local_amount(Decimal("1.00") * len(posted), marketplace.decimal_comma), marketplace.currency, start, end, deposit)]
@@ -75,7 +75,7 @@ cell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_charac
 garbage = cell_text.filter(lambda s: not re.search("[0-9]", s) or not set(s) <= NUMBER_CHARS)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(marketplace=marketplaces, lines=st.lists(st.one_of(amounts, garbage), min_size=1, max_size=8))
 @example(marketplace=MARKETPLACES[0], lines=[Decimal("5.00"), "", "12 EUR", "n/a", "\u2014"])
 def test_garbage_amounts_are_quarantined_with_a_reason_never_in_core(conn, marketplace, lines):
@@ -102,7 +102,7 @@ def well_formed(text: str, decimal_comma: bool) -> bool:
 number_like = st.text(st.sampled_from("0123456789.,-"), min_size=1, max_size=10).filter(lambda s: re.search("[0-9]", s))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=budget(20), deadline=None)
 @given(marketplace=marketplaces, text=number_like)
 @example(marketplace=BY_COUNTRY["DE"], text="12.34")
 @example(marketplace=BY_COUNTRY["US"], text="1.005")

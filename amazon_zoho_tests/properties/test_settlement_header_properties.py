@@ -7,7 +7,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
 
-from .support import DAY
+from .support import DAY, budget
 
 # Cell text: anything a cell can hold in a tab-separated file (no tab, no newline). A lone carriage return
 # has its own test below.
@@ -33,7 +33,7 @@ def reset(conn) -> None:
     conn.execute("DELETE FROM ops.quarantine")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(
     order=st.permutations(COLUMNS),
     extras=st.lists(st.tuples(extra_names, st.integers(0, len(COLUMNS)), cells), max_size=4,
@@ -55,7 +55,7 @@ def test_any_column_order_with_unknown_columns_loads_the_same_values(conn, order
     assert raw_rows(conn, "shuffled") == [(n, *(row[c] or None for c in COLUMNS)) for n, row in enumerate(rows, start=2)]
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=budget(10), deadline=None)
 @given(description=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n"), max_size=8))
 @example(description="Storage\rFee")
 def test_a_cell_with_any_character_but_tab_and_newline_loads_or_is_quarantined(conn, description):
@@ -69,7 +69,7 @@ def test_a_cell_with_any_character_but_tab_and_newline_loads_or_is_quarantined(c
         assert values[COLUMNS.index("amount-description")] == (description or None)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=budget(10), deadline=None)
 @given(column=st.sampled_from(COLUMNS), flips=st.lists(st.booleans(), min_size=30, max_size=30))
 @example(column="sku", flips=[True] * 30)
 def test_an_extra_column_named_like_a_known_one_in_another_case_does_not_fail_the_file(conn, column, flips):

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings, strategies as st
 from amazon_zoho.zoho.mapping import DEFAULT_PATH, KEY_SOURCE, load
 from amazon_zoho.zoho.sync import prepare
 
-from .support import BY_COUNTRY, DAY
+from .support import BY_COUNTRY, DAY, budget
 
 MAPPING = load(DEFAULT_PATH)
 MARKETPLACES = [BY_COUNTRY[c] for c in ("DE", "GB", "US", "CA")]
@@ -60,7 +60,7 @@ def write_products(conn, rows: list[tuple]) -> None:
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(rows=products(), data=st.data())
 def test_product_payloads_are_valid_keyed_and_independent_of_row_order(conn, rows, data):
     write_products(conn, rows)
@@ -99,7 +99,7 @@ def write_contacts(conn, orders: list[dict]) -> None:
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(orders=contact_orders())
 def test_contact_payloads_are_valid_and_keyed(conn, orders):
     write_contacts(conn, orders)
@@ -120,7 +120,7 @@ def _distinct_times(orders: list[dict]) -> bool:
     return len(times) == len(set(times))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(case=written_twice(contact_orders().filter(_distinct_times)))
 def test_contact_payloads_do_not_depend_on_row_order_when_purchase_times_differ(conn, case):
     rows, shuffled = case
@@ -138,7 +138,7 @@ SPLIT_CART = [  # one checkout Amazon split into two orders, shipped to two addr
 ]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(case=written_twice())
 @example(case=(SPLIT_CART, SPLIT_CART[::-1]))
 def test_contact_payloads_do_not_depend_on_row_order(conn, case):
