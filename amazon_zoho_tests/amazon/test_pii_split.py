@@ -1,8 +1,11 @@
 """Buyer and recipient details leave the order before it is stored; a salted key stands in for the buyer."""
 
 import json
+from pathlib import Path
 
-from amazon_zoho.amazon.pii_split import buyer_key, split
+import pytest
+
+from amazon_zoho.amazon.pii_split import NON_IDENTIFYING_ADDRESS, buyer_key, split
 
 ORDER = {
     "orderId": "123-4567890-1234567",
@@ -57,3 +60,68 @@ def test_buyer_key_depends_on_the_salt(monkeypatch):
     monkeypatch.setenv("AMAZON_ZOHO_PII_SALT", "from-env")
     assert buyer_key("buyer@example.com") == buyer_key("buyer@example.com", salt="from-env")
     assert "buyer" not in buyer_key("buyer@example.com", salt="a")
+
+
+# -- against Amazon's model: every place an order can hold who or where ------------------------------------------
+MODEL = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "amazon" / "orders_2026-01-01.json"
+# Who and where in the model's definitions: definition -> its properties that are personal (None: all of them).
+# A property whose type is one of these definitions is personal as that definition says, wherever it appears.
+PERSONAL = {
+    "Buyer": None,
+    "CustomerAddress": {"name", "companyName", "addressLine1", "addressLine2", "addressLine3", "districtOrCounty",
+                        "municipality", "postalCode", "phone", "extendedFields", "addressType"},
+    "DeliveryPreference": None,
+    "OrderTaxRegistration": {"legalName", "taxRegistrationNumber", "taxRegistrationAttributes"},
+    "GiftOption": {"giftMessage"},
+}
+
+
+def _model() -> dict:
+    if not MODEL.exists():
+        pytest.skip(f"official Orders v2026-01-01 model not found at {MODEL} (../shared/reference is not checked out)")
+    return json.loads(MODEL.read_text())["definitions"]
+
+
+def _maximal(schema: dict, definitions: dict, path: tuple, personal: bool, found: dict):
+    """A value for `schema` with every property present and one element in every list; each scalar is a marker
+    naming its path. `found` gets path -> (marker, personal) for every scalar."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        definition = definitions[name]
+        if "properties" in definition:
+            fields = PERSONAL.get(name, set())
+            return {k: _maximal(v, definitions, (*path, k), personal or fields is None or k in fields, found)
+                    for k, v in definition["properties"].items()}
+        schema = definition
+    if schema.get("type") == "array":
+        return [_maximal(schema["items"], definitions, (*path, 0), personal, found)]
+    if schema.get("type") == "object":
+        return {k: _maximal(v, definitions, (*path, k), personal, found) for k, v in schema.get("properties", {}).items()}
+    value = {"string": "\u00a7" + ".".join(map(str, path)) + "\u00a7", "integer": len(path), "number": len(path) + 0.5,
+             "boolean": True}[schema.get("type", "string")]
+    found[path] = (value, personal)
+    return value
+
+
+def _scalars(value, path=()) -> dict:
+    if isinstance(value, dict):
+        return {p: v for k, item in value.items() for p, v in _scalars(item, (*path, k)).items()}
+    if isinstance(value, list):
+        return {p: v for i, item in enumerate(value) for p, v in _scalars(item, (*path, i)).items()}
+    return {path: value}
+
+
+def test_a_model_order_with_every_field_keeps_all_but_who_and_where():
+    found: dict = {}
+    order = _maximal({"$ref": "#/definitions/Order"}, _model(), (), False, found)
+    assert {p[:2] for p, (_, personal) in found.items() if personal} >= {("buyer", "buyerName"), ("tax", "taxRegistrations")}
+
+    clean, pii = split(order)
+
+    stored = json.dumps(clean, ensure_ascii=False)
+    leaked = sorted(".".join(map(str, p)) for p, (value, personal) in found.items() if personal and isinstance(value, str) and value in stored)
+    assert not leaked, leaked
+    kept = {p: value for p, (value, personal) in found.items() if not personal}
+    kept |= {p: value for p, (value, _) in found.items() if p[-1] in NON_IDENTIFYING_ADDRESS}
+    assert _scalars(clean) == {**kept, ("buyerKey",): buyer_key(order["buyer"]["buyerEmail"])}
+    assert pii["phone"] == order["recipient"]["deliveryAddress"]["phone"]
