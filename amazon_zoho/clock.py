@@ -2,9 +2,9 @@
 
 Ingest windows, sensors, the schedule's and partitions' last day, PII retention, the credit window, token
 and presigned-URL expiry, and the sandbox's data all ask `now()` here, never `datetime.now()`. In
-production it is the system clock. Tests, `make run NOW=...` and the sandbox's `--now` pin it to an instant
-that then runs forward in real time (or stands still, `frozen=True`), and move it with `advance()` instead of
-sleeping past a TTL.
+production it is the system clock. Tests, `make run NOW=...`, AMAZON_ZOHO_NOW (read by settings, pinned where
+the Definitions load) and the sandbox's `--now` pin it to an instant that then runs forward in real time (or
+stands still, `frozen=True`), and move it with `advance()` instead of sleeping past a TTL.
 
 Dagster reads time through `dagster._time._mockable_get_current_datetime/_timestamp` (the hooks its own
 `dagster._core.test_utils.freeze_time` patches), so a pinned clock installs itself there too: partition
@@ -54,7 +54,22 @@ def is_pinned() -> bool:
 
 
 def pin(instant: datetime | str, frozen: bool = False) -> None:
-    """Sets the clock to `instant` (aware, or ISO 8601 with an offset); it runs on from there unless frozen."""
+    """Sets the clock to `instant` (aware, or ISO 8601 with an offset); it runs on from there unless frozen.
+
+    A string may also be an anchor, "INSTANT@EPOCH" (the clock read INSTANT when the system clock read EPOCH) or
+    "INSTANT@frozen", as `anchor()` writes it: a child process pinned with its parent's anchor reads the same time
+    as its parent, not the instant it was handed seconds earlier.
+    """
+    if isinstance(instant, str) and "@" in instant:
+        text, _, epoch = instant.partition("@")
+        at = parse_instant(text).timestamp()
+        with _state.lock:
+            if epoch.strip() == "frozen":
+                _state.frozen_at, _state.offset = at, 0.0
+            else:
+                _state.frozen_at, _state.offset = None, at - float(epoch)
+        _install_in_dagster()
+        return
     at = parse_instant(instant).timestamp()
     with _state.lock:
         if frozen:
@@ -64,8 +79,18 @@ def pin(instant: datetime | str, frozen: bool = False) -> None:
     _install_in_dagster()
 
 
+def anchor() -> str:
+    """This process's clock as a string `pin()` takes (AMAZON_ZOHO_NOW, the sandbox's --now) for another process."""
+    with _state.lock:
+        real, offset, frozen = time.time(), _state.offset, _state.frozen_at
+    if frozen is not None:
+        return f"{datetime.fromtimestamp(frozen, timezone.utc).isoformat()}@frozen"
+    return f"{datetime.fromtimestamp(real + offset, timezone.utc).isoformat()}@{real:.6f}"
+
+
 def advance(by: timedelta | float) -> datetime:
-    """Moves the clock forward (a TTL runs out, a day passes) without waiting; returns the new instant."""
+    """Moves the clock (forward: a TTL runs out, a day passes; back: replay what an earlier hour saw) without
+    waiting; returns the new instant."""
     seconds = by.total_seconds() if isinstance(by, timedelta) else float(by)
     with _state.lock:
         if _state.frozen_at is not None:

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
+from . import clock
+
 MARKETPLACE_REGIONS = {
     # North America
     "ATVPDKIKX0DER": "na", "A2EUQ1WTGCTBG2": "na", "A1AM78C64UM0Y8": "na", "A2Q3Y263D00KWC": "na",
@@ -51,6 +53,8 @@ class Settings:
     amazon_endpoint: str = ""
     amazon_token_url: str = ""
     zoho_accounts_url: str = ""
+    # AMAZON_ZOHO_NOW: pin the one clock (amazon_zoho/clock.py) where the Definitions load; for replays and tests.
+    now: str = ""
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:
@@ -87,7 +91,14 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         ZoneInfo(tz)
     except Exception:
         raise SettingsError(f"AMAZON_ZOHO_SCHEDULE_TIMEZONE={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
+    now = env.get("AMAZON_ZOHO_NOW", "")
+    if now:
+        try:
+            clock.parse_instant(now.partition("@")[0])
+        except ValueError:
+            raise SettingsError(f"AMAZON_ZOHO_NOW={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z") from None
     return Settings(
+        now=now,
         start_date=start,
         marketplace_ids=marketplaces,
         region=region,

@@ -18,11 +18,13 @@ SUITE_NOW = os.environ.get("AMAZON_ZOHO_TEST_NOW") or "2026-06-10T10:00:00+00:00
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock():
+def pinned_clock(monkeypatch):
     if SUITE_NOW == "system":
         yield
         return
     with clock.pinned(SUITE_NOW):
+        # Processes a test starts (a backfill, a code location, dagster dev) read the same clock as the test.
+        monkeypatch.setenv("AMAZON_ZOHO_NOW", clock.anchor())
         yield
 
 

@@ -1,6 +1,9 @@
 """The one clock: pinning it moves our code, Dagster's partitions and the sandbox together; it never leaks."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -78,3 +81,15 @@ def test_no_module_reads_the_machine_clock_behind_the_one_clock():
         if SQL_READS_THE_MACHINE_CLOCK.search(line.split("--")[0])
     ]
     assert not offenders
+
+
+def test_a_child_process_handed_the_anchor_reads_the_same_clock(tmp_path):
+    with clock.pinned(LEAP_DAY):
+        clock.advance(timedelta(minutes=7))
+        code = "from amazon_zoho import clock, settings; clock.pin(settings.load().now); print(clock.now().isoformat())"
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "AMAZON_ZOHO_NOW": clock.anchor()},
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        child = datetime.fromisoformat(out.strip())
+        # Same offset from the machine's clock: the child is not behind by its own start-up time.
+        assert abs(child - clock.now()) < timedelta(seconds=1)
+        assert child - LEAP_DAY >= timedelta(minutes=7)

@@ -188,7 +188,9 @@ SELLERS = ("acme_eu", "globex_na")
 
 
 def _sellers_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMAZON_", "ZOHO_", "ACME_EU__", "GLOBEX_NA__"))}
+    # The test's pinned clock (AMAZON_ZOHO_NOW) is shared by every seller, like any unprefixed setting.
+    env = {k: v for k, v in os.environ.items()
+           if k == "AMAZON_ZOHO_NOW" or not k.startswith(("AMAZON_", "ZOHO_", "ACME_EU__", "GLOBEX_NA__"))}
     for seller in SELLERS:
         env[f"{seller.upper()}__AMAZON_ZOHO_WAREHOUSE"] = str(tmp_path / seller / "warehouse.duckdb")
         env[f"{seller.upper()}__AMAZON_ZOHO_ARCHIVE_DIR"] = str(tmp_path / seller / "archive")
