@@ -18,14 +18,21 @@ SUITE_NOW = os.environ.get("AMAZON_ZOHO_TEST_NOW") or "2026-06-10T10:00:00+00:00
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch):
-    if SUITE_NOW == "system":
+def pinned_clock(request, monkeypatch):
+    # @pytest.mark.system_clock: a test that starts processes we cannot pin (Dagster's daemon) runs on the
+    # machine's clock instead, so both sides of it still read one time.
+    if SUITE_NOW == "system" or request.node.get_closest_marker("system_clock"):
+        monkeypatch.delenv("AMAZON_ZOHO_NOW", raising=False)
         yield
         return
     with clock.pinned(SUITE_NOW):
         # Processes a test starts (a backfill, a code location, dagster dev) read the same clock as the test.
         monkeypatch.setenv("AMAZON_ZOHO_NOW", clock.anchor())
         yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "system_clock: run on the machine's clock instead of the suite's pinned instant")
 
 
 @pytest.fixture

@@ -242,6 +242,8 @@ def _read_warehouse(path: str, sql: str, params: list) -> list[tuple]:
             time.sleep(1)
 
 
+# Dagster's daemon (schedules, backfills) runs in its own process and reads the machine's clock.
+@pytest.mark.system_clock
 def test_backfill_launched_in_the_ui_lands_in_duckdb_and_zoho(browser, dagster_dev, sandbox, project_env, tmp_path):
     first, last = day_ago(4), day_ago(2)
     backfill_id = _launch_backfill_from_the_asset_graph(browser, dagster_dev, first.isoformat(), last.isoformat(), tmp_path)
