@@ -7,8 +7,9 @@ import dagster as dg
 import pytest
 import requests
 
-from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, partition_runs, settlement_reports_sensor
-from amazon_zoho.amazon.settlement_assets import GAP_CHECK, raw_settlements
+from amazon_zoho import clock
+from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, partition_runs, plan_settlement_days, settlement_reports_sensor
+from amazon_zoho.amazon.settlement_assets import GAP_CHECK, _gap_advice, raw_settlements
 from amazon_zoho.definitions import defs
 from amazon_zoho_tests.truth import day_ago
 
@@ -33,6 +34,14 @@ def test_changed_days_become_as_few_runs_as_possible(changed, spans):
     assert partition_runs(changed) == [(D + timedelta(days=a), D + timedelta(days=b)) for a, b in spans]
 
 
+# These two read the newest settlement periods, so they pin a day on which none of them ends (the day one does is
+# test_hard_dates.py's first row): whatever AMAZON_ZOHO_TEST_NOW says.
+@pytest.fixture
+def plain_day():
+    with clock.pinned("2026-06-10T10:00:00Z"):
+        yield
+
+
 def settlements(sandbox) -> list[dict]:
     return requests.get(f"{sandbox.url}/_sandbox/amazon/truth/settlements", timeout=10).json()["settlements"]
 
@@ -47,7 +56,7 @@ def tick(resources, cursor=None, instance=None):
     return settlement_reports_sensor(context)
 
 
-def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(sandbox, resources):
+def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(plain_day, sandbox, resources):
     published = sorted(settlements(sandbox), key=lambda s: s["created"])
     yesterday = day_ago(1)
 
@@ -68,7 +77,7 @@ def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(sandbox,
     assert "raw_settlements" in {k.path[-1] for k in later.run_requests[0].asset_selection}
 
 
-def test_gap_check_names_a_missing_period_while_amazon_still_has_it(sandbox, resources):
+def test_gap_check_names_a_missing_period_while_amazon_still_has_it(plain_day, sandbox, resources):
     de = [s for s in settlements(sandbox) if s["marketplace_id"] == "A1PA6795UKMFR9"]
     before, missing, after = sorted(de, key=lambda s: s["start"])[-3:]
 
@@ -89,3 +98,23 @@ def test_gap_check_names_a_missing_period_while_amazon_still_has_it(sandbox, res
 def _span(request: dg.RunRequest) -> list[date]:
     first, last = date.fromisoformat(request.tags[RANGE_START]), date.fromisoformat(request.tags[RANGE_END])
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_a_report_is_loaded_now_waits_for_its_partition_or_is_named_as_too_old():
+    plan = plan_settlement_days(
+        {"r-old": date(2025, 12, 20), "r-open": date(2026, 6, 3), "r-today": date(2026, 6, 10), "r-done": date(2026, 6, 4)},
+        archived={"r-done"}, bounds=(date(2026, 1, 1), date(2026, 6, 9)),
+    )
+    assert plan.wanted == [date(2026, 6, 3)]
+    assert plan.waiting == {"r-today": date(2026, 6, 10)}
+    assert plan.too_old == {"r-old": date(2025, 12, 20)}
+
+
+@pytest.mark.parametrize("first, last, advice", [
+    (date(2026, 6, 1), date(2026, 6, 5), "run raw_settlements for 2026-06-01..2026-06-05"),
+    (date(2026, 6, 8), date(2026, 6, 10), "run raw_settlements for 2026-06-08..2026-06-09; 2026-06-10 has no partition until"),
+    (date(2026, 6, 10), date(2026, 6, 10), "its day 2026-06-10 has no partition until 00:00 UTC tomorrow"),
+])
+def test_the_gap_check_names_only_days_that_can_be_run_today(first, last, advice):
+    gap = {"first_day": first, "last_day": last, "still_fetchable": True}
+    assert _gap_advice(gap, last_open=date(2026, 6, 9)).startswith(advice)
