@@ -1,10 +1,22 @@
 """The one daily partitioning shared by every asset: a partition is a UTC calendar day of purchases."""
 
+from datetime import date, datetime
+
 import dagster as dg
 
+from . import clock
 from .settings import load
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=load().start_date, timezone="UTC")
+
+
+def open_days(at: datetime | None = None) -> tuple[date, date] | None:
+    """The first and last day that have a partition at `at` (the clock's now by default), or None before the
+    start date. Today's partition opens when the day ends, at 00:00 UTC tomorrow: Dagster's own rule, asked of
+    Dagster rather than re-derived."""
+    with dg.partition_loading_context(effective_dt=at or clock.now()):
+        first, last = daily_partitions.get_first_partition_key(), daily_partitions.get_last_partition_key()
+    return (date.fromisoformat(first), date.fromisoformat(last)) if first and last else None
 
 
 def daily_writer(retry_delay: int | None = None) -> dict:

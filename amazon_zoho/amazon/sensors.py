@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 
 from .. import clock
-from ..partitions import daily_partitions
+from ..partitions import daily_partitions, open_days
 from ..settings import load
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
@@ -103,7 +103,8 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
     loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
     # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
     # a partial day. They get everything when their partition first runs.
-    wanted = [d for d in days if d.isoformat() in loaded and d.isoformat() in _existing_partitions()]
+    bounds = open_days()
+    wanted = [d for d in days if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
     cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
     context.log.info(
         f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
@@ -143,13 +144,14 @@ def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: Amazo
     waiting = {w["report_id"]: date.fromisoformat(w["day"]) for w in state.get("waiting", [])}
     if not fresh and not waiting:
         return dg.SkipReason(f"no settlement report published since {newest.isoformat() if newest else since.isoformat()}")
+    # Waiting reports come from a tick that saw fresh ones, so `newest` is set whenever nothing is fresh.
     top = max([_ts(r["createdTime"]) for r in fresh], default=newest)
+    bounds = open_days()
     plan = plan_settlement_days(
-        {**waiting, **{r["reportId"]: _ts(r["dataEndTime"]).date() for r in fresh}},
-        _archived_reports(warehouse), _partition_bounds(),
+        {**waiting, **{r["reportId"]: _ts(r["dataEndTime"]).date() for r in fresh}}, _archived_reports(warehouse), bounds,
     )
     cursor = json.dumps({
-        "newest_created": top.isoformat() if top else None,
+        "newest_created": top.isoformat(),
         "ids_at_newest": sorted({r["reportId"] for r in fresh if _ts(r["createdTime"]) == top}
                                 | (seen_at_newest if top == newest else set())),
         "waiting": [{"report_id": rid, "day": day.isoformat()} for rid, day in sorted(plan.waiting.items())],
@@ -157,13 +159,12 @@ def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: Amazo
     context.log.info(
         f"{len(fresh)} new settlement reports, {len(waiting)} waiting from earlier ticks; days to load: {plan.wanted or 'none'}"
         + (f"; waiting for their partition to open (period ended today): {sorted(set(plan.waiting.values()))}" if plan.waiting else "")
-        + (f"; before the first partition ({plan.before_start}), not loaded: {sorted(plan.too_old)}" if plan.too_old else "")
+        + (f"; before the first partition ({bounds[0]}), not loaded: {sorted(plan.too_old)}" if plan.too_old else "")
     )
     if not plan.wanted:
         return dg.SensorResult(skip_reason=f"no loadable day yet ({len(plan.waiting)} reports wait for their day's partition)", cursor=cursor)
-    key = f"settlements:{top.isoformat() if top else 'waiting'}"
     return dg.SensorResult(
-        run_requests=run_requests(partition_runs(plan.wanted), key, _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
+        run_requests=run_requests(partition_runs(plan.wanted), f"settlements:{top.isoformat()}", _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
         cursor=cursor,
     )
 
@@ -173,7 +174,6 @@ class SettlementPlan:
     wanted: list[date]  # days whose partition exists and whose report is not archived yet
     waiting: dict[str, date]  # report id -> day, for days whose partition opens later (kept in the cursor)
     too_old: dict[str, date]  # report id -> day, for days before the first partition (recorded, never loaded)
-    before_start: date | None = None
 
 
 def plan_settlement_days(reports: dict[str, date], archived: set[str], bounds: tuple[date, date] | None) -> SettlementPlan:
@@ -189,18 +189,7 @@ def plan_settlement_days(reports: dict[str, date], archived: set[str], bounds: t
     wanted = sorted({day for day in pending.values() if first <= day <= last})
     waiting = {rid: day for rid, day in pending.items() if day > last}
     too_old = {rid: day for rid, day in pending.items() if day < first}
-    return SettlementPlan(wanted, waiting, too_old, first)
-
-
-def _partition_bounds() -> tuple[date, date] | None:
-    """First and last day whose partition exists at the clock's now (None before the start date)."""
-    with dg.partition_loading_context(effective_dt=clock.now()):
-        first, last = daily_partitions.get_first_partition_key(), daily_partitions.get_last_partition_key()
-    return (date.fromisoformat(first), date.fromisoformat(last)) if first and last else None
-
-
-def _existing_partitions() -> set[str]:
-    return set(daily_partitions.get_partition_keys(current_time=clock.now()))
+    return SettlementPlan(wanted, waiting, too_old)
 
 
 def _run_in_progress(context: dg.SensorEvaluationContext) -> bool:

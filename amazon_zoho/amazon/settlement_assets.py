@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 import dagster as dg
 
 from .. import clock
+from ..partitions import open_days
 from ..warehouse import WarehouseResource, sql
 from . import settlement_files
-from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .raw_asset import RAW_ASSET
+from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .resource import AmazonSellerResource
 
 # getReports only reaches back 90 days (Amazon's retention).
@@ -97,8 +98,9 @@ def _gap_check(conn) -> dg.AssetCheckResult:
     cursor = conn.execute(sql(__file__, "settlement_gaps.sql"), {"retained_since": now - RETENTION})
     names = [d[0] for d in cursor.description]
     gaps = [dict(zip(names, row)) for row in cursor.fetchall()]
-    # Today's partition opens at 00:00 UTC tomorrow: a gap that may end today cannot be run for today yet.
-    last_open = now.date() - timedelta(days=1)
+    # Today's partition opens at 00:00 UTC tomorrow: a gap that may end today cannot be run for today yet. (The
+    # check runs inside a partition's run, so partitions exist.)
+    _, last_open = open_days(now)
     actionable = [g for g in gaps if g["still_fetchable"] and g["first_day"] <= last_open]
     lines = [f"{g['marketplace_id']}: nothing between {g['gap_start']:%Y-%m-%d %H:%M} and {g['gap_end']:%Y-%m-%d %H:%M} UTC; "
              + _gap_advice(g, last_open) for g in gaps]

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from ..partitions import daily_partitions
+from ..partitions import daily_partitions, open_days
 from ..settings import load
 
 _settings = load()
@@ -45,8 +45,8 @@ def daily_requests(tick: datetime) -> list[dg.RunRequest] | dg.SkipReason:
     day's run key has already run and Dagster skips it, so each UTC day still runs exactly once.
     """
     last = (tick.astimezone(timezone.utc) - timedelta(days=1)).date()
-    open_days = set(daily_partitions.get_partition_keys(dynamic_partitions_store=None, current_time=tick))
-    days = [d.isoformat() for d in (last - timedelta(days=1), last) if d.isoformat() in open_days]
+    bounds = open_days(tick)
+    days = [d.isoformat() for d in (last - timedelta(days=1), last) if bounds and bounds[0] <= d <= bounds[1]]
     if not days:
         return dg.SkipReason(f"{last} is before AMAZON_ZOHO_START_DATE")
     return [dg.RunRequest(run_key=day, partition_key=day) for day in days]
