@@ -20,6 +20,10 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
+# The setting that pins the clock in a process (read by settings.py and the sandbox's command line); a parent
+# process hands its children `anchor()` under this name.
+ENVIRONMENT_VARIABLE = "AMAZON_ZOHO_NOW"
+
 
 class _State:
     def __init__(self) -> None:
@@ -60,22 +64,12 @@ def pin(instant: datetime | str, frozen: bool = False) -> None:
     "INSTANT@frozen", as `anchor()` writes it: a child process pinned with its parent's anchor reads the same time
     as its parent, not the instant it was handed seconds earlier.
     """
-    if isinstance(instant, str) and "@" in instant:
-        text, _, epoch = instant.partition("@")
-        at = parse_instant(text).timestamp()
-        with _state.lock:
-            if epoch.strip() == "frozen":
-                _state.frozen_at, _state.offset = at, 0.0
-            else:
-                _state.frozen_at, _state.offset = None, at - float(epoch)
-        _install_in_dagster()
-        return
-    at = parse_instant(instant).timestamp()
+    text, _, reference = instant.partition("@") if isinstance(instant, str) else (instant, "", "")
+    at = parse_instant(text).timestamp()
+    frozen = frozen or reference.strip() == "frozen"
+    system = float(reference) if reference and not frozen else time.time()
     with _state.lock:
-        if frozen:
-            _state.frozen_at, _state.offset = at, 0.0
-        else:
-            _state.frozen_at, _state.offset = None, at - time.time()
+        _state.frozen_at, _state.offset = (at, 0.0) if frozen else (None, at - system)
     _install_in_dagster()
 
 

@@ -91,7 +91,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         ZoneInfo(tz)
     except Exception:
         raise SettingsError(f"AMAZON_ZOHO_SCHEDULE_TIMEZONE={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
-    now = env.get("AMAZON_ZOHO_NOW", "")
+    now = env.get(clock.ENVIRONMENT_VARIABLE, "")
     if now:
         try:
             clock.parse_instant(now.partition("@")[0])

@@ -16,8 +16,8 @@ from typing import Iterator
 
 import requests
 
-from ..http.errors import ApiError
 from .. import clock
+from ..http.errors import ApiError
 from .orders import iso
 from .spapi import SpApiClient
 

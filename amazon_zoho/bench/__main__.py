@@ -9,9 +9,9 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 from .. import clock
-from pathlib import Path
 
 PIECES = [
     ("Amazon API calls", "amazon_calls", {}),

@@ -11,9 +11,15 @@ from typing import Iterator
 import dagster as dg
 import duckdb
 from duckdb.sqltypes import TIMESTAMP_TZ
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from .. import clock
+
 
 @cache
 def sql(package_file: str, name: str) -> str:
@@ -50,8 +56,13 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
 
 def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
     """`clock_now()` in our SQL reads the project's one clock (DuckDB's own now() would read the machine's), so a
-    pinned test or demo stamps, windows and retains rows at the instant it pinned."""
-    conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=True)
+    pinned test or demo stamps, windows and retains rows at the instant it pinned.
+
+    Without side effects DuckDB calls it once per statement, not once per row (measured: 1 call for a
+    200,000-row SELECT, against 200,000 with side effects): one instant for every row a statement writes, close to
+    DuckDB's own now(), which its documentation gives as the start of the current transaction.
+    """
+    conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=False)
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
