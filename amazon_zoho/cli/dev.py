@@ -6,12 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .environment import prepare_dagster_home, sandbox_knobs
+from .environment import prepare_dagster_home, sandbox_knobs, share_clock
 from .sandbox_process import sandbox
 
 
 def main() -> int:
     home = prepare_dagster_home(Path.cwd())
+    share_clock()
     port = int(os.environ.get("AMAZON_ZOHO_SANDBOX_PORT", "8765"))
     with sandbox(port, "data/sandbox", sandbox_knobs(), log_path="data/sandbox.log") as url:
         os.environ.setdefault("AMAZON_ZOHO_SANDBOX_URL", url)

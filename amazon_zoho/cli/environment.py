@@ -5,6 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
+from .. import clock
+
 INSTANCE_YAML = Path(__file__).with_name("dagster.yaml")
 
 
@@ -16,6 +18,16 @@ def prepare_dagster_home(root: Path) -> Path:
         shutil.copy(INSTANCE_YAML, target)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def share_clock(instant: str | None = None) -> None:
+    """Pins this process's clock at `instant` or AMAZON_ZOHO_NOW, if either is set, and hands every process
+    started from here (the sandbox, Dagster's code server and runs) the anchor, so they all read one time instead
+    of each starting at the instant when it starts."""
+    value = instant or os.environ.get(clock.ENVIRONMENT_VARIABLE)
+    if value:
+        clock.pin(value)
+        os.environ[clock.ENVIRONMENT_VARIABLE] = clock.anchor()
 
 
 def sandbox_knobs() -> dict[str, str]:

@@ -14,7 +14,7 @@ import requests
 
 from .. import clock
 from ..ops.analyst_copy import analyst_copy_path
-from .environment import prepare_dagster_home, sandbox_knobs
+from .environment import prepare_dagster_home, sandbox_knobs, share_clock
 from .sandbox_process import sandbox
 
 ROOT = Path.cwd()
@@ -26,11 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m amazon_zoho.cli.run", description=__doc__)
     parser.add_argument("--days", type=int, default=7, help="how many daily partitions, ending yesterday (UTC)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("AMAZON_ZOHO_SANDBOX_PORT", "8765")))
-    parser.add_argument("--now", default=os.environ.get("NOW") or None,
+    parser.add_argument("--now", default=None,
                         help="pretend it is this instant (ISO 8601 with offset, e.g. 2026-03-29T00:30:00Z): a hard date, replayed")
     args = parser.parse_args(argv)
-    if args.now:
-        clock.pin(args.now)
+    share_clock(args.now)
 
     prepare_dagster_home(ROOT)
     last = clock.today() - timedelta(days=1)
@@ -48,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 def _materialize(first: date, last: date) -> tuple[str, bool]:
     import dagster as dg
 
-    from ..definitions import defs  # after the environment is set: settings are read at import
+    from ..definitions import (
+        defs,  # after the environment is set: settings are read at import
+    )
 
     job = defs.resolve_job_def("daily_refresh")
     print(f"materializing every asset for {first}...{last} in one run", flush=True)

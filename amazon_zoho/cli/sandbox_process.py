@@ -10,8 +10,6 @@ from typing import Iterator
 
 import requests
 
-from .. import clock
-
 
 def healthy(url: str) -> bool:
     try:
@@ -28,9 +26,6 @@ def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_
         yield url
         return
     args = [sys.executable, "-m", "amazon_zoho.sandbox", "--port", str(port), "--state-dir", state_dir]
-    if clock.is_pinned():
-        # The same instant on both sides of the socket: the sandbox's orders and reports follow our pinned day.
-        args += ["--now", clock.anchor()]
     for name, value in (knobs or {}).items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
