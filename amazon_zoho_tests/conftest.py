@@ -8,13 +8,12 @@ from amazon_zoho import clock
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.settings import load
-
+from amazon_zoho_tests.truth import PLAIN_DAY
 
 # Every test runs at this instant (then the clock runs on), so the suite passes the same way on any day the
-# machine says it is. A plain Wednesday: no settlement period ends that day, no clock changes, mid-month.
-# Tests that need a hard date pin their own (amazon_zoho_tests/e2e/test_hard_dates.py); AMAZON_ZOHO_TEST_NOW
-# runs the suite at another instant, or at the machine's own clock with "system".
-SUITE_NOW = os.environ.get("AMAZON_ZOHO_TEST_NOW") or "2026-06-10T10:00:00+00:00"
+# machine says it is. Tests that need a hard date pin their own (amazon_zoho_tests/e2e/test_hard_dates.py);
+# AMAZON_ZOHO_TEST_NOW runs the suite at another instant, or at the machine's own clock with "system".
+SUITE_NOW = os.environ.get("AMAZON_ZOHO_TEST_NOW") or PLAIN_DAY
 
 
 @pytest.fixture(autouse=True)
@@ -22,12 +21,12 @@ def pinned_clock(request, monkeypatch):
     # @pytest.mark.system_clock: a test that starts processes we cannot pin (Dagster's daemon) runs on the
     # machine's clock instead, so both sides of it still read one time.
     if SUITE_NOW == "system" or request.node.get_closest_marker("system_clock"):
-        monkeypatch.delenv("AMAZON_ZOHO_NOW", raising=False)
+        monkeypatch.delenv(clock.ENVIRONMENT_VARIABLE, raising=False)
         yield
         return
     with clock.pinned(SUITE_NOW):
         # Processes a test starts (a backfill, a code location, dagster dev) read the same clock as the test.
-        monkeypatch.setenv("AMAZON_ZOHO_NOW", clock.anchor())
+        monkeypatch.setenv(clock.ENVIRONMENT_VARIABLE, clock.anchor())
         yield
 
 

@@ -5,6 +5,16 @@ from datetime import date, datetime, timedelta, timezone
 import requests
 
 from amazon_zoho import clock
+from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START
+
+# A plain Wednesday: no settlement period ends that day, no clock changes, mid-month. The suite runs at it.
+PLAIN_DAY = "2026-06-10T10:00:00+00:00"
+
+
+def run_days(request) -> list[date]:
+    """Every day of a sensor's partition-range run request."""
+    first, last = date.fromisoformat(request.tags[RANGE_START]), date.fromisoformat(request.tags[RANGE_END])
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def day_ago(n: int) -> date:

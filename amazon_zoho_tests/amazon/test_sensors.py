@@ -8,10 +8,16 @@ import pytest
 import requests
 
 from amazon_zoho import clock
-from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, partition_runs, plan_settlement_days, settlement_reports_sensor
+from amazon_zoho.amazon.sensors import (
+    RANGE_END,
+    RANGE_START,
+    partition_runs,
+    plan_settlement_days,
+    settlement_reports_sensor,
+)
 from amazon_zoho.amazon.settlement_assets import GAP_CHECK, _gap_advice, raw_settlements
 from amazon_zoho.definitions import defs
-from amazon_zoho_tests.truth import day_ago
+from amazon_zoho_tests.truth import PLAIN_DAY, day_ago, run_days
 
 D = date(2026, 10, 1)
 
@@ -38,7 +44,7 @@ def test_changed_days_become_as_few_runs_as_possible(changed, spans):
 # test_hard_dates.py's first row): whatever AMAZON_ZOHO_TEST_NOW says.
 @pytest.fixture
 def plain_day():
-    with clock.pinned("2026-06-10T10:00:00Z"):
+    with clock.pinned(PLAIN_DAY):
         yield
 
 
@@ -62,7 +68,7 @@ def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(plain_da
 
     first = tick(resources)
 
-    requested = {day for r in first.run_requests for day in _span(r)}
+    requested = {day for r in first.run_requests for day in run_days(r)}
     assert {end_day(s) for s in published if end_day(s) <= yesterday} <= requested
     assert all(r.tags[RANGE_START] in {str(end_day(s)) for s in published} for r in first.run_requests)
     assert json.loads(first.cursor)["newest_created"].startswith(published[-1]["created"][:19])
@@ -93,11 +99,6 @@ def test_gap_check_names_a_missing_period_while_amazon_still_has_it(plain_day, s
     result = dg.materialize([raw_settlements], resources=resources, partition_key=str(end_day(missing)))
     [check] = result.get_asset_check_evaluations()
     assert check.passed and check.metadata["gaps"].value == 0
-
-
-def _span(request: dg.RunRequest) -> list[date]:
-    first, last = date.fromisoformat(request.tags[RANGE_START]), date.fromisoformat(request.tags[RANGE_END])
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def test_a_report_is_loaded_now_waits_for_its_partition_or_is_named_as_too_old():

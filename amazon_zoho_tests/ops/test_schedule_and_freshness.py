@@ -56,6 +56,9 @@ CLOCK_CHANGES = [
 @pytest.mark.parametrize("timezone_name, change_day", CLOCK_CHANGES, ids=lambda v: str(v)[:10])
 @pytest.mark.parametrize("hour", [0, 1, 2, 5, 23])
 def test_every_utc_day_is_refreshed_once_across_a_clock_change(timezone_name, change_day, hour):
+    # The IANA time zone database (zoneinfo), not our list, says the clocks change on this day.
+    zone = ZoneInfo(timezone_name)
+    assert change_day.replace(tzinfo=zone).utcoffset() != (change_day + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
     schedule = build_daily_schedule(hour, timezone_name)
     start = (change_day - timedelta(days=7)).replace(tzinfo=ZoneInfo(timezone_name))
     launched: dict[str, datetime] = {}  # run key -> tick that launched it; Dagster skips a run key it has seen
