@@ -119,3 +119,39 @@ def test_a_report_is_loaded_now_waits_for_its_partition_or_is_named_as_too_old()
 def test_the_gap_check_names_only_days_that_can_be_run_today(first, last, advice):
     gap = {"first_day": first, "last_day": last, "still_fetchable": True}
     assert _gap_advice(gap, last_open=date(2026, 6, 9)).startswith(advice)
+
+
+# Two settlement reports exactly as getReports listed them for a seller (amzn/selling-partner-api-docs issue #969,
+# 2022-03-24): each was published 39 or 100 minutes after its period closed, on the same UTC day.
+REAL_REPORTS = [
+    {"reportId": "1", "createdTime": "2022-03-24T10:04:30+00:00", "dataStartTime": "2022-03-10T08:24:51+00:00",
+     "dataEndTime": "2022-03-24T08:24:50+00:00"},
+    {"reportId": "2", "createdTime": "2022-03-24T09:03:57+00:00", "dataStartTime": "2022-03-10T08:25:06+00:00",
+     "dataEndTime": "2022-03-24T08:25:06+00:00"},
+]
+
+
+def test_reports_amazon_published_the_day_their_period_closed_wait_for_that_days_partition():
+    # Which days have a partition is Dagster's answer, for a seller whose partitions start in 2022.
+    partitions = dg.DailyPartitionsDefinition(start_date="2022-01-01", timezone="UTC")
+
+    def bounds(at: str) -> tuple[date, date]:
+        with dg.partition_loading_context(effective_dt=datetime.fromisoformat(at)):
+            return date.fromisoformat(partitions.get_first_partition_key()), date.fromisoformat(partitions.get_last_partition_key())
+
+    reports = {r["reportId"]: datetime.fromisoformat(r["dataEndTime"]).date() for r in REAL_REPORTS}
+    newest = max(r["createdTime"] for r in REAL_REPORTS)
+
+    seen = plan_settlement_days(reports, archived=set(), bounds=bounds(newest))
+    assert seen.wanted == [] and seen.waiting == {"1": date(2022, 3, 24), "2": date(2022, 3, 24)}
+
+    next_tick = plan_settlement_days(seen.waiting, archived=set(), bounds=bounds("2022-03-25T00:30:00+00:00"))
+    assert next_tick.wanted == [date(2022, 3, 24)] and next_tick.waiting == {}
+
+
+def test_the_sandbox_publishes_settlements_within_what_amazon_was_seen_to_do():
+    from amazon_zoho.sandbox.amazon.settlement_schedule import PUBLISHED_AFTER_CLOSE
+
+    observed = [(datetime.fromisoformat(r["createdTime"]) - datetime.fromisoformat(r["dataEndTime"])).total_seconds()
+                for r in REAL_REPORTS]
+    assert PUBLISHED_AFTER_CLOSE[0] <= min(observed) and max(observed) <= PUBLISHED_AFTER_CLOSE[1]

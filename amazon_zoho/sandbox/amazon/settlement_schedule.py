@@ -27,6 +27,8 @@ _MARKETS = list(MARKETPLACES)
 _REPORT_BASE = 100_000_000_000
 _SETTLEMENT_BASE = 11_000_000_000
 _PER_MARKET = 100_000  # period indexes per marketplace in an id; k is about 700 in 2026
+# Seconds between a period's end and its report's createdTime (see settlement()).
+PUBLISHED_AFTER_CLOSE = (30 * 60, 8 * 3600)
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,10 @@ def settlement(seed: int, marketplace_id: str, k: int) -> SettlementInfo:
         index=k,
         start=boundary(seed, marketplace_id, k),
         end=end,
-        # Amazon publishes the report a few hours after closing and pays out 1-3 days later.
-        created=end + timedelta(seconds=rng.randint(2 * 3600, 8 * 3600)),
+        # Amazon publishes the report soon after closing, often the same UTC day: a real getReports answer shows
+        # two settlement reports created 39 and 100 minutes after their periods ended (amzn/selling-partner-api-docs
+        # issue #969, 2022-03-24). The 8-hour upper end is ours. It pays out 1-3 days later.
+        created=end + timedelta(seconds=rng.randint(PUBLISHED_AFTER_CLOSE[0], PUBLISHED_AFTER_CLOSE[1])),
         deposit=end + timedelta(days=rng.randint(1, 3), seconds=rng.randrange(3600)),
     )
 
