@@ -1,7 +1,8 @@
-"""The one place that chooses sandbox or real endpoints, from the environment (see settings.py).
+"""The one place that turns Settings into resources: sandbox or real endpoints, and every runtime setting.
 
-Secrets reach resources as dg.EnvVar, so the UI and run config show variable names, never values. With
-no credentials set, resources point at the embedded sandbox and use the credentials it accepts.
+Secrets reach resources as dg.EnvVar named by Settings (prefix included), so the UI and run config show
+variable names, never values. With no credentials set, resources point at the embedded sandbox and use
+the credentials it accepts.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import dagster as dg
 
 from .amazon.resource import AmazonSellerResource
-from .settings import Settings
+from .ops.notify import NotifyResource
+from .settings import DEFAULT_PII_SALT, Settings
 from .warehouse import WarehouseResource
 from .zoho.resource import ZohoCrmResource
 
 
-def amazon_resource(settings: Settings) -> AmazonSellerResource:
+def amazon_resource(settings: Settings, seller_key: str = "default") -> AmazonSellerResource:
+    common = dict(marketplace_ids=settings.marketplace_ids, region=settings.region, lookback_days=settings.lookback_days, seller_key=seller_key)
     if settings.amazon_sandbox:
         from .sandbox.config import LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN  # public sandbox values, not secrets
 
@@ -22,24 +25,26 @@ def amazon_resource(settings: Settings) -> AmazonSellerResource:
             lwa_client_id=LWA_CLIENT_ID,
             lwa_client_secret=LWA_CLIENT_SECRET,
             lwa_refresh_token=LWA_REFRESH_TOKEN,
-            marketplace_ids=settings.marketplace_ids,
-            region=settings.region,
             endpoint=settings.sandbox_url,
             lwa_token_url=settings.sandbox_url + "/auth/o2/token",
             time_scale=settings.sandbox_time_scale,
+            **common,
         )
     return AmazonSellerResource(
-        lwa_client_id=dg.EnvVar("AMAZON_LWA_CLIENT_ID"),
-        lwa_client_secret=dg.EnvVar("AMAZON_LWA_CLIENT_SECRET"),
-        lwa_refresh_token=dg.EnvVar("AMAZON_LWA_REFRESH_TOKEN"),
-        marketplace_ids=settings.marketplace_ids,
-        region=settings.region,
+        lwa_client_id=dg.EnvVar(settings.secret_variable("AMAZON_LWA_CLIENT_ID")),
+        lwa_client_secret=dg.EnvVar(settings.secret_variable("AMAZON_LWA_CLIENT_SECRET")),
+        lwa_refresh_token=dg.EnvVar(settings.secret_variable("AMAZON_LWA_REFRESH_TOKEN")),
         endpoint=settings.amazon_endpoint,
         **({"lwa_token_url": settings.amazon_token_url} if settings.amazon_token_url else {}),
+        **common,
     )
 
 
 def zoho_resource(settings: Settings) -> ZohoCrmResource:
+    common = dict(
+        mapping_file=settings.zoho_mapping_file, daily_credits=settings.zoho_daily_credits, credit_reserve=settings.zoho_credit_reserve,
+        auto_setup=settings.zoho_auto_setup,
+    )
     if settings.zoho_sandbox:
         from .sandbox.config import ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN
 
@@ -48,20 +53,47 @@ def zoho_resource(settings: Settings) -> ZohoCrmResource:
             client_secret=ZOHO_CLIENT_SECRET,
             refresh_token=ZOHO_REFRESH_TOKEN,
             accounts_url=settings.sandbox_url,
+            **common,
         )
     return ZohoCrmResource(
-        client_id=dg.EnvVar("ZOHO_CLIENT_ID"),
-        client_secret=dg.EnvVar("ZOHO_CLIENT_SECRET"),
-        refresh_token=dg.EnvVar("ZOHO_REFRESH_TOKEN"),
+        client_id=dg.EnvVar(settings.secret_variable("ZOHO_CLIENT_ID")),
+        client_secret=dg.EnvVar(settings.secret_variable("ZOHO_CLIENT_SECRET")),
+        refresh_token=dg.EnvVar(settings.secret_variable("ZOHO_REFRESH_TOKEN")),
         data_center=settings.zoho_data_center,
         accounts_url=settings.zoho_accounts_url,
-        auto_setup=settings.zoho_auto_setup,
+        **common,
     )
 
 
-def build_resources(settings: Settings) -> dict:
+def warehouse_resource(settings: Settings) -> WarehouseResource:
+    return WarehouseResource(
+        path=settings.warehouse_path,
+        archive_dir=settings.archive_dir,
+        pii_salt=dg.EnvVar(settings.pii_salt_variable) if settings.pii_salt_variable else DEFAULT_PII_SALT,
+        pii_retention_days=settings.pii_retention_days,
+        analyst_copy=settings.analyst_copy_path,
+    )
+
+
+def notify_resource(settings: Settings) -> NotifyResource:
+    n = settings.notify
+    return NotifyResource(
+        webhook_url=dg.EnvVar(n.webhook_variable) if n.webhook_variable else "",
+        smtp_host=n.smtp_host,
+        smtp_port=n.smtp_port,
+        smtp_user=n.smtp_user,
+        smtp_password=dg.EnvVar(n.smtp_password_variable) if n.smtp_password_variable else "",
+        smtp_from=n.smtp_from,
+        smtp_to=list(n.smtp_to),
+        smtp_starttls=n.smtp_starttls,
+    )
+
+
+def build_resources(settings: Settings, seller_key: str = "default") -> dict:
+    """`seller_key` keeps two sellers' SP-API rate-limit buckets apart when they share a process."""
     return {
-        "amazon": amazon_resource(settings),
+        "amazon": amazon_resource(settings, seller_key),
         "zoho": zoho_resource(settings),
-        "warehouse": WarehouseResource(path=settings.warehouse_path, archive_dir=settings.archive_dir),
+        "warehouse": warehouse_resource(settings),
+        "notifier": notify_resource(settings),
     }

@@ -1,14 +1,20 @@
-"""Everything the project reads from the environment, validated at load so a typo fails before any run.
+"""Every setting the project reads, from the environment, in one validated object read once at the edge.
+
+A code location or command line calls `Settings.from_env()` (or `from_env(prefix="ACME_EU__")` for one of
+several sellers) and hands the object to `definitions.build_defs`; no other module reads the environment.
+A typo fails here, naming the variable, before any run starts.
 
 No credentials set → the embedded sandbox (AMAZON_ZOHO_SANDBOX_URL); credentials set → the real APIs.
-Secrets are handed to resources as dg.EnvVar, so Dagster shows the variable's name, never its value.
+Secrets are not copied into the object: it keeps the *names* of the variables that hold them, and the
+resources read them as dg.EnvVar, so Dagster shows a variable's name, never its value.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from . import clock
 
@@ -27,10 +33,36 @@ SANDBOX_MARKETPLACES = "A1PA6795UKMFR9,A1F83G8C2ARO7P,A13V1IB3VIYZZH"
 ZOHO_DATA_CENTERS = ("com", "eu", "in", "com.au", "jp", "zohocloud.ca", "com.cn", "sa")
 AMAZON_SECRETS = ("AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "AMAZON_LWA_REFRESH_TOKEN")
 ZOHO_SECRETS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
+# Secrets besides the API credentials: read by resources as dg.EnvVar, never copied into Settings.
+OTHER_SECRETS = ("AMAZON_ZOHO_PII_SALT", "NOTIFY_WEBHOOK_URL", "NOTIFY_SMTP_PASSWORD")
+# A seller's credentials and buyer-key salt are its own: with a prefix they are never taken from the
+# unprefixed (shared) variables, so a seller without its own talks to the sandbox, not to another account.
+NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS, "AMAZON_ZOHO_PII_SALT")
+# Buyer keys are sha256(salt:email); an unset salt falls back to this (the sandbox and tests), and every
+# module that derives a buyer key takes the salt from the one Settings object, so keys always match.
+DEFAULT_PII_SALT = "amazon_zoho"
+# Amazon's Data Protection Policy: buyer PII "no longer than 30 days after order delivery" (API-FACTS.md §12b).
+DEFAULT_PII_RETENTION_DAYS = 30
+# Zoho's API-limits table: 50,000 + per-user credits on paid editions, 5,000 on Free (zoho/budget.py).
+DEFAULT_DAILY_CREDITS, DEFAULT_CREDIT_RESERVE = 50_000, 1_000
 
 
 class SettingsError(ValueError):
     """A setting is wrong; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where failure and no-orders notifications go (ops/notify.py); nothing set → a log line."""
+
+    webhook_variable: str = ""  # the variable holding the webhook URL (its path is a secret), if set
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password_variable: str = ""  # the variable holding the SMTP password, if set
+    smtp_from: str = ""
+    smtp_to: tuple[str, ...] = ()
+    smtp_starttls: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,101 +87,153 @@ class Settings:
     zoho_accounts_url: str = ""
     # AMAZON_ZOHO_NOW: pin the one clock (amazon_zoho/clock.py) where the Definitions load; for replays and tests.
     now: str = ""
+    # The prefix every variable was read with ("" for one seller, "ACME_EU__" for one of several).
+    prefix: str = ""
+    # The variable holding the buyer-key salt, or "" for DEFAULT_PII_SALT.
+    pii_salt_variable: str = ""
+    pii_retention_days: int = DEFAULT_PII_RETENTION_DAYS
+    # Empty: analyst.duckdb beside the warehouse (ops/analyst_copy.py).
+    analyst_copy_path: str = ""
+    # Empty: the mapping shipped in amazon_zoho/zoho/mapping.yaml.
+    zoho_mapping_file: str = ""
+    zoho_daily_credits: int = DEFAULT_DAILY_CREDITS
+    zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
+    notify: NotifySettings = field(default_factory=NotifySettings)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
+        """The settings of one seller. With `prefix`, `<prefix>NAME` wins over `NAME`, which sellers share,
+        except for NEVER_SHARED names (credentials, the PII salt), which are only ever read with the prefix."""
+        return _read(_Source(os.environ if environ is None else environ, prefix))
+
+    def secret_variable(self, name: str) -> str:
+        """The environment variable a resource reads secret `name` from (dg.EnvVar), prefix included."""
+        return self.prefix + name
 
 
-def load(environ: dict[str, str] | None = None) -> Settings:
-    env = os.environ if environ is None else environ
-    start = env.get("AMAZON_ZOHO_START_DATE", "2026-01-01")
+load = Settings.from_env
+
+
+class _Source:
+    """Reads `<prefix>NAME`, falling back to `NAME` for settings sellers share; names the variable in errors."""
+
+    def __init__(self, env, prefix: str):
+        self.env, self.prefix = env, prefix
+
+    def variable(self, name: str) -> str:
+        """The variable `name` is read from: the prefixed one when it is set or must be."""
+        own = self.prefix + name
+        if not self.prefix or name in NEVER_SHARED or self.env.get(own, "") != "":
+            return own
+        return name
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.env.get(self.variable(name))
+        return default if value is None or value == "" else value
+
+    def number(self, name: str, default, kind=int, minimum=None, unit: str = "number"):
+        raw = self.get(name, str(default))
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise SettingsError(f"{self.variable(name)}={raw!r} is not a {unit}") from None
+        if minimum is not None and value < minimum:
+            raise SettingsError(f"{self.variable(name)}={raw!r} must be at least {minimum}")
+        return value
+
+    def flag(self, name: str, default: str) -> bool:
+        return self.get(name, default).lower() in ("1", "true", "yes")
+
+    def secret(self, name: str) -> str:
+        """The variable holding secret `name` when it is set (the value stays in the environment), else ""."""
+        return self.variable(name) if self.get(name) else ""
+
+
+def _read(src: _Source) -> Settings:
+    start = src.get("AMAZON_ZOHO_START_DATE", "2026-01-01")
     try:
         date.fromisoformat(start)
     except ValueError:
-        raise SettingsError(f"AMAZON_ZOHO_START_DATE={start!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01") from None
+        raise SettingsError(f"{src.variable('AMAZON_ZOHO_START_DATE')}={start!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01") from None
+    marketplaces, region = _marketplaces(src)
+    dc = src.get("ZOHO_DATA_CENTER", "com")
+    if dc not in ZOHO_DATA_CENTERS:
+        raise SettingsError(f"{src.variable('ZOHO_DATA_CENTER')}={dc!r} is not a Zoho data centre; use one of {', '.join(ZOHO_DATA_CENTERS)}")
+    tz = src.get("AMAZON_ZOHO_SCHEDULE_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(tz)
+    except Exception:
+        raise SettingsError(f"{src.variable('AMAZON_ZOHO_SCHEDULE_TIMEZONE')}={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
+    now = src.get(clock.ENVIRONMENT_VARIABLE)
+    if now:
+        try:
+            clock.parse_instant(now.partition("@")[0])
+        except ValueError:
+            raise SettingsError(f"{src.variable(clock.ENVIRONMENT_VARIABLE)}={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z") from None
+    return Settings(
+        now=now,
+        prefix=src.prefix,
+        start_date=start,
+        marketplace_ids=marketplaces,
+        region=region,
+        amazon_sandbox=_credentials_mode("Amazon", AMAZON_SECRETS, src),
+        zoho_sandbox=_credentials_mode("Zoho", ZOHO_SECRETS, src),
+        sandbox_url=src.get("AMAZON_ZOHO_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
+        sandbox_time_scale=src.number("AMAZON_ZOHO_SANDBOX_TIME_SCALE", 1, float),
+        zoho_data_center=dc,
+        warehouse_path=src.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb"),
+        archive_dir=src.get("AMAZON_ZOHO_ARCHIVE_DIR", "data/archive"),
+        schedule_hour=src.number("AMAZON_ZOHO_SCHEDULE_HOUR", 5),
+        schedule_timezone=tz,
+        lookback_days=src.number("AMAZON_ZOHO_LOOKBACK_DAYS", 3),
+        zoho_auto_setup=src.flag("ZOHO_AUTO_SETUP", "1"),
+        amazon_endpoint=src.get("AMAZON_SPAPI_ENDPOINT").rstrip("/"),
+        amazon_token_url=src.get("AMAZON_LWA_TOKEN_URL"),
+        zoho_accounts_url=src.get("ZOHO_ACCOUNTS_URL").rstrip("/"),
+        pii_salt_variable=src.secret("AMAZON_ZOHO_PII_SALT"),
+        pii_retention_days=src.number(
+            "AMAZON_ZOHO_PII_RETENTION_DAYS", DEFAULT_PII_RETENTION_DAYS, minimum=0,
+            unit=f"whole number of days >= 0; Amazon's policy default is {DEFAULT_PII_RETENTION_DAYS}",
+        ),
+        analyst_copy_path=src.get("AMAZON_ZOHO_ANALYST_COPY"),
+        zoho_mapping_file=src.get("ZOHO_MAPPING_FILE"),
+        zoho_daily_credits=src.number("ZOHO_DAILY_CREDITS", DEFAULT_DAILY_CREDITS, minimum=0, unit="whole number of API credits"),
+        zoho_credit_reserve=src.number("ZOHO_CREDIT_RESERVE", DEFAULT_CREDIT_RESERVE, minimum=0, unit="whole number of API credits"),
+        notify=NotifySettings(
+            webhook_variable=src.secret("NOTIFY_WEBHOOK_URL"),
+            smtp_host=src.get("NOTIFY_SMTP_HOST"),
+            smtp_port=src.number("NOTIFY_SMTP_PORT", 587),
+            smtp_user=src.get("NOTIFY_SMTP_USER"),
+            smtp_password_variable=src.secret("NOTIFY_SMTP_PASSWORD"),
+            smtp_from=src.get("NOTIFY_SMTP_FROM"),
+            smtp_to=tuple(a.strip() for a in src.get("NOTIFY_SMTP_TO").split(",") if a.strip()),
+            smtp_starttls=src.flag("NOTIFY_SMTP_STARTTLS", "1"),
+        ),
+    )
 
-    amazon_sandbox = _credentials_mode("Amazon", AMAZON_SECRETS, env)
-    zoho_sandbox = _credentials_mode("Zoho", ZOHO_SECRETS, env)
-    marketplaces = [m.strip() for m in env.get("AMAZON_MARKETPLACE_IDS", SANDBOX_MARKETPLACES).split(",") if m.strip()]
+
+def _marketplaces(src: _Source) -> tuple[list[str], str]:
+    marketplaces = [m.strip() for m in src.get("AMAZON_MARKETPLACE_IDS", SANDBOX_MARKETPLACES).split(",") if m.strip()]
     unknown = [m for m in marketplaces if m not in MARKETPLACE_REGIONS]
     if unknown or not marketplaces:
         raise SettingsError(
-            f"AMAZON_MARKETPLACE_IDS has unknown marketplace ids {unknown or '(none given)'}; "
+            f"{src.variable('AMAZON_MARKETPLACE_IDS')} has unknown marketplace ids {unknown or '(none given)'}; "
             f"use ids from Amazon's marketplace table, e.g. ATVPDKIKX0DER (US) or A1PA6795UKMFR9 (DE)"
         )
     regions = {MARKETPLACE_REGIONS[m] for m in marketplaces}
-    region = env.get("AMAZON_REGION") or (regions.pop() if len(regions) == 1 else "")
+    region = src.get("AMAZON_REGION") or (regions.pop() if len(regions) == 1 else "")
     if region not in ("na", "eu", "fe") or any(MARKETPLACE_REGIONS[m] != region for m in marketplaces):
         raise SettingsError(
             f"AMAZON_MARKETPLACE_IDS span regions {sorted({MARKETPLACE_REGIONS[m] for m in marketplaces})} but one seller "
             f"account talks to one SP-API region; set AMAZON_REGION (na, eu or fe) and list only that region's marketplaces"
         )
-    dc = env.get("ZOHO_DATA_CENTER", "com")
-    if dc not in ZOHO_DATA_CENTERS:
-        raise SettingsError(f"ZOHO_DATA_CENTER={dc!r} is not a Zoho data centre; use one of {', '.join(ZOHO_DATA_CENTERS)}")
-    tz = env.get("AMAZON_ZOHO_SCHEDULE_TIMEZONE", "UTC")
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(tz)
-    except Exception:
-        raise SettingsError(f"AMAZON_ZOHO_SCHEDULE_TIMEZONE={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
-    now = env.get(clock.ENVIRONMENT_VARIABLE, "")
-    if now:
-        try:
-            clock.parse_instant(now.partition("@")[0])
-        except ValueError:
-            raise SettingsError(f"AMAZON_ZOHO_NOW={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z") from None
-    return Settings(
-        now=now,
-        start_date=start,
-        marketplace_ids=marketplaces,
-        region=region,
-        amazon_sandbox=amazon_sandbox,
-        zoho_sandbox=zoho_sandbox,
-        sandbox_url=env.get("AMAZON_ZOHO_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
-        sandbox_time_scale=_number("AMAZON_ZOHO_SANDBOX_TIME_SCALE", env, "1", float),
-        zoho_data_center=dc,
-        warehouse_path=env.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb"),
-        archive_dir=env.get("AMAZON_ZOHO_ARCHIVE_DIR", "data/archive"),
-        schedule_hour=int(_number("AMAZON_ZOHO_SCHEDULE_HOUR", env, "5", int)),
-        schedule_timezone=tz,
-        lookback_days=int(_number("AMAZON_ZOHO_LOOKBACK_DAYS", env, "3", int)),
-        zoho_auto_setup=env.get("ZOHO_AUTO_SETUP", "1").lower() in ("1", "true", "yes"),
-        amazon_endpoint=env.get("AMAZON_SPAPI_ENDPOINT", "").rstrip("/"),
-        amazon_token_url=env.get("AMAZON_LWA_TOKEN_URL", ""),
-        zoho_accounts_url=env.get("ZOHO_ACCOUNTS_URL", "").rstrip("/"),
-    )
+    return marketplaces, region
 
 
-def _credentials_mode(name: str, keys: tuple[str, ...], env) -> bool:
-    present = [k for k in keys if env.get(k)]
+def _credentials_mode(name: str, keys: tuple[str, ...], src: _Source) -> bool:
+    present = [src.variable(k) for k in keys if src.get(k)]
     if present and len(present) != len(keys):
-        missing = [k for k in keys if k not in present]
-        raise SettingsError(f"{name} credentials are incomplete: {', '.join(missing)} not set. Set all of {', '.join(keys)} for the real API, or none for the sandbox")
+        missing = [src.variable(k) for k in keys if not src.get(k)]
+        names = ", ".join(src.variable(k) for k in keys)
+        raise SettingsError(f"{name} credentials are incomplete: {', '.join(missing)} not set. Set all of {names} for the real API, or none for the sandbox")
     return not present
-
-
-def _number(key: str, env, default: str, kind):
-    raw = env.get(key, default)
-    try:
-        return kind(raw)
-    except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not a number") from None
-
-
-def validate_environment(environ: dict[str, str] | None = None) -> Settings:
-    """Every setting the project reads, checked when the code location loads, so a typo names itself
-    before any run starts instead of failing one asset halfway through a backfill."""
-    env = os.environ if environ is None else environ
-    settings = load(env)
-    # Settings owned by the modules that use them; imported here, not at module top, to avoid cycles.
-    from .ops.pii_retention import retention_days
-    from .zoho.budget import CreditBudget
-    from .zoho.mapping import load as load_mapping
-
-    try:
-        retention_days(env)
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None
-    CreditBudget.from_env(env)
-    load_mapping(env.get("ZOHO_MAPPING_FILE") or None)
-    _number("NOTIFY_SMTP_PORT", env, "587", int)
-    return settings

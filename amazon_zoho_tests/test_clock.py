@@ -13,18 +13,20 @@ import requests
 import amazon_zoho
 from amazon_zoho import clock
 from amazon_zoho.partitions import daily_partitions
+from amazon_zoho.settings import Settings
 from amazon_zoho.warehouse import WarehouseResource
 
 LEAP_DAY = datetime(2028, 2, 29, 12, 0, tzinfo=timezone.utc)
+PARTITIONS = daily_partitions(Settings.from_env({}).start_date)
 
 
 def test_a_pinned_clock_runs_on_from_its_instant_and_dagster_reads_it():
     with clock.pinned(LEAP_DAY):
         assert LEAP_DAY <= clock.now() < LEAP_DAY + timedelta(seconds=5)
         # Dagster's partitions end where our clock says today begins.
-        assert daily_partitions.get_last_partition_key() == "2028-02-28"
+        assert PARTITIONS.get_last_partition_key() == "2028-02-28"
         clock.advance(timedelta(hours=12))
-        assert clock.today().isoformat() == "2028-03-01" and daily_partitions.get_last_partition_key() == "2028-02-29"
+        assert clock.today().isoformat() == "2028-03-01" and PARTITIONS.get_last_partition_key() == "2028-02-29"
 
 
 def test_a_frozen_clock_stands_still_and_sleeping_moves_it():

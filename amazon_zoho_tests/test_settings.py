@@ -9,9 +9,9 @@ AMAZON = {k: f"{SECRET}-{k}" for k in AMAZON_SECRETS}
 ZOHO = {k: f"{SECRET}-{k}" for k in ZOHO_SECRETS}
 
 
-def error_of(env: dict) -> str:
+def error_of(env: dict, prefix: str = "") -> str:
     with pytest.raises(SettingsError) as raised:
-        load(env)
+        load(env, prefix=prefix)
     message = str(raised.value)
     assert SECRET not in message
     return message
@@ -79,11 +79,44 @@ def test_bad_start_date(value):
         ("ZOHO_CREDIT_RESERVE", "-3", "ZOHO_CREDIT_RESERVE"),
         ("ZOHO_DAILY_CREDITS", "lots", "ZOHO_DAILY_CREDITS"),
         ("NOTIFY_SMTP_PORT", "smtp", "NOTIFY_SMTP_PORT"),
+        ("AMAZON_ZOHO_LOOKBACK_DAYS", "3d", "AMAZON_ZOHO_LOOKBACK_DAYS"),
         ("ZOHO_MAPPING_FILE", "/no/such/mapping.yaml", "ZOHO_MAPPING_FILE"),
     ],
 )
-def test_every_module_setting_is_checked_when_the_code_location_loads(key, value, named):
-    from amazon_zoho.settings import validate_environment
+def test_every_setting_is_checked_when_the_code_location_loads(key, value, named):
+    from amazon_zoho.definitions import build_defs
 
     with pytest.raises(ValueError, match=named):
-        validate_environment({key: value})
+        build_defs(load({key: value}))
+
+
+def test_a_sellers_own_variables_win_and_its_secrets_are_never_shared():
+    env = {
+        **AMAZON, "AMAZON_ZOHO_SCHEDULE_HOUR": "7", "AMAZON_ZOHO_PII_SALT": "shared-salt",
+        "ACME_EU__AMAZON_ZOHO_WAREHOUSE": "/w/acme.duckdb", "ACME_EU__AMAZON_ZOHO_SCHEDULE_HOUR": "3",
+        "GLOBEX_NA__AMAZON_MARKETPLACE_IDS": "ATVPDKIKX0DER",
+        **{f"GLOBEX_NA__{k}": v for k, v in AMAZON.items()}, "GLOBEX_NA__AMAZON_ZOHO_PII_SALT": "globex-salt",
+    }
+    acme, globex = load(env, prefix="ACME_EU__"), load(env, prefix="GLOBEX_NA__")
+    # Shared where the seller says nothing; its own where it does.
+    assert (acme.schedule_hour, globex.schedule_hour) == (3, 7)
+    assert acme.warehouse_path == "/w/acme.duckdb" and globex.warehouse_path == "data/amazon_zoho.duckdb"
+    # Credentials and the buyer-key salt: only the seller's own, so acme (none of its own) is on the sandbox.
+    assert acme.amazon_sandbox and acme.pii_salt_variable == ""
+    assert not globex.amazon_sandbox and globex.region == "na" and globex.pii_salt_variable == "GLOBEX_NA__AMAZON_ZOHO_PII_SALT"
+    assert globex.secret_variable("AMAZON_LWA_CLIENT_ID") == "GLOBEX_NA__AMAZON_LWA_CLIENT_ID"
+    # The unprefixed settings are one more seller's, read the same way.
+    assert load(env).pii_salt_variable == "AMAZON_ZOHO_PII_SALT" and not load(env).amazon_sandbox
+
+
+def test_an_error_names_the_sellers_variable():
+    message = error_of({"ACME_EU__AMAZON_ZOHO_START_DATE": "soon"}, prefix="ACME_EU__")
+    assert "ACME_EU__AMAZON_ZOHO_START_DATE" in message
+    message = error_of({"ACME_EU__AMAZON_LWA_CLIENT_ID": "x"}, prefix="ACME_EU__")
+    assert "ACME_EU__AMAZON_LWA_CLIENT_SECRET" in message
+
+
+def test_secrets_stay_in_the_environment():
+    settings = load({**AMAZON, **ZOHO, "AMAZON_ZOHO_PII_SALT": SECRET, "NOTIFY_WEBHOOK_URL": f"https://hooks.example/{SECRET}",
+                     "NOTIFY_SMTP_PASSWORD": SECRET})
+    assert SECRET not in repr(settings)

@@ -2,8 +2,13 @@
 
 import dagster as dg
 
-from .order_assets import raw_orders
+from .order_assets import raw_orders_asset
 from .sensors import order_updates_sensor, settlement_reports_sensor
-from .settlement_assets import raw_settlements
+from .settlement_assets import raw_settlements_asset
 
-defs = dg.Definitions(assets=[raw_orders, raw_settlements], sensors=[order_updates_sensor, settlement_reports_sensor])
+
+def build(partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[raw_orders_asset(partitions), raw_settlements_asset(partitions)],
+        sensors=[order_updates_sensor, settlement_reports_sensor],
+    )

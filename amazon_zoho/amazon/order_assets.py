@@ -15,21 +15,20 @@ from datetime import datetime
 import dagster as dg
 
 from .. import clock
-from ..settings import load
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .order_reports import load_orders_from_reports
 from .order_store import store_orders
-from .raw_asset import RAW_ASSET
+from .raw_asset import raw_asset
 from .resource import AmazonSellerResource
 
 BULK_THRESHOLD_DAYS = 3
 
 
-@dg.asset(
-    key=["amazon_raw", "raw_orders"],
-    **RAW_ASSET,
-)
+def raw_orders_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    return dg.asset(key=["amazon_raw", "raw_orders"], **raw_asset(partitions))(raw_orders)
+
+
 def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Orders with their items from Amazon (searchOrders, or flat-file reports for long backfills), one row per version, buyer PII split off."""
     window = context.partition_time_window
@@ -54,7 +53,7 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
     else:
         path = _search_window(context, client, warehouse, amazon.marketplace_ids, window.start, window.end)
     scans = order_updates.lookback(
-        client, warehouse, amazon.marketplace_ids, load().lookback_days, (window.start.date(), window.end.date()), context.run_id
+        client, warehouse, amazon.marketplace_ids, amazon.lookback_days, (window.start.date(), window.end.date()), context.run_id
     )
     if path["quarantined"]:
         context.log.warning(f"{path['quarantined']} orders or lines in {window.start.date()}..{window.end.date()} quarantined; see ops.quarantine")
@@ -78,6 +77,6 @@ def _search_window(context, client, warehouse: WarehouseResource, marketplace_id
     fetched = list(orders.search_orders(client, marketplace_ids, start, end, included=orders.included_data(end)))
     with warehouse.connect() as conn:
         conn.begin()
-        stored = store_orders(conn, fetched, "searchOrders", clock.now(), context.run_id, quarantine_date=start.date())
+        stored = store_orders(conn, fetched, "searchOrders", clock.now(), context.run_id, quarantine_date=start.date(), salt=warehouse.pii_salt)
         conn.commit()
     return {"path": "searchOrders", "orders_fetched": len(fetched), "new_versions": stored.new_versions, "quarantined": stored.quarantined}

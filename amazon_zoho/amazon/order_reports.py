@@ -126,7 +126,7 @@ def fetch_buyer_details(client: SpApiClient, warehouse: WarehouseResource, order
         fetched = [orders.get_order(client, order_id) for order_id in order_ids[i : i + BUYER_BATCH]]
         with warehouse.connect() as conn:
             conn.begin()
-            new += store_orders(conn, fetched, "getOrder", clock.now(), run_id).new_versions
+            new += store_orders(conn, fetched, "getOrder", clock.now(), run_id, salt=warehouse.pii_salt).new_versions
             conn.commit()
     return new
 

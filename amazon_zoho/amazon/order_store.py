@@ -38,15 +38,18 @@ def store_orders(
     fetched_at: datetime,
     run_id: str | None,
     quarantine_date: date | None = None,
+    *,
+    salt: str,
 ) -> Stored:
     """Inserts new versions (and their contacts) inside the caller's transaction.
 
-    Orders that cannot be placed in a partition go to ops.quarantine under `quarantine_date` when given.
+    Orders that cannot be placed in a partition go to ops.quarantine under `quarantine_date` when given;
+    buyer keys are made with `salt`, the warehouse's (WarehouseResource.pii_salt).
     """
     rows, contacts = [], []
     for order in fetched:
         parsed = _loads(order.payload)
-        clean, contact = pii_split.split(parsed) if parsed is not None else ({}, None)
+        clean, contact = pii_split.split(parsed, salt) if parsed is not None else ({}, None)
         payload = pii_split.dumps(clean) if parsed is not None else order.payload
         rows.append((order.order_id, order.marketplace_id, payload, order.request_id, source, fetched_at))
         if contact:

@@ -78,7 +78,7 @@ def scan_updates(
     scan.orders_seen = len(fetched)
     with warehouse.connect() as conn:
         conn.begin()
-        stored = store_orders(conn, fetched, "searchOrders:lastUpdated", clock.now(), run_id)
+        stored = store_orders(conn, fetched, "searchOrders:lastUpdated", clock.now(), run_id, salt=warehouse.pii_salt)
         scan.new_versions = stored.new_versions
         scan.changed_days = [d for d in stored.changed_days if not (own_window and own_window[0] <= d < own_window[1])]
         conn.execute(

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+
+from ..settings import DEFAULT_PII_SALT
 
 # Parts of a CustomerAddress that do not identify a person; they stay in raw for analytics.
 NON_IDENTIFYING_ADDRESS = ("city", "stateOrRegion", "countryCode")
@@ -35,14 +36,14 @@ NON_IDENTIFYING_ADDRESS = ("city", "stateOrRegion", "countryCode")
 NON_IDENTIFYING_TAX_REGISTRATION = ("entityType", "taxRegistrationType")
 
 
-def buyer_key(email: str | None, salt: str | None = None) -> str | None:
+def buyer_key(email: str | None, salt: str = DEFAULT_PII_SALT) -> str | None:
+    """The buyer's pseudonym; `salt` is the warehouse's (WarehouseResource.pii_salt, from Settings)."""
     if not email:
         return None
-    salt = salt if salt is not None else os.environ.get("AMAZON_ZOHO_PII_SALT") or "amazon_zoho"
     return hashlib.sha256(f"{salt}:{email.strip().lower()}".encode()).hexdigest()[:20]
 
 
-def split(order: dict) -> tuple[dict, dict | None]:
+def split(order: dict, salt: str = DEFAULT_PII_SALT) -> tuple[dict, dict | None]:
     """Returns (order without PII, PII row or None). The order itself is not changed."""
     clean = dict(order)
     buyer = _object(clean.pop("buyer", None))
@@ -54,7 +55,7 @@ def split(order: dict) -> tuple[dict, dict | None]:
         clean["tax"] = _tax_without_registrants(clean["tax"])
     if "orderItems" in clean:
         clean["orderItems"] = _items_without_gift_messages(clean["orderItems"])
-    key = buyer_key(buyer.get("buyerEmail"))
+    key = buyer_key(buyer.get("buyerEmail"), salt)
     if key:
         clean["buyerKey"] = key
     if not buyer and not address:

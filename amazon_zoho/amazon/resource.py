@@ -33,6 +33,8 @@ class AmazonSellerResource(dg.ConfigurableResource):
     # Only for the sandbox: refill our buckets as fast as its time-scale knob refills its own.
     time_scale: float = 1.0
     seller_key: str = "default"
+    # Days before each daily window whose orders are re-scanned for late changes (amazon/order_updates.py).
+    lookback_days: int = 3
     timeout_seconds: float = 60.0
 
     _client: SpApiClient | None = PrivateAttr(default=None)

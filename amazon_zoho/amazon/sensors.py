@@ -17,8 +17,7 @@ import dagster as dg
 import duckdb
 
 from .. import clock
-from ..partitions import daily_partitions, open_days
-from ..settings import load
+from ..partitions import open_days
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .reports import SETTLEMENT_REPORT_TYPE, list_reports
@@ -81,14 +80,14 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
         # A tick must not sit out searchOrders' 180-second refill; the next one finds tokens again.
         return dg.SkipReason("searchOrders budget spent for now; polling next tick")
     # Runs hold the DuckDB file for seconds; a tick waits briefly for it, not the runs' 15 minutes.
-    warehouse = WarehouseResource(path=warehouse.path, archive_dir=warehouse.archive_dir, lock_timeout_seconds=SENSOR_LOCK_WAIT)
+    warehouse = warehouse.waiting_at_most(SENSOR_LOCK_WAIT)
     now = clock.now()
     try:
         if state.get("updated_before"):
             after = datetime.fromisoformat(state["updated_before"])
         else:
             # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
-            after = order_updates.covered_until(warehouse) or now - timedelta(days=max(load().lookback_days, 1))
+            after = order_updates.covered_until(warehouse) or now - timedelta(days=max(amazon.lookback_days, 1))
         # What a daily lookback already scanned while the sensor was off is not fetched again.
         todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
         after = todo[0][0] if todo else max(after, orders.clamp_before(now))
@@ -103,7 +102,7 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
     loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
     # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
     # a partial day. They get everything when their partition first runs.
-    bounds = open_days()
+    bounds = open_days(_partitions(context, raw_key))
     wanted = [d for d in days if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
     cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
     context.log.info(
@@ -146,7 +145,7 @@ def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: Amazo
         return dg.SkipReason(f"no settlement report published since {newest.isoformat() if newest else since.isoformat()}")
     # Waiting reports come from a tick that saw fresh ones, so `newest` is set whenever nothing is fresh.
     top = max([_ts(r["createdTime"]) for r in fresh], default=newest)
-    bounds = open_days()
+    bounds = open_days(_partitions(context, _key(context, RAW_SETTLEMENTS)))
     plan = plan_settlement_days(
         {**waiting, **{r["reportId"]: _ts(r["dataEndTime"]).date() for r in fresh}}, _archived_reports(warehouse), bounds,
     )
@@ -199,9 +198,8 @@ def _run_in_progress(context: dg.SensorEvaluationContext) -> bool:
 
 def _archived_reports(warehouse: WarehouseResource) -> set[str]:
     """Settlement reports already downloaded, so the sensor does not rerun their day; empty if the file is busy."""
-    warehouse = WarehouseResource(path=warehouse.path, archive_dir=warehouse.archive_dir, lock_timeout_seconds=SENSOR_LOCK_WAIT)
     try:
-        with warehouse.connect(read_only=True) as conn:
+        with warehouse.waiting_at_most(SENSOR_LOCK_WAIT).connect(read_only=True) as conn:
             return {r for (r,) in conn.execute("SELECT report_id FROM raw.settlement_reports").fetchall()}
     except (duckdb.IOException, duckdb.CatalogException):
         return set()
@@ -215,14 +213,22 @@ def _key(context: dg.SensorEvaluationContext, suffix: str) -> dg.AssetKey | None
     return next((k for k in repo.asset_graph.get_all_asset_keys() if k.to_user_string().endswith(suffix)), None)
 
 
+def _partitions(context: dg.SensorEvaluationContext, key: dg.AssetKey | None) -> dg.PartitionsDefinition:
+    """The daily partitions of this code location (Settings.start_date), as its raw asset declares them."""
+    if context.repository_def is None or key is None:
+        raise dg.DagsterInvariantViolationError(f"sensor {context.sensor_name or ''} needs the Definitions it belongs to")
+    return context.repository_def.asset_graph.get(key).partitions_def
+
+
 def _daily_targets(context: dg.SensorEvaluationContext, selection: dg.AssetSelection) -> list[dg.AssetKey] | None:
     """The selection's assets that share the daily partitions (a range run cannot include others)."""
     repo = context.repository_def
     if repo is None:
         return None
     graph = repo.asset_graph
+    daily = _partitions(context, _key(context, RAW_ORDERS))
     keys = selection.resolve(graph)
-    return sorted((k for k in keys if graph.get(k).partitions_def == daily_partitions), key=lambda k: k.to_user_string())
+    return sorted((k for k in keys if graph.get(k).partitions_def == daily), key=lambda k: k.to_user_string())
 
 
 def _ts(value: str) -> datetime:

@@ -9,7 +9,7 @@ from .. import clock
 from ..partitions import open_days
 from ..warehouse import WarehouseResource, sql
 from . import settlement_files
-from .raw_asset import RAW_ASSET
+from .raw_asset import raw_asset
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .resource import AmazonSellerResource
 
@@ -18,18 +18,21 @@ RETENTION = timedelta(days=90)
 GAP_CHECK = "settlement_periods_contiguous"
 
 
-@dg.asset(
-    key=["amazon_raw", "raw_settlements"],
-    **RAW_ASSET,
-    check_specs=[
-        dg.AssetCheckSpec(
-            GAP_CHECK,
-            asset=["amazon_raw", "raw_settlements"],
-            description="Each marketplace's archived settlement periods follow each other without a gap; "
-            "a gap Amazon still retains (90 days) is an error: run the days it names before the report is deleted.",
-        )
-    ],
-)
+def raw_settlements_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    return dg.asset(
+        key=["amazon_raw", "raw_settlements"],
+        **raw_asset(partitions),
+        check_specs=[
+            dg.AssetCheckSpec(
+                GAP_CHECK,
+                asset=["amazon_raw", "raw_settlements"],
+                description="Each marketplace's archived settlement periods follow each other without a gap; "
+                "a gap Amazon still retains (90 days) is an error: run the days it names before the report is deleted.",
+            )
+        ],
+    )(raw_settlements)
+
+
 def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Settlement reports whose period ended in the window: archived under data/ and loaded row by row."""
     window = context.partition_time_window
@@ -76,7 +79,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
             conn.commit()
             loaded += n_loaded
             quarantined += n_rejected
-        gap_check = _gap_check(conn)
+        gap_check = _gap_check(conn, context.assets_def.partitions_def)
     if quarantined:
         context.log.warning(f"{quarantined} settlement rows quarantined; see ops.quarantine (source = 'settlement_file')")
     return dg.MaterializeResult(
@@ -92,7 +95,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
     )
 
 
-def _gap_check(conn) -> dg.AssetCheckResult:
+def _gap_check(conn, partitions: dg.PartitionsDefinition) -> dg.AssetCheckResult:
     """Missing settlement periods per marketplace, the fetchable ones as an error naming the days to run."""
     now = clock.now()
     cursor = conn.execute(sql(__file__, "settlement_gaps.sql"), {"retained_since": now - RETENTION})
@@ -100,7 +103,7 @@ def _gap_check(conn) -> dg.AssetCheckResult:
     gaps = [dict(zip(names, row)) for row in cursor.fetchall()]
     # Today's partition opens at 00:00 UTC tomorrow: a gap that may end today cannot be run for today yet. (The
     # check runs inside a partition's run, so partitions exist.)
-    _, last_open = open_days(now)
+    _, last_open = open_days(partitions, now)
     actionable = [g for g in gaps if g["still_fetchable"] and g["first_day"] <= last_open]
     lines = [f"{g['marketplace_id']}: nothing between {g['gap_start']:%Y-%m-%d %H:%M} and {g['gap_end']:%Y-%m-%d %H:%M} UTC; "
              + _gap_advice(g, last_open) for g in gaps]

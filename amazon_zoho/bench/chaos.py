@@ -146,11 +146,12 @@ def _in_processes(scenario: Scenario, env: dict, first, last, warehouse: str) ->
                                   stdout=log, stderr=log) for _ in range(2)]
         return all(p.wait(timeout=1800) == 0 for p in procs)
     if scenario.parallel == "analyst_session":
-        from ..ops.analyst_copy import analyst_copy_path
+        from ..resources import warehouse_resource
+        from ..settings import Settings
 
         ok = subprocess.run([sys.executable, "-c", _BACKFILL, first.isoformat(), first.isoformat()], env=child_env,
                             stdout=log, stderr=log).returncode == 0
-        reader = subprocess.Popen([sys.executable, "-c", _HOLD_ANALYST_COPY, str(analyst_copy_path(warehouse, env))],
+        reader = subprocess.Popen([sys.executable, "-c", _HOLD_ANALYST_COPY, str(warehouse_resource(Settings.from_env(env)).analyst_copy_path)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         try:
             reader.stdout.readline()

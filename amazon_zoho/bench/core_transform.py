@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..core import orders_assets
+from ..core import order_assets
 from ..core.checks import evaluate
 from ..warehouse import WarehouseResource, execute_script, run_sql
 
@@ -186,12 +186,12 @@ def _measure(warehouse: WarehouseResource, params: dict) -> dict:
 
         def ours():
             for name in ("order_window.sql", "orders.sql", "order_lines.sql", "quarantine_orders.sql"):
-                run_sql(conn, orders_assets.__file__, name, params)
+                run_sql(conn, order_assets.__file__, name, params)
 
         bare_seconds = _timed(conn, lambda: execute_script(conn, BARE, params))
         ours_seconds = _timed(conn, ours)
         started = time.perf_counter()
-        checks = [evaluate(conn, orders_assets.__file__, c, params, c.key) for c in orders_assets.ORDER_CHECKS]
+        checks = [evaluate(conn, order_assets.__file__, c, params, c.key) for c in order_assets.ORDER_CHECKS]
         checks_seconds = time.perf_counter() - started
         core_lines, bare_lines, quarantined = conn.execute(
             "SELECT (SELECT count(*) FROM core.order_lines), (SELECT count(*) FROM bare.order_lines), (SELECT count(*) FROM ops.quarantine)"

@@ -13,7 +13,8 @@ import duckdb
 import requests
 
 from .. import clock
-from ..ops.analyst_copy import analyst_copy_path
+from ..resources import warehouse_resource
+from ..settings import Settings
 from .environment import prepare_dagster_home, sandbox_knobs, share_clock
 from .sandbox_process import sandbox
 
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("AMAZON_ZOHO_START_DATE", min(first, date(2026, 1, 1)).isoformat())
         run_id, ok = _materialize(first, last)
         zoho_counts = _zoho_counts(url)
-    warehouse = os.environ.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb")
-    print(_summary(warehouse, str(analyst_copy_path(warehouse)), first, last, run_id, zoho_counts))
+    warehouse = warehouse_resource(Settings.from_env())
+    print(_summary(warehouse.path, str(warehouse.analyst_copy_path), first, last, run_id, zoho_counts))
     return 0 if ok else 1
 
 

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from .orders_assets import core_customers_products, core_orders
-from .settlement_assets import core_settlements
+from . import order_assets, settlement_assets
 
-defs = dg.Definitions(assets=[core_orders, core_customers_products, core_settlements])
+
+def build(partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    return dg.Definitions(assets=[*order_assets.build(partitions), *settlement_assets.build(partitions)])

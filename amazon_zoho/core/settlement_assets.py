@@ -31,12 +31,15 @@ def _spec(key: tuple[str, ...]) -> dg.AssetSpec:
     return dg.AssetSpec(list(key), deps=[["amazon_raw", "raw_settlements"]], kinds={"duckdb"}, owners=["team:finance"], **spec_docs(*key))
 
 
-@dg.multi_asset(
-    specs=[_spec(SETTLEMENTS), _spec(LINES)],
-    check_specs=specs(SETTLEMENT_CHECKS),
-    group_name="core",
-    **daily_writer(),
-)
+def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """core.settlements with its lines, over `partitions`."""
+    return [
+        dg.multi_asset(specs=[_spec(SETTLEMENTS), _spec(LINES)], check_specs=specs(SETTLEMENT_CHECKS), group_name="core", **daily_writer(partitions))(
+            core_settlements
+        )
+    ]
+
+
 def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Builds core.settlements and core.settlement_lines for settlements that ended in the window."""
     window = context.partition_time_window

@@ -71,14 +71,14 @@ MARTS = [
 ]
 
 
-def _build(mart: Mart) -> dg.AssetsDefinition:
+def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     docs = spec_docs(*mart.key)
 
     @dg.asset(
         key=list(mart.key),
         deps=mart.deps,
         group_name="marts",
-        **daily_writer(),
+        **daily_writer(partitions),
         kinds={"duckdb"},
         owners=[mart.owner],
         check_specs=specs(mart.checks),
@@ -111,4 +111,6 @@ def _build(mart: Mart) -> dg.AssetsDefinition:
     return _asset
 
 
-mart_assets = [_build(m) for m in MARTS]
+def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """One asset per mart in MARTS, over `partitions`."""
+    return [_build(m, partitions) for m in MARTS]

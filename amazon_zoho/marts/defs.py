@@ -2,6 +2,8 @@
 
 import dagster as dg
 
-from .assets import mart_assets
+from . import assets
 
-defs = dg.Definitions(assets=mart_assets)
+
+def build(partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    return dg.Definitions(assets=assets.build(partitions))

@@ -2,10 +2,10 @@
 
 DuckDB lets one process open a file for writing, and while an analyst's session holds the warehouse
 file the pipeline cannot open it (and the other way round). So analysts never open the warehouse: they
-open the analyst copy (default data/analyst.duckdb, beside the warehouse; AMAZON_ZOHO_ANALYST_COPY to
-move it). This asset writes a new copy into a temporary file in the same directory and os.replace()s it
-over the old one: a session already open keeps reading the old file (POSIX keeps an open file alive
-after its name moves on) and sees the new data when it reconnects. Nothing waits for anybody.
+open the analyst copy (WarehouseResource.analyst_copy_path: data/analyst.duckdb beside the warehouse,
+or AMAZON_ZOHO_ANALYST_COPY). This asset writes a new copy into a temporary file in the same directory and
+os.replace()s it over the old one: a session already open keeps reading the old file (POSIX keeps an open
+file alive after its name moves on) and sees the new data when it reconnects. Nothing waits for anybody.
 
 The copy holds raw, core, marts and ops, with their comments and views; never the pii schema, and none
 of the ops columns that can quote a buyer's details (Zoho payloads and error texts, raw text of
@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from .. import clock
+from ..marts.assets import MARTS
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
@@ -38,11 +39,6 @@ INFO_COMMENT = (
     "COMMENT ON TABLE analyst_copy.ops.analyst_copy_info IS 'When this analyst copy was made (refreshed_at, by Dagster run "
     "run_id), the latest purchase day and settlement period it holds. It is replaced after every run.'"
 )
-
-
-def analyst_copy_path(warehouse_path: str, environ=None) -> Path:
-    env = os.environ if environ is None else environ
-    return Path(env.get("AMAZON_ZOHO_ANALYST_COPY") or Path(warehouse_path).with_name("analyst.duckdb"))
 
 
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "") -> dict:
@@ -100,19 +96,21 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
     return rows
 
 
-@dg.asset(
-    key=["ops", "analyst_copy"],
-    group_name="ops",
-    deps=[["marts", name] for name in ("daily_sales", "fees", "settlement_reconciliation", "settlement_line_matches",
-                                        "settlement_deposits", "unsettled_orders", "product_performance")]
-    + [["core", name] for name in ("customers", "products")],
-    **daily_writer(),
-    kinds={"duckdb"},
-    owners=["team:data"],
-)
+def analyst_copy_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """After every mart (and the core dimensions the marts do not cover), so the copy holds the run's result."""
+    return dg.asset(
+        key=["ops", "analyst_copy"],
+        group_name="ops",
+        deps=[list(mart.key) for mart in MARTS] + [["core", "customers"], ["core", "products"]],
+        **daily_writer(partitions),
+        kinds={"duckdb"},
+        owners=["team:data"],
+    )(analyst_copy)
+
+
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Read-only copy of raw, core, marts and ops for analysts (no PII), replaced atomically after each run."""
-    target = analyst_copy_path(warehouse.path)
+    target = warehouse.analyst_copy_path
     rows = refresh(warehouse, target, context.run_id)
     table = "| table | rows |\n|---|---|\n" + "\n".join(f"| {name} | {n} |" for name, n in rows.items() if name.split(".")[0] in ("core", "marts"))
     context.log.info(f"analyst copy refreshed at {target}: duckdb -readonly {target}")

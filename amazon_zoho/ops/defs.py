@@ -1,7 +1,17 @@
-"""Operations: the daily schedule and its job."""
+"""Operations: the daily schedule, the analyst copy, the buyer PII retention purge and failure notifications."""
 
 import dagster as dg
 
-from .schedules import daily_refresh_job, daily_refresh_schedule
+from ..settings import Settings
+from .analyst_copy import analyst_copy_asset
+from .failure_sensor import sync_failure_notifier
+from .pii_retention import pii_retention_asset
+from .schedules import build_daily_schedule
 
-defs = dg.Definitions(jobs=[daily_refresh_job], schedules=[daily_refresh_schedule])
+
+def build(partitions: dg.TimeWindowPartitionsDefinition, settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[analyst_copy_asset(partitions), pii_retention_asset(partitions)],
+        schedules=[build_daily_schedule(partitions, settings.schedule_hour, settings.schedule_timezone)],
+        sensors=[sync_failure_notifier],
+    )

@@ -6,19 +6,20 @@ when neither is configured, a log line saying what would have been sent.
     NOTIFY_SMTP_HOST       mail server; NOTIFY_SMTP_PORT (587), NOTIFY_SMTP_USER, NOTIFY_SMTP_PASSWORD,
                            NOTIFY_SMTP_FROM, NOTIFY_SMTP_TO (comma-separated), NOTIFY_SMTP_STARTTLS (1)
 
-The webhook URL and the SMTP password are secrets: neither appears in logs or in the errors raised.
+These come from Settings.notify (settings.py) as a NotifyResource. The webhook URL and the SMTP password
+are secrets: the resource reads them as dg.EnvVar, and neither appears in logs or in the errors raised.
 A notification that cannot be delivered is logged, never raised: it must not fail the sync it reports.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+import dagster as dg
 import requests
 
 log = logging.getLogger("amazon_zoho.notify")
@@ -31,15 +32,30 @@ class Delivery:
     detail: str = ""
 
 
-def notify(subject: str, text: str, details: dict | None = None, environ=None, logger=None) -> list[Delivery]:
+class NotifyResource(dg.ConfigurableResource):
+    """Where notifications go: a webhook, an SMTP server, both, or (nothing set) the log."""
+
+    webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_to: list[str] = []
+    smtp_starttls: bool = True
+
+    def send(self, subject: str, text: str, details: dict | None = None, logger=None) -> list[Delivery]:
+        return notify(self, subject, text, details, logger)
+
+
+def notify(channels: NotifyResource, subject: str, text: str, details: dict | None = None, logger=None) -> list[Delivery]:
     """Sends the message on every configured channel; returns what happened on each."""
-    env = os.environ if environ is None else environ
     out = logger or log
     deliveries = []
-    if env.get("NOTIFY_WEBHOOK_URL"):
-        deliveries.append(_webhook(env["NOTIFY_WEBHOOK_URL"], subject, text, details or {}))
-    if env.get("NOTIFY_SMTP_HOST"):
-        deliveries.append(_smtp(env, subject, text))
+    if channels.webhook_url:
+        deliveries.append(_webhook(channels.webhook_url, subject, text, details or {}))
+    if channels.smtp_host:
+        deliveries.append(_smtp(channels, subject, text))
     if not deliveries:
         out.warning(f"notification (not sent: set NOTIFY_WEBHOOK_URL or NOTIFY_SMTP_HOST to deliver it): {subject}: {text}")
         return [Delivery("log", True)]
@@ -59,23 +75,22 @@ def _webhook(url: str, subject: str, text: str, details: dict) -> Delivery:
     return Delivery("webhook", True, host)
 
 
-def _smtp(env, subject: str, text: str) -> Delivery:
-    host = env["NOTIFY_SMTP_HOST"]
-    recipients = [a.strip() for a in env.get("NOTIFY_SMTP_TO", "").split(",") if a.strip()]
+def _smtp(channels: NotifyResource, subject: str, text: str) -> Delivery:
+    host = channels.smtp_host
+    recipients = list(channels.smtp_to)
     if not recipients:
         return Delivery("smtp", False, "NOTIFY_SMTP_TO is not set")
     message = EmailMessage()
     message["Subject"] = f"[amazon_zoho] {subject}"
-    message["From"] = env.get("NOTIFY_SMTP_FROM") or env.get("NOTIFY_SMTP_USER") or "amazon_zoho@localhost"
+    message["From"] = channels.smtp_from or channels.smtp_user or "amazon_zoho@localhost"
     message["To"] = ", ".join(recipients)
     message.set_content(text)
     try:
-        port = int(env.get("NOTIFY_SMTP_PORT", "587"))
-        with smtplib.SMTP(host, port, timeout=15) as server:
-            if env.get("NOTIFY_SMTP_STARTTLS", "1").lower() in ("1", "true", "yes"):
+        with smtplib.SMTP(host, channels.smtp_port, timeout=15) as server:
+            if channels.smtp_starttls:
                 server.starttls()
-            if env.get("NOTIFY_SMTP_USER"):
-                server.login(env["NOTIFY_SMTP_USER"], env.get("NOTIFY_SMTP_PASSWORD", ""))
+            if channels.smtp_user:
+                server.login(channels.smtp_user, channels.smtp_password)
             server.send_message(message)
     except (OSError, ValueError, smtplib.SMTPException) as exc:
         # smtplib errors quote the server, never the password we sent.

@@ -2,43 +2,31 @@
 
 Amazon's Data Protection Policy allows keeping buyer PII "no longer than 30 days after order delivery"
 (README "For analysts", ../shared/reference/API-FACTS.md §12b), so 30 is the default;
-AMAZON_ZOHO_PII_RETENTION_DAYS shortens (or, where a legal duty requires, lengthens) it. The asset runs in
-every daily run, after the Zoho contacts sync that reads PII, and purges whatever has expired by now.
+AMAZON_ZOHO_PII_RETENTION_DAYS (WarehouseResource.pii_retention_days) shortens (or, where a legal duty
+requires, lengthens) it. The asset runs in every daily run, after the Zoho contacts sync that reads PII,
+and purges whatever has expired by now.
 """
-
-import os
 
 import dagster as dg
 
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
 
-DEFAULT_DAYS = 30
+
+def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    return dg.asset(
+        key=["ops", "pii_retention"],
+        group_name="ops",
+        deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"]],
+        **daily_writer(partitions),
+        kinds={"duckdb"},
+        owners=["team:data"],
+    )(pii_retention)
 
 
-def retention_days(environ=None) -> int:
-    env = os.environ if environ is None else environ
-    raw = env.get("AMAZON_ZOHO_PII_RETENTION_DAYS", str(DEFAULT_DAYS))
-    try:
-        days = int(raw)
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise ValueError(f"AMAZON_ZOHO_PII_RETENTION_DAYS={raw!r} is not a whole number of days >= 0; Amazon's policy default is {DEFAULT_DAYS}")
-    return days
-
-
-@dg.asset(
-    key=["ops", "pii_retention"],
-    group_name="ops",
-    deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"]],
-    **daily_writer(),
-    kinds={"duckdb"},
-    owners=["team:data"],
-)
 def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Deletes buyer PII AMAZON_ZOHO_PII_RETENTION_DAYS (default 30) after delivery, per Amazon's Data Protection Policy."""
-    days = retention_days()
+    days = warehouse.pii_retention_days
     with warehouse.connect() as conn:
         conn.begin()
         run_sql(conn, __file__, "pii_retention.sql", {"days": days})

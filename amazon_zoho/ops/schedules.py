@@ -4,26 +4,25 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from ..partitions import daily_partitions, open_days
-from ..settings import load
-
-_settings = load()
-
-daily_refresh_job = dg.define_asset_job(
-    "daily_refresh",
-    selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
-    description="Fetches, models and pushes to Zoho one day of Amazon orders and settlements.",
-)
+from ..partitions import open_days
 
 
-def build_daily_schedule(hour: int, timezone_name: str) -> dg.ScheduleDefinition:
+def daily_refresh_job(partitions: dg.PartitionsDefinition):
+    return dg.define_asset_job(
+        "daily_refresh",
+        selection=dg.AssetSelection.all(),
+        partitions_def=partitions,
+        description="Fetches, models and pushes to Zoho one day of Amazon orders and settlements.",
+    )
+
+
+def build_daily_schedule(partitions: dg.TimeWindowPartitionsDefinition, hour: int, timezone_name: str) -> dg.ScheduleDefinition:
     """The daily refresh at `hour` o'clock in `timezone_name` (clock changes included: Dagster's cron runs once per
     local day), always for the last complete UTC day."""
 
     @dg.schedule(
         name="daily_refresh_schedule",
-        job=daily_refresh_job,
+        job=daily_refresh_job(partitions),
         cron_schedule=f"0 {hour} * * *",
         execution_timezone=timezone_name,
         # RUNNING by default: a fresh `make dev` keeps the warehouse current without a click.
@@ -31,12 +30,12 @@ def build_daily_schedule(hour: int, timezone_name: str) -> dg.ScheduleDefinition
     )
     def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
         """Every asset for the last complete UTC day, at AMAZON_ZOHO_SCHEDULE_HOUR in AMAZON_ZOHO_SCHEDULE_TIMEZONE."""
-        return daily_requests(context.scheduled_execution_time)
+        return daily_requests(partitions, context.scheduled_execution_time)
 
     return daily_refresh_schedule
 
 
-def daily_requests(tick: datetime) -> list[dg.RunRequest] | dg.SkipReason:
+def daily_requests(partitions: dg.TimeWindowPartitionsDefinition, tick: datetime) -> list[dg.RunRequest] | dg.SkipReason:
     """The last complete UTC day, and the one before it under the same run key it had then.
 
     A local hour is not a fixed UTC hour: at 01:00 in Berlin the tick falls at 00:00 UTC in winter and 23:00 UTC
@@ -45,11 +44,9 @@ def daily_requests(tick: datetime) -> list[dg.RunRequest] | dg.SkipReason:
     day's run key has already run and Dagster skips it, so each UTC day still runs exactly once.
     """
     last = (tick.astimezone(timezone.utc) - timedelta(days=1)).date()
-    bounds = open_days(tick)
+    bounds = open_days(partitions, tick)
     days = [d.isoformat() for d in (last - timedelta(days=1), last) if bounds and bounds[0] <= d <= bounds[1]]
     if not days:
         return dg.SkipReason(f"{last} is before AMAZON_ZOHO_START_DATE")
     return [dg.RunRequest(run_key=day, partition_key=day) for day in days]
 
-
-daily_refresh_schedule = build_daily_schedule(_settings.schedule_hour, _settings.schedule_timezone)

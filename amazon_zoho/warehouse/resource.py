@@ -19,6 +19,7 @@ from tenacity import (
 )
 
 from .. import clock
+from ..settings import DEFAULT_PII_RETENTION_DAYS, DEFAULT_PII_SALT
 
 
 @cache
@@ -88,6 +89,21 @@ class WarehouseResource(dg.ConfigurableResource):
     # DuckDB lets one process hold the file; another run's writer holds it for seconds at a time, so a
     # connection waits for the lock (two backfills launched together both finish) instead of failing.
     lock_timeout_seconds: float = 900.0
+    # Buyer keys in this warehouse are sha256(salt:email): every writer of a key (amazon/pii_split.py, the
+    # Zoho contact keys) takes the salt from here, so keys made by different assets always match.
+    pii_salt: str = DEFAULT_PII_SALT
+    # Days after delivery that pii.order_contacts keeps a buyer's details (ops/pii_retention.py).
+    pii_retention_days: int = DEFAULT_PII_RETENTION_DAYS
+    # The analysts' read-only copy (ops/analyst_copy.py); empty means analyst.duckdb beside the warehouse.
+    analyst_copy: str = ""
+
+    @property
+    def analyst_copy_path(self) -> Path:
+        return Path(self.analyst_copy or Path(self.path).with_name("analyst.duckdb"))
+
+    def waiting_at_most(self, seconds: float) -> "WarehouseResource":
+        """The same warehouse, with connections that give up on the lock after `seconds` (sensors, not runs)."""
+        return self.model_copy(update={"lock_timeout_seconds": seconds})
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

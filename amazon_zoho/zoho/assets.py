@@ -3,15 +3,12 @@
 import dagster as dg
 import pydantic
 
+from ..ops.notify import NotifyResource
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
-from .mapping import load as load_mapping
 from .report import finish_run, history_markdown, record_sync_run
 from .resource import ZohoCrmResource
-from .budget import CreditBudget
 from .sync import Push, sync_module
-
-_COMMON = dict(group_name="zoho", kinds={"zoho", "duckdb"}, owners=["team:sales-ops"], **daily_writer(retry_delay=10))
 
 
 class ZohoPushConfig(dg.Config):
@@ -24,41 +21,50 @@ class ZohoPushConfig(dg.Config):
     bulk_poll_seconds: float = pydantic.Field(default=2.0, description="First wait before polling a Bulk Write job; grows 1.5x per poll.")
 
 
-@dg.asset(key=["zoho", "products"], deps=[["core", "products"]], **_COMMON)
+def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The three push assets over `partitions`, products and contacts before the sales orders that point at them."""
+    common = dict(group_name="zoho", kinds={"zoho", "duckdb"}, owners=["team:sales-ops"], **daily_writer(partitions, retry_delay=10))
+    return [
+        dg.asset(key=["zoho", "products"], deps=[["core", "products"]], **common)(zoho_products),
+        dg.asset(key=["zoho", "contacts"], deps=[["core", "customers"], ["core", "orders"]], **common)(zoho_contacts),
+        dg.asset(key=["zoho", "sales_orders"], deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]], **common)(
+            zoho_sales_orders
+        ),
+    ]
+
+
 def zoho_products(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts every SKU sold in the window into Zoho CRM Products, matched on Amazon_SKU."""
     return _push(context, config, zoho, warehouse, "Products")
 
 
-@dg.asset(key=["zoho", "contacts"], deps=[["core", "customers"], ["core", "orders"]], **_COMMON)
 def zoho_contacts(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Upserts the window's buyers into Zoho CRM Contacts, matched on the pseudonymous Amazon_Buyer_Key."""
     return _push(context, config, zoho, warehouse, "Contacts")
 
 
-@dg.asset(
-    key=["zoho", "sales_orders"],
-    deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]],
-    **_COMMON,
-)
-def zoho_sales_orders(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def zoho_sales_orders(
+    context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, notifier: NotifyResource
+) -> dg.MaterializeResult:
     """Upserts the window's orders into Zoho CRM Sales_Orders with Ordered_Items, matched on Amazon_Order_ID."""
-    return _push(context, config, zoho, warehouse, "Sales_Orders")
+    return _push(context, config, zoho, warehouse, "Sales_Orders", notifier)
 
 
-def _push(context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str) -> dg.MaterializeResult:
+def _push(
+    context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str,
+    notifier: NotifyResource | None = None,
+) -> dg.MaterializeResult:
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
     partition_range = f"{start}..{end}"
-    mapping = load_mapping()
     with warehouse.connect() as conn:
-        push = Push(conn, zoho.client(), mapping, CreditBudget.from_env(), run_id=context.run_id, path=config.write_api,
-                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info)
+        push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
         outcome = sync_module(push, module, start, end)
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
         history = history_markdown(conn, module)
-        if module == "Sales_Orders":
-            finish_run(conn, context.run_id, start, end, context.log)
+        if notifier is not None:  # after the last module (sales orders): the run's notifications
+            finish_run(conn, notifier, context.run_id, start, end, context.log)
     if outcome.failed:
         context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters")
     return dg.MaterializeResult(

@@ -9,31 +9,21 @@ also stops the push cleanly. What is not pushed is marked deferred and pushed by
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from ..settings import SettingsError
+from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
 from ..warehouse import run_sql
 from .client import ZohoCrmClient
 
-DEFAULT_DAILY = 50_000
-DEFAULT_RESERVE = 1_000
-
-
 @dataclass
 class CreditBudget:
-    daily: int = DEFAULT_DAILY
-    reserve: int = DEFAULT_RESERVE
+    daily: int = DEFAULT_DAILY_CREDITS  # ZOHO_DAILY_CREDITS, via ZohoCrmResource
+    reserve: int = DEFAULT_CREDIT_RESERVE  # ZOHO_CREDIT_RESERVE
     used_24h: int = 0
     exhausted: bool = False  # Zoho said LIMIT_REACHED: nothing more this run
-
-    @classmethod
-    def from_env(cls, environ=None) -> "CreditBudget":
-        env = os.environ if environ is None else environ
-        return cls(daily=_whole("ZOHO_DAILY_CREDITS", env, DEFAULT_DAILY), reserve=_whole("ZOHO_CREDIT_RESERVE", env, DEFAULT_RESERVE))
 
     @property
     def available(self) -> int:
@@ -56,15 +46,3 @@ class CreditBudget:
     def describe(self) -> str:
         return f"{self.used_24h} of {self.daily} credits used in 24 h, {self.reserve} kept in reserve"
 
-
-def _whole(key: str, env, default: int) -> int:
-    raw = env.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not a whole number of API credits") from None
-    if value < 0:
-        raise SettingsError(f"{key}={raw!r} must not be negative")
-    return value

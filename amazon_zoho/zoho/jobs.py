@@ -8,9 +8,7 @@ import pydantic
 
 from .. import clock
 from ..warehouse import WarehouseResource, run_sql, sql
-from .budget import CreditBudget
 from .mapping import MODULE_ORDER
-from .mapping import load as load_mapping
 from .report import history_markdown, record_sync_run
 from .resource import ZohoCrmResource
 from .sync import Push, prepare, sync_module
@@ -26,8 +24,8 @@ def zoho_redrive_op(context: dg.OpExecutionContext, config: RedriveConfig, zoho:
     """Retries every record still owed to Zoho, whatever its day: products, contacts, then sales orders."""
     today = clock.today()
     with warehouse.connect() as conn:
-        push = Push(conn, zoho.client(), load_mapping(), CreditBudget.from_env(), run_id=context.run_id, path=config.write_api,
-                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info)
+        push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
         metadata = {}
         for module in MODULE_ORDER:
             outcome = sync_module(push, module, today, today)  # an empty window: the backlog only
@@ -49,14 +47,14 @@ class DryRunConfig(dg.Config):
 
 
 @dg.op(pool="duckdb_writer")
-def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, warehouse: WarehouseResource) -> None:
+def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> None:
     """What pushing these days would do, per record (insert, update, unchanged, unmappable), without calling Zoho."""
     first = date.fromisoformat(config.start) if config.start else clock.today() - timedelta(days=1)
     last = date.fromisoformat(config.end) if config.end else first
-    mapping = load_mapping()
+    mapping = zoho.mapping()  # only the mapping: a dry run never calls Zoho
     with warehouse.connect() as conn:
         for module in MODULE_ORDER:
-            prepare(conn, mapping, module, first, last + timedelta(days=1))
+            prepare(conn, mapping, module, first, last + timedelta(days=1), warehouse.pii_salt)
             run_sql(conn, __file__, "preview.sql", {"run_id": context.run_id, "module": module})
         summary = conn.execute(sql(__file__, "preview_summary.sql"), {"run_id": context.run_id}).fetchall()
     lines = [f"Dry run {first}..{last}: nothing was sent to Zoho. Every record is in `ops.zoho_sync_preview` (run_id = {context.run_id}).", "",

@@ -128,7 +128,7 @@ class Mapping:
 
 
 def load(path: str | os.PathLike | None = None) -> Mapping:
-    path = Path(path or os.environ.get("ZOHO_MAPPING_FILE") or DEFAULT_PATH)
+    path = Path(path or DEFAULT_PATH)  # Settings.zoho_mapping_file (ZOHO_MAPPING_FILE), via ZohoCrmResource
     try:
         doc = yaml.safe_load(path.read_text())
     except FileNotFoundError:

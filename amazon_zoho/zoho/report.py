@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from ..ops.notify import notify
+from ..ops.notify import NotifyResource
 from ..warehouse import run_sql, sql
 from .sync import SyncOutcome
 
@@ -32,18 +32,18 @@ def history_markdown(conn: duckdb.DuckDBPyConnection, module: str) -> str:
     return "\n".join(lines)
 
 
-def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str, start: date, end: date, log) -> list[str]:
+def finish_run(conn: duckdb.DuckDBPyConnection, notifier: NotifyResource, run_id: str, start: date, end: date, log) -> list[str]:
     """Sends the run's notifications (after the last module); returns their subjects."""
     sent = []
     problems = conn.execute(sql(__file__, "run_problems.sql"), {"run_id": run_id}).fetchall()
     if problems:
         text = "\n".join(f"{module}: {failed} failed (ops.zoho_dead_letters), {deferred} deferred to the next run" for module, failed, deferred in problems)
         subject = f"Zoho sync {start}..{end} incomplete"
-        notify(subject, text + "\nRetried by the next run, or now with the zoho_redrive job.", {"run_id": run_id}, logger=log)
+        notifier.send(subject, text + "\nRetried by the next run, or now with the zoho_redrive job.", {"run_id": run_id}, logger=log)
         sent.append(subject)
     empty = [day for (day,) in conn.execute(sql(__file__, "days_without_orders.sql"), {"start": start, "end": end}).fetchall()]
     if empty:
         subject = "No Amazon orders on " + ", ".join(str(d) for d in empty)
-        notify(subject, "The day(s) brought no orders at all: check listings, the SP-API connection and the marketplace.", {"run_id": run_id}, logger=log)
+        notifier.send(subject, "The day(s) brought no orders at all: check listings, the SP-API connection and the marketplace.", {"run_id": run_id}, logger=log)
         sent.append(subject)
     return sent

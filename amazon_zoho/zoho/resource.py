@@ -7,7 +7,11 @@ import requests
 from pydantic import PrivateAttr
 
 from ..http.oauth import RefreshTokenProvider
+from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
+from .budget import CreditBudget
 from .client import ZohoCrmClient
+from .mapping import Mapping
+from .mapping import load as load_mapping
 
 # Accounts host per data centre (Zoho's Python SDK, crm/api/dc/*): note Canada's zohocloud.ca.
 ACCOUNTS_URLS = {
@@ -51,8 +55,18 @@ class ZohoCrmResource(dg.ConfigurableResource):
     timeout_seconds: float = 60.0
     # Create the custom fields the mapping writes (Amazon_SKU, Amazon_Order_ID, ...) when missing.
     auto_setup: bool = True
+    # The field mapping (zoho/mapping.yaml when empty) and the org's rolling 24-hour credit allowance (budget.py).
+    mapping_file: str = ""
+    daily_credits: int = DEFAULT_DAILY_CREDITS
+    credit_reserve: int = DEFAULT_CREDIT_RESERVE
 
     _client: ZohoCrmClient | None = PrivateAttr(default=None)
+
+    def mapping(self) -> Mapping:
+        return load_mapping(self.mapping_file or None)
+
+    def budget(self) -> CreditBudget:
+        return CreditBudget(daily=self.daily_credits, reserve=self.credit_reserve)
 
     def client(self) -> ZohoCrmClient:
         if self._client is None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from .client import ZohoCrmClient
 from .mapping import MODULE_ORDER, Mapping
-from .mapping import load as load_mapping
 
 
 class MissingFieldsError(RuntimeError):
@@ -112,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ..resources import zoho_resource
-    from ..settings import load
+    from ..settings import Settings
 
-    settings = load()
-    mapping = load_mapping()
-    client = zoho_resource(settings).client()
+    settings = Settings.from_env()
+    zoho = zoho_resource(settings)
+    mapping, client = zoho.mapping(), zoho.client()
     where = f"the sandbox at {settings.sandbox_url}" if settings.zoho_sandbox else f"Zoho CRM ({settings.zoho_data_center})"
     print(f"checking {where} against {mapping.path}")
     ok = True

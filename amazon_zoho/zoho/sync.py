@@ -11,7 +11,6 @@ with line items is flagged and its older rows are deleted afterwards (lines.py).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -20,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from ..http.errors import ApiError
+from ..settings import DEFAULT_PII_SALT
 from ..warehouse import execute_script, run_sql, sql
 from . import bulk
 from .budget import CreditBudget
@@ -86,9 +86,10 @@ class Push:
     auto_setup: bool = True
     poll_seconds: float = 2.0
     log: Callable[[str], None] = print
+    salt: str = DEFAULT_PII_SALT  # the warehouse's buyer-key salt (WarehouseResource.pii_salt)
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date) -> None:
+def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> None:
     """Builds temp tables `pending` (record_key, payload, mapping_error), `classified` and `to_send`
     for the window [start, end) plus every record of the module still owed to Zoho."""
     mm = mapping[module]
@@ -97,7 +98,7 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "start": start,
         "end": end,
         "policy": mapping.buyers_without_email,
-        "salt": os.environ.get("AMAZON_ZOHO_PII_SALT") or "amazon_zoho",
+        "salt": salt,
         "currencies": list(mapping.currencies),
         "lines_field": mm.line_items_field,
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
@@ -119,7 +120,7 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
 def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     conn, client, mm = push.conn, push.client, push.mapping[module]
     outcome = SyncOutcome(module)
-    prepare(conn, push.mapping, module, start, end)
+    prepare(conn, push.mapping, module, start, end, push.salt)
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 

@@ -10,12 +10,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from amazon_zoho.core.orders_assets import core_customers_products, core_orders
-from amazon_zoho.core.settlement_assets import core_settlements
 from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho_tests.assets import asset
 
 DAY = "2026-06-01"
 DE = "A1PA6795UKMFR9"
+core_orders, core_customers_products, core_settlements = (asset("core", name) for name in ("orders", "customers", "settlements"))
 
 
 @pytest.fixture

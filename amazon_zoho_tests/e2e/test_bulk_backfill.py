@@ -14,13 +14,12 @@ from amazon_zoho.amazon.order_assets import BULK_THRESHOLD_DAYS
 from amazon_zoho.amazon.orders import search_orders
 from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START
 from amazon_zoho.definitions import defs
-from amazon_zoho.partitions import daily_partitions
 from amazon_zoho_tests.truth import day_ago, truth_orders, zoho_records
 
 ASSETS = list(defs.assets)
 GRAPH = defs.get_repository_def().asset_graph
 RAW_ORDERS = dg.AssetKey(["amazon_raw", "raw_orders"])
-ORDER_PATH = [k for k in dg.AssetSelection.keys(RAW_ORDERS).downstream().resolve(GRAPH) if GRAPH.get(k).partitions_def == daily_partitions]
+ORDER_PATH = [k for k in dg.AssetSelection.keys(RAW_ORDERS).downstream().resolve(GRAPH) if GRAPH.get(k).partitions_def == GRAPH.get(RAW_ORDERS).partitions_def]
 BUYER_SHOWN = {"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"}
 
 

@@ -24,11 +24,13 @@ from amazon_zoho.amazon.sensors import (
 from amazon_zoho.amazon.settlement_assets import raw_settlements
 from amazon_zoho.definitions import defs
 from amazon_zoho.ops.schedules import daily_requests
-from amazon_zoho.partitions import open_days
+from amazon_zoho.partitions import daily_partitions, open_days
+from amazon_zoho.settings import Settings
 from amazon_zoho.sandbox.amazon.settlement_schedule import period_index, settlement
 from amazon_zoho_tests.truth import run_days, truth_orders, zoho_records
 
 ASSETS = list(defs.assets)
+PARTITIONS = daily_partitions(Settings.from_env({}).start_date)
 DE = "A1PA6795UKMFR9"
 
 
@@ -60,7 +62,7 @@ def _ts(value: str) -> datetime:
 
 
 def _has_partition(days) -> bool:
-    first, last = open_days()
+    first, last = open_days(PARTITIONS)
     return all(first <= day <= last for day in days)
 
 
@@ -69,7 +71,7 @@ def test_the_daily_path_holds_at_a_hard_instant(name, instant, sandbox, resource
     instance = dg.DagsterInstance.ephemeral()
     with clock.pinned(instant):
         # The schedule's tick at this instant: the last complete UTC day, which has a partition.
-        *_, request = daily_requests(clock.now())
+        *_, request = daily_requests(PARTITIONS, clock.now())
         day = date.fromisoformat(request.partition_key)
         assert day == instant.date() - timedelta(days=1) and _has_partition([day])
 

@@ -17,14 +17,13 @@ import requests
 from amazon_zoho import clock
 from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START, order_updates_sensor
 from amazon_zoho.definitions import defs
-from amazon_zoho.partitions import daily_partitions
 from amazon_zoho_tests.truth import day_ago, truth_orders
 
 ASSETS = list(defs.assets)
 GRAPH = defs.get_repository_def().asset_graph
 ORDER_PATH = sorted(
     (k for k in dg.AssetSelection.key_substring("amazon_raw/raw_orders").downstream().resolve(GRAPH)
-     if GRAPH.get(k).partitions_def == daily_partitions),
+     if GRAPH.get(k).partitions_def == GRAPH.get(dg.AssetKey(["amazon_raw", "raw_orders"])).partitions_def),
     key=lambda k: k.to_user_string(),
 )
 

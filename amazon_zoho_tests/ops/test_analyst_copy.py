@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 import duckdb
 
-from amazon_zoho.ops.analyst_copy import REDACTED_COLUMNS, analyst_copy_path
+from amazon_zoho.ops.analyst_copy import REDACTED_COLUMNS
 from amazon_zoho_tests.core.built import pipeline_assets
 from amazon_zoho_tests.truth import day_ago
 
@@ -40,7 +40,7 @@ def _run(resources, day) -> dg.ExecuteInProcessResult:
 
 def test_a_reader_holding_the_analyst_copy_through_a_run_neither_fails_nor_blocks(resources, project_env, tmp_path):
     _run(resources, day_ago(3))
-    copy = analyst_copy_path(project_env["AMAZON_ZOHO_WAREHOUSE"])
+    copy = resources["warehouse"].analyst_copy_path
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(copy), str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -62,7 +62,7 @@ def test_a_reader_holding_the_analyst_copy_through_a_run_neither_fails_nor_block
 
 def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_env):
     result = _run(resources, day_ago(2))
-    copy = analyst_copy_path(project_env["AMAZON_ZOHO_WAREHOUSE"])
+    copy = resources["warehouse"].analyst_copy_path
     with duckdb.connect(str(copy), read_only=True) as conn:
         schemas = {s for (s,) in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT schema_name FROM duckdb_schemas() WHERE NOT internal").fetchall()}
         assert "pii" not in schemas and {"raw", "core", "marts", "ops"} <= schemas

@@ -7,8 +7,10 @@ import duckdb
 import pytest
 
 from amazon_zoho import clock
-from amazon_zoho.ops.pii_retention import pii_retention, retention_days
+from amazon_zoho.resources import warehouse_resource
+from amazon_zoho.settings import Settings
 from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho_tests.assets import asset
 
 # (order_id, status, purchased, shipped, latest delivery, last update) relative to now, in days; None = not set.
 ORDERS = [
@@ -46,14 +48,18 @@ def _contacts(warehouse) -> set[str]:
         return {r[0] for r in conn.execute("SELECT order_id FROM pii.order_contacts").fetchall()}
 
 
+PII_RETENTION = asset("ops", "pii_retention")
+
+
 def _purge(warehouse) -> dg.ExecuteInProcessResult:
-    result = dg.materialize([pii_retention], partition_key=(clock.now() - timedelta(days=1)).date().isoformat(), resources={"warehouse": warehouse})
+    day = (clock.now() - timedelta(days=1)).date().isoformat()
+    result = dg.materialize([PII_RETENTION], partition_key=day, resources={"warehouse": warehouse})
     assert result.success
     return result
 
 
-def test_default_retention_is_30_days_after_delivery(warehouse, monkeypatch):
-    monkeypatch.delenv("AMAZON_ZOHO_PII_RETENTION_DAYS", raising=False)
+def test_default_retention_is_30_days_after_delivery(warehouse):
+    assert Settings.from_env({}).pii_retention_days == warehouse.pii_retention_days == 30
     result = _purge(warehouse)
     assert _contacts(warehouse) == {"delivered-recently", "delivered-29-days", "still-unshipped"}
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
@@ -63,13 +69,14 @@ def test_default_retention_is_30_days_after_delivery(warehouse, monkeypatch):
     assert len(_contacts(warehouse)) == 3, "running again deletes nothing more"
 
 
-def test_a_shorter_retention_is_configurable(warehouse, monkeypatch):
-    monkeypatch.setenv("AMAZON_ZOHO_PII_RETENTION_DAYS", "10")
-    _purge(warehouse)
+def test_a_shorter_retention_is_configurable(warehouse):
+    settings = Settings.from_env({"AMAZON_ZOHO_PII_RETENTION_DAYS": "10", "AMAZON_ZOHO_WAREHOUSE": warehouse.path})
+    _purge(warehouse_resource(settings))
     assert _contacts(warehouse) == {"still-unshipped"}
 
 
 def test_a_wrong_setting_names_the_variable():
     with pytest.raises(ValueError, match="AMAZON_ZOHO_PII_RETENTION_DAYS='thirty'"):
-        retention_days({"AMAZON_ZOHO_PII_RETENTION_DAYS": "thirty"})
-    assert retention_days({}) == 30
+        Settings.from_env({"AMAZON_ZOHO_PII_RETENTION_DAYS": "thirty"})
+    with pytest.raises(ValueError, match="ACME_EU__AMAZON_ZOHO_PII_RETENTION_DAYS='-1'"):
+        Settings.from_env({"ACME_EU__AMAZON_ZOHO_PII_RETENTION_DAYS": "-1"}, prefix="ACME_EU__")

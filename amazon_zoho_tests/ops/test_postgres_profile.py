@@ -219,9 +219,9 @@ def test_workspace_loads_one_code_location_per_seller(tmp_path):
     for seller in SELLERS:
         probe = _in_seller_process(
             f"import json, {seller}\n"
-            "from amazon_zoho.settings import load\n"
+            "from seller_location import seller_settings\n"
             f"keys = [k.to_user_string() for k in {seller}.defs.resolve_asset_graph().get_all_asset_keys()]\n"
-            "s = load()\n"
+            f"s = seller_settings('{seller}')\n"
             "print(json.dumps({'keys': keys, 'warehouse': s.warehouse_path, 'region': s.region}))",
             env,
         )
@@ -233,14 +233,42 @@ def test_workspace_loads_one_code_location_per_seller(tmp_path):
     assert (seen["acme_eu"]["region"], seen["globex_na"]["region"]) == ("eu", "na")
 
 
-def test_a_seller_needs_its_own_warehouse_and_its_own_process(tmp_path):
+def test_a_seller_needs_its_own_warehouse(tmp_path):
     env = _sellers_env(tmp_path)
     del env["ACME_EU__AMAZON_ZOHO_WAREHOUSE"]
     missing = _in_seller_process("import acme_eu", env)
     assert missing.returncode != 0 and "ACME_EU__AMAZON_ZOHO_WAREHOUSE" in missing.stderr
 
-    both = _in_seller_process("import acme_eu, globex_na", _sellers_env(tmp_path))
-    assert both.returncode != 0 and "its own code location" in both.stderr
+
+def test_two_sellers_are_two_settings_objects_in_one_process(tmp_path):
+    """Nothing reads the environment behind build_defs' back: both locations load side by side, each with its own
+    settings, keys, warehouse, region and SP-API rate-limit buckets, and the process environment is untouched."""
+    env = _sellers_env(tmp_path, GLOBEX_NA__AMAZON_ZOHO_PII_SALT="globex-salt")
+    both = _in_seller_process(
+        "import json, os\n"
+        "before = dict(os.environ)\n"
+        "import acme_eu, globex_na\n"
+        "out = {}\n"
+        "for name, module in (('acme_eu', acme_eu), ('globex_na', globex_na)):\n"
+        "    r = module.defs.resources\n"
+        "    out[name] = {'keys': sorted(k.to_user_string() for k in module.defs.resolve_asset_graph().get_all_asset_keys()),\n"
+        "                 'warehouse': r['warehouse'].path, 'region': r['amazon'].region, 'seller_key': r['amazon'].seller_key,\n"
+        "                 'marketplaces': r['amazon'].marketplace_ids,\n"
+        "                 'salt': r['warehouse'].process_config_and_initialize().pii_salt}\n"
+        "out['environment_untouched'] = dict(os.environ) == before\n"
+        "print(json.dumps(out))",
+        env,
+    )
+    assert both.returncode == 0, both.stderr[-3000:]
+    seen = json.loads(both.stdout.strip().splitlines()[-1])
+    acme, globex = seen["acme_eu"], seen["globex_na"]
+    assert seen["environment_untouched"]
+    assert all(k.startswith("acme_eu/") for k in acme["keys"]) and all(k.startswith("globex_na/") for k in globex["keys"])
+    assert [k.removeprefix("acme_eu/") for k in acme["keys"]] == [k.removeprefix("globex_na/") for k in globex["keys"]]
+    assert (acme["warehouse"], globex["warehouse"]) == (str(tmp_path / "acme_eu" / "warehouse.duckdb"), str(tmp_path / "globex_na" / "warehouse.duckdb"))
+    assert (acme["region"], globex["region"]) == ("eu", "na") and globex["marketplaces"] == ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]
+    assert (acme["seller_key"], globex["seller_key"]) == ("acme_eu", "globex_na")
+    assert (acme["salt"], globex["salt"]) == ("amazon_zoho", "globex-salt")
 
 
 def test_a_seller_run_lands_in_its_warehouse_and_under_its_keys_in_postgres(production_home, postgres, sandbox, tmp_path):

@@ -10,6 +10,8 @@ from dagster._utils.schedules import cron_string_iterator
 
 from amazon_zoho.definitions import defs
 from amazon_zoho.ops.schedules import build_daily_schedule
+from amazon_zoho.partitions import daily_partitions
+from amazon_zoho.settings import Settings
 
 
 def _tick(when: datetime) -> list[dg.RunRequest]:
@@ -59,7 +61,7 @@ def test_every_utc_day_is_refreshed_once_across_a_clock_change(timezone_name, ch
     # The IANA time zone database (zoneinfo), not our list, says the clocks change on this day.
     zone = ZoneInfo(timezone_name)
     assert change_day.replace(tzinfo=zone).utcoffset() != (change_day + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
-    schedule = build_daily_schedule(hour, timezone_name)
+    schedule = build_daily_schedule(daily_partitions(Settings.from_env({}).start_date), hour, timezone_name)
     start = (change_day - timedelta(days=7)).replace(tzinfo=ZoneInfo(timezone_name))
     launched: dict[str, datetime] = {}  # run key -> tick that launched it; Dagster skips a run key it has seen
     with dg.instance_for_test() as instance:

@@ -12,12 +12,22 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from amazon_zoho.ops.notify import notify
+from amazon_zoho.ops.failure_sensor import sync_failure_notifier
+from amazon_zoho.ops.notify import NotifyResource
+from amazon_zoho.resources import notify_resource
+from amazon_zoho.settings import Settings
 from amazon_zoho.warehouse import WarehouseResource
 from amazon_zoho.zoho.report import finish_run
-from amazon_zoho.zoho.sensors import sync_failure_notifier
 
 SECRET_PATH = "/hooks/T000/B000/s3cr3t-token"
+
+
+def channels(environ: dict[str, str], monkeypatch) -> NotifyResource:
+    """The notifier a code location builds from these variables (settings.py -> resources.py), secrets as dg.EnvVar."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    resource = notify_resource(Settings.from_env(environ))
+    return resource.process_config_and_initialize()  # resolves dg.EnvVar, as Dagster does for a run
 
 
 @pytest.fixture
@@ -83,22 +93,22 @@ def smtp_server():
     server.server_close()
 
 
-def test_webhook_gets_the_message_and_a_failure_is_logged_without_the_secret(webhook, caplog):
+def test_webhook_gets_the_message_and_a_failure_is_logged_without_the_secret(webhook, caplog, monkeypatch):
     url, received = webhook
-    [ok] = notify("Zoho sync incomplete", "3 failed", {"run_id": "r1"}, environ={"NOTIFY_WEBHOOK_URL": url + SECRET_PATH})
+    [ok] = channels({"NOTIFY_WEBHOOK_URL": url + SECRET_PATH}, monkeypatch).send("Zoho sync incomplete", "3 failed", {"run_id": "r1"})
     assert ok.ok and received == [(SECRET_PATH, {"text": "Zoho sync incomplete\n3 failed", "subject": "Zoho sync incomplete", "details": {"run_id": "r1"}})]
 
     with caplog.at_level(logging.INFO, logger="amazon_zoho.notify"):
-        [failed] = notify("s", "t", environ={"NOTIFY_WEBHOOK_URL": url + "/hooks/s3cr3t-token/broken"})
+        [failed] = NotifyResource(webhook_url=url + "/hooks/s3cr3t-token/broken").send("s", "t")
     assert not failed.ok and "HTTP 500" in failed.detail
     assert "FAILED" in caplog.text and "s3cr3t" not in caplog.text and "s3cr3t" not in failed.detail
 
 
-def test_email_over_smtp(smtp_server):
+def test_email_over_smtp(smtp_server, monkeypatch):
     port, messages = smtp_server
     env = {"NOTIFY_SMTP_HOST": "127.0.0.1", "NOTIFY_SMTP_PORT": str(port), "NOTIFY_SMTP_STARTTLS": "0",
            "NOTIFY_SMTP_FROM": "sync@example.com", "NOTIFY_SMTP_TO": "ops@example.com, boss@example.com"}
-    [sent] = notify("No Amazon orders on 2026-03-01", "check listings", environ=env)
+    [sent] = channels(env, monkeypatch).send("No Amazon orders on 2026-03-01", "check listings")
     assert sent.ok and sent.channel == "smtp"
     [message] = messages
     assert len(message["rcpt"]) == 2 and "sync@example.com" in message["from"]
@@ -107,15 +117,15 @@ def test_email_over_smtp(smtp_server):
 
 def test_unconfigured_notifications_are_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="amazon_zoho.notify"):
-        [logged] = notify("Run daily_refresh failed", "boom", environ={})
+        [logged] = NotifyResource().send("Run daily_refresh failed", "boom")
     assert logged.channel == "log" and "Run daily_refresh failed: boom" in caplog.text and "NOTIFY_WEBHOOK_URL" in caplog.text
 
 
 def test_a_day_without_orders_and_a_failed_run_notify(webhook, monkeypatch, tmp_path):
     url, received = webhook
-    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", url + SECRET_PATH)
+    notifier = channels({"NOTIFY_WEBHOOK_URL": url + SECRET_PATH}, monkeypatch)
     with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
-        sent = finish_run(conn, "run-1", date(2026, 3, 1), date(2026, 3, 3), logging.getLogger("test"))
+        sent = finish_run(conn, notifier, "run-1", date(2026, 3, 1), date(2026, 3, 3), logging.getLogger("test"))
     assert sent == ["No Amazon orders on 2026-03-01, 2026-03-02"]
 
     @dg.op
@@ -130,7 +140,7 @@ def test_a_day_without_orders_and_a_failed_run_notify(webhook, monkeypatch, tmp_
         result = doomed.execute_in_process(instance=instance, raise_on_error=False)
         context = dg.build_run_status_sensor_context(
             sensor_name="sync_failure_notifier", dagster_instance=instance, dagster_run=result.dagster_run,
-            dagster_event=result.get_run_failure_event(),
+            dagster_event=result.get_run_failure_event(), resources={"notifier": notifier},
         ).for_run_failure()
         sync_failure_notifier(context)
     subject, body = received[-1][1]["subject"], received[-1][1]["text"]

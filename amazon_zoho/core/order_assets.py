@@ -36,12 +36,24 @@ def _spec(key: tuple[str, ...], deps: list, owner: str = "team:data") -> dg.Asse
     return dg.AssetSpec(list(key), deps=deps, kinds={"duckdb"}, owners=[owner], **spec_docs(*key))
 
 
-@dg.multi_asset(
-    specs=[_spec(ORDERS, [["amazon_raw", "raw_orders"]]), _spec(LINES, [["amazon_raw", "raw_orders"]])],
-    check_specs=specs(ORDER_CHECKS),
-    group_name="core",
-    **daily_writer(),
-)
+def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """core.orders with its lines, then the customers and products they name, over `partitions`."""
+    return [
+        dg.multi_asset(
+            specs=[_spec(ORDERS, [["amazon_raw", "raw_orders"]]), _spec(LINES, [["amazon_raw", "raw_orders"]])],
+            check_specs=specs(ORDER_CHECKS),
+            group_name="core",
+            **daily_writer(partitions),
+        )(core_orders),
+        dg.multi_asset(
+            specs=[_spec(CUSTOMERS, [["core", "orders"]]), _spec(PRODUCTS, [["core", "order_lines"]])],
+            check_specs=specs(DIMENSION_CHECKS),
+            group_name="core",
+            **daily_writer(partitions),
+        )(core_customers_products),
+    ]
+
+
 def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Builds core.orders and core.order_lines for the window; rejects go to ops.quarantine."""
     window = context.partition_time_window
@@ -72,12 +84,6 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     yield dg.MaterializeResult(asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines}, check_results=line_checks)
 
 
-@dg.multi_asset(
-    specs=[_spec(CUSTOMERS, [["core", "orders"]]), _spec(PRODUCTS, [["core", "order_lines"]])],
-    check_specs=specs(DIMENSION_CHECKS),
-    group_name="core",
-    **daily_writer(),
-)
 def core_customers_products(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Rebuilds core.customers and core.products from all canonical orders."""
     with warehouse.connect() as conn:
