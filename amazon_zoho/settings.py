@@ -35,9 +35,10 @@ AMAZON_SECRETS = ("AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "AMAZON_LW
 ZOHO_SECRETS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
 # Secrets besides the API credentials: read by resources as dg.EnvVar, never copied into Settings.
 OTHER_SECRETS = ("AMAZON_ZOHO_PII_SALT", "NOTIFY_WEBHOOK_URL", "NOTIFY_SMTP_PASSWORD")
-# A seller's credentials and buyer-key salt are its own: with a prefix they are never taken from the
-# unprefixed (shared) variables, so a seller without its own talks to the sandbox, not to another account.
-NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS, "AMAZON_ZOHO_PII_SALT")
+# A seller's API credentials are its own: with a prefix they are never taken from the unprefixed (shared)
+# variables, so a seller without its own talks to the sandbox, not to another account. (The buyer-key salt is
+# shared like any other setting: a seller's keys must not change because a deployment gained a second seller.)
+NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS)
 # Buyer keys are sha256(salt:email); an unset salt falls back to this (the sandbox and tests), and every
 # module that derives a buyer key takes the salt from the one Settings object, so keys always match.
 DEFAULT_PII_SALT = "amazon_zoho"
@@ -103,7 +104,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
         """The settings of one seller. With `prefix`, `<prefix>NAME` wins over `NAME`, which sellers share,
-        except for NEVER_SHARED names (credentials, the PII salt), which are only ever read with the prefix."""
+        except for NEVER_SHARED names (API credentials), which are only ever read with the prefix."""
         return _read(_Source(os.environ if environ is None else environ, prefix))
 
     def secret_variable(self, name: str) -> str:

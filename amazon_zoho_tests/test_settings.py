@@ -101,8 +101,9 @@ def test_a_sellers_own_variables_win_and_its_secrets_are_never_shared():
     # Shared where the seller says nothing; its own where it does.
     assert (acme.schedule_hour, globex.schedule_hour) == (3, 7)
     assert acme.warehouse_path == "/w/acme.duckdb" and globex.warehouse_path == "data/amazon_zoho.duckdb"
-    # Credentials and the buyer-key salt: only the seller's own, so acme (none of its own) is on the sandbox.
-    assert acme.amazon_sandbox and acme.pii_salt_variable == ""
+    # API credentials: only the seller's own, so acme (none of its own) is on the sandbox. The salt is shared
+    # unless a seller has its own (buyer keys must not change when a second seller joins).
+    assert acme.amazon_sandbox and acme.pii_salt_variable == "AMAZON_ZOHO_PII_SALT"
     assert not globex.amazon_sandbox and globex.region == "na" and globex.pii_salt_variable == "GLOBEX_NA__AMAZON_ZOHO_PII_SALT"
     assert globex.secret_variable("AMAZON_LWA_CLIENT_ID") == "GLOBEX_NA__AMAZON_LWA_CLIENT_ID"
     # The unprefixed settings are one more seller's, read the same way.

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from amazon_zoho.amazon.pii_split import NON_IDENTIFYING_ADDRESS, buyer_key, split
+from amazon_zoho.resources import warehouse_resource
+from amazon_zoho.settings import DEFAULT_PII_SALT, Settings
 
 ORDER = {
     "orderId": "123-4567890-1234567",
@@ -57,9 +59,14 @@ def test_buyer_key_is_stable_across_case_and_spaces():
 
 def test_buyer_key_depends_on_the_salt(monkeypatch):
     assert buyer_key("buyer@example.com", salt="a") != buyer_key("buyer@example.com", salt="b")
-    monkeypatch.setenv("AMAZON_ZOHO_PII_SALT", "from-env")
-    assert buyer_key("buyer@example.com") == buyer_key("buyer@example.com", salt="from-env")
     assert "buyer" not in buyer_key("buyer@example.com", salt="a")
+    # The salt reaches every writer of buyer keys from one place: AMAZON_ZOHO_PII_SALT -> Settings -> the warehouse
+    # resource (as dg.EnvVar, so its value is never shown), which the raw and Zoho assets both read.
+    monkeypatch.setenv("AMAZON_ZOHO_PII_SALT", "from-env")
+    warehouse = warehouse_resource(Settings.from_env()).process_config_and_initialize()
+    assert warehouse.pii_salt == "from-env"
+    assert split(ORDER, warehouse.pii_salt)[0]["buyerKey"] == buyer_key("buyer-email@marketplace.amazon.com", salt="from-env")
+    assert buyer_key("buyer@example.com") == buyer_key("buyer@example.com", salt=DEFAULT_PII_SALT)
 
 
 # -- against Amazon's model: every place an order can hold who or where ------------------------------------------
