@@ -67,7 +67,7 @@ def zoho_resource(settings: Settings) -> ZohoCrmResource:
 
 def warehouse_resource(settings: Settings) -> WarehouseResource:
     return WarehouseResource(
-        path=settings.warehouse_path,
+        database=settings.warehouse_path,
         archive_dir=settings.archive_dir,
         pii_salt=dg.EnvVar(settings.pii_salt_variable) if settings.pii_salt_variable else DEFAULT_PII_SALT,
         pii_retention_days=settings.pii_retention_days,

@@ -52,7 +52,7 @@ def test_an_instant_without_an_offset_is_refused_not_guessed():
 
 def test_sql_reads_the_clock_through_clock_now(tmp_path):
     with clock.pinned(LEAP_DAY, frozen=True):
-        with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
+        with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
             assert conn.execute("SELECT clock_now()").fetchone()[0] == LEAP_DAY
 
 

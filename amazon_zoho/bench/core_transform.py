@@ -159,7 +159,7 @@ def _timed(conn: duckdb.DuckDBPyConnection, work) -> float:
 
 def generate(path: str, orders: int) -> None:
     """Fills raw.order_versions of a new warehouse at `path` (run in a child process: its memory is not ours)."""
-    with WarehouseResource(path=path).connect() as conn:
+    with WarehouseResource(database=path).connect() as conn:
         conn.execute("SET enable_progress_bar = false")
         execute_script(conn, GENERATE, {"orders": orders})
         conn.execute("CHECKPOINT")
@@ -174,7 +174,7 @@ def run(lines: int = 1_000_000) -> dict:
         code = f"from amazon_zoho.bench.core_transform import generate; generate({path!r}, {orders})"
         subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)
         generated = time.perf_counter() - started
-        return {"orders": orders, "generate_s": round(generated, 2), **_measure(WarehouseResource(path=path), params)}
+        return {"orders": orders, "generate_s": round(generated, 2), **_measure(WarehouseResource(database=path), params)}
 
 
 def _measure(warehouse: WarehouseResource, params: dict) -> dict:

@@ -193,7 +193,7 @@ def _bulk_vs_upsert(n: int, work: Path) -> dict:
     day = date(2026, 3, 2)
     out = {}
     for path in ("bulk", "upsert"):
-        warehouse = WarehouseResource(path=str(work / f"products-{path}.duckdb"))
+        warehouse = WarehouseResource(database=str(work / f"products-{path}.duckdb"))
         with warehouse.connect() as conn:
             conn.execute(
                 "INSERT INTO core.products (sku, marketplace_id, asin, title, currency, latest_price)"

@@ -8,8 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Iterator
 
-import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 from duckdb.sqltypes import TIMESTAMP_TZ
 from tenacity import (
     Retrying,
@@ -79,10 +79,16 @@ def execute_script(conn: duckdb.DuckDBPyConnection, text: str, params: dict | No
         conn.execute(statement.query, {k: v for k, v in params.items() if k in names} if names else None)
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file that raw, core, marts, ops and pii live in."""
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse file that raw, core, marts, ops and pii live in.
 
-    path: str = "data/amazon_zoho.duckdb"
+    Dagster's DuckDBResource (`database`, `connection_config` for DuckDB settings such as memory_limit or threads,
+    and `get_connection()`), with what our runs need on top: read-only connections for sensors, a lock wait as
+    long as another run may hold the file (DuckDBResource retries ten times, about 100 s, without jitter), the
+    connection closed even when the body raises, UTC as the session zone, clock_now(), and the schema in place.
+    """
+
+    database: str = "data/amazon_zoho.duckdb"
     # Raw report files are archived here forever: Amazon deletes them after 90 days.
     archive_dir: str = "data/archive"
 
@@ -98,16 +104,26 @@ class WarehouseResource(dg.ConfigurableResource):
     analyst_copy: str = ""
 
     @property
+    def path(self) -> str:
+        return self.database
+
+    @property
     def analyst_copy_path(self) -> Path:
-        return Path(self.analyst_copy or Path(self.path).with_name("analyst.duckdb"))
+        return Path(self.analyst_copy or Path(self.database).with_name("analyst.duckdb"))
 
     def waiting_at_most(self, seconds: float) -> "WarehouseResource":
         """The same warehouse, with connections that give up on the lock after `seconds` (sensors, not runs)."""
         return self.model_copy(update={"lock_timeout_seconds": seconds})
 
     @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """DuckDBResource's API, for assets written against it: the same as connect()."""
+        with self.connect() as conn:
+            yield conn
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         conn = self._open(read_only)
         try:
             conn.execute("SET TimeZone = 'UTC'")
@@ -126,7 +142,7 @@ class WarehouseResource(dg.ConfigurableResource):
             reraise=True,
         ):
             with attempt:
-                return duckdb.connect(self.path, read_only=read_only)
+                return duckdb.connect(self.database, read_only=read_only, config=dict(self.connection_config))
         raise AssertionError("unreachable")
 
 

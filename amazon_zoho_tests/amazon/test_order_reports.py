@@ -95,7 +95,7 @@ def row(order_id, sku="SKU-1", price="19.98", status="Shipped", **over) -> str:
 
 @pytest.fixture
 def conn(tmp_path):
-    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
+    with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         conn.begin()
         yield conn
 

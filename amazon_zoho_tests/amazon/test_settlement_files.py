@@ -21,7 +21,7 @@ DOCUMENTED = (
 
 @pytest.fixture
 def conn(tmp_path):
-    with WarehouseResource(path=str(tmp_path / "w.duckdb"), archive_dir=str(tmp_path / "archive")).connect() as c:
+    with WarehouseResource(database=str(tmp_path / "w.duckdb"), archive_dir=str(tmp_path / "archive")).connect() as c:
         yield c
 
 

@@ -20,7 +20,7 @@ core_orders, core_customers_products, core_settlements = (asset("core", name) fo
 
 @pytest.fixture
 def warehouse(tmp_path) -> WarehouseResource:
-    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"), archive_dir=str(tmp_path / "archive"))
+    resource = WarehouseResource(database=str(tmp_path / "w.duckdb"), archive_dir=str(tmp_path / "archive"))
     with resource.connect():
         pass  # creates the schema
     return resource

@@ -25,7 +25,7 @@ ORDERS = [
 
 @pytest.fixture
 def warehouse(tmp_path) -> WarehouseResource:
-    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"))
+    resource = WarehouseResource(database=str(tmp_path / "w.duckdb"))
     at = lambda days: None if days is None else clock.now() + timedelta(days=days)  # noqa: E731
     with resource.connect() as conn:
         for order_id, status, purchased, shipped, delivered, updated in ORDERS:

@@ -7,5 +7,5 @@ from amazon_zoho.warehouse import WarehouseResource
 def conn(tmp_path_factory):
     """One warehouse per module: hypothesis runs many examples per test, and each example clears what it reads."""
     root = tmp_path_factory.mktemp("properties")
-    with WarehouseResource(path=str(root / "w.duckdb"), archive_dir=str(root / "archive")).connect() as c:
+    with WarehouseResource(database=str(root / "w.duckdb"), archive_dir=str(root / "archive")).connect() as c:
         yield c

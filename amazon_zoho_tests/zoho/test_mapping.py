@@ -70,7 +70,7 @@ def test_a_typo_in_yaml_names_the_file(tmp_path):
 def warehouse(tmp_path):
     """Orders of one day: a merchant-fulfilled buyer with an email, an FBA buyer with a name, an FBA order
     without any buyer details, a PENDING order, an order in a currency Zoho lacks, a line without SKU."""
-    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"))
+    resource = WarehouseResource(database=str(tmp_path / "w.duckdb"))
     with resource.connect() as conn:
         orders = [
             ("O1", DE, "Amazon.de", "MFN", "UNSHIPPED", "EUR", "b1"),

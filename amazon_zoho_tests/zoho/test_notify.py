@@ -124,7 +124,7 @@ def test_unconfigured_notifications_are_logged(caplog):
 def test_a_day_without_orders_and_a_failed_run_notify(webhook, monkeypatch, tmp_path):
     url, received = webhook
     notifier = channels({"NOTIFY_WEBHOOK_URL": url + SECRET_PATH}, monkeypatch)
-    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
+    with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         sent = finish_run(conn, notifier, "run-1", date(2026, 3, 1), date(2026, 3, 3), logging.getLogger("test"))
     assert sent == ["No Amazon orders on 2026-03-01, 2026-03-02"]
 
