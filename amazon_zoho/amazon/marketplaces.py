@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 TABLE = Path(__file__).with_name("marketplaces.csv")
 # SP-API regions: https://sellingpartnerapi-<region>.amazon.com (amazon/resource.py REGION_ENDPOINTS).
