@@ -17,24 +17,14 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from . import clock
+from .amazon.marketplaces import regions as marketplace_regions
 
-MARKETPLACE_REGIONS = {
-    # North America
-    "ATVPDKIKX0DER": "na", "A2EUQ1WTGCTBG2": "na", "A1AM78C64UM0Y8": "na", "A2Q3Y263D00KWC": "na",
-    # Europe, Middle East, India, Africa
-    "A1PA6795UKMFR9": "eu", "A1F83G8C2ARO7P": "eu", "A13V1IB3VIYZZH": "eu", "APJ6JRA9NG5V4": "eu",
-    "A1RKKUPIHCS9HS": "eu", "A1805IZSGTT6HS": "eu", "A2NODRKZP88ZB9": "eu", "A1C3SOZRARQ6R3": "eu",
-    "AMEN7PMS3EDWL": "eu", "A33AVAJ2PDY3EV": "eu", "A2VIGQ35RCS4UG": "eu", "A17E79C6D8DWNP": "eu",
-    "A21TJRUUN4KGV": "eu", "ARBP9OOSHTCHU": "eu", "AE08WJ6YKNBMC": "eu", "A28R8C7NBKEWEA": "eu",
-    # Far East
-    "A1VC38T7YXB528": "fe", "A39IBJ37TRP1C6": "fe", "A19VAU5U5O7RUS": "fe",
-}
+# Which ids AMAZON_MARKETPLACE_IDS accepts, and each one's SP-API region: amazon/marketplaces.csv, one row each.
+MARKETPLACE_REGIONS = marketplace_regions()
 SANDBOX_MARKETPLACES = "A1PA6795UKMFR9,A1F83G8C2ARO7P,A13V1IB3VIYZZH"
 ZOHO_DATA_CENTERS = ("com", "eu", "in", "com.au", "jp", "zohocloud.ca", "com.cn", "sa")
 AMAZON_SECRETS = ("AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "AMAZON_LWA_REFRESH_TOKEN")
 ZOHO_SECRETS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
-# Secrets besides the API credentials: read by resources as dg.EnvVar, never copied into Settings.
-OTHER_SECRETS = ("AMAZON_ZOHO_PII_SALT", "NOTIFY_WEBHOOK_URL", "NOTIFY_SMTP_PASSWORD")
 # A seller's API credentials are its own: with a prefix they are never taken from the unprefixed (shared)
 # variables, so a seller without its own talks to the sandbox, not to another account. (The buyer-key salt is
 # shared like any other setting: a seller's keys must not change because a deployment gained a second seller.)

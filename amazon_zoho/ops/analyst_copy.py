@@ -87,7 +87,7 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
         )
         source, dest = f'"{main}"."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
         if exists:
-            conn.execute(f"DELETE FROM {dest}")  # the DDL may have seeded reference rows (core.marketplaces)
+            conn.execute(f"DELETE FROM {dest}")  # a no-op unless the DDL seeds rows (core.marketplaces is copied like the rest)
             conn.execute(f"INSERT INTO {dest} BY NAME SELECT {select} FROM {source}")
         else:
             conn.execute(f"CREATE TABLE {dest} AS SELECT {select} FROM {source}")

@@ -1,4 +1,4 @@
-"""Knobs of the sandbox: data volume, clocks, token lifetimes and fault rates.
+"""Knobs of the sandbox: data volume, clocks, token lifetimes and fault rates; and the marketplaces it simulates.
 
 Every knob has a CLI flag, an environment variable (SANDBOX_<NAME>), and can be changed on a running
 server with `POST /_sandbox/config` so tests flip faults on and off without restarting it.
@@ -9,14 +9,52 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
-# Marketplaces the generator can sell in: id -> (country, currency, sales channel, number locale).
-MARKETPLACES: dict[str, tuple[str, str, str, str]] = {
-    "ATVPDKIKX0DER": ("US", "USD", "Amazon.com", "en_US"),
-    "A1PA6795UKMFR9": ("DE", "EUR", "Amazon.de", "de_DE"),
-    "A1F83G8C2ARO7P": ("GB", "GBP", "Amazon.co.uk", "en_GB"),
-    "A13V1IB3VIYZZH": ("FR", "EUR", "Amazon.fr", "fr_FR"),
-    "A2EUQ1WTGCTBG2": ("CA", "CAD", "Amazon.ca", "en_CA"),
+from ..amazon import marketplaces as amazon_marketplaces
+
+
+class SimulatedMarketplace(NamedTuple):
+    """A marketplace the sandbox sells in: Amazon's facts from amazon/marketplaces.csv, and the sandbox's own."""
+
+    country: str
+    currency: str
+    sales_channel: str
+    locale: str  # Faker locale of the buyers' names and addresses
+    order_prefix: str  # 3-digit order-id prefix, one of the several Amazon uses there
+    tax_rate: Decimal  # VAT or sales tax; it never leaves the sandbox, only the amounts computed with it do
+    prices_include_tax: bool
+    decimal_comma: bool  # in settlement files
+    posted_date_format: str  # of the settlement file's posted-date column
+
+
+# What the sandbox needs beyond a marketplace's row in amazon/marketplaces.csv to sell there: id -> (Faker locale,
+# order-id prefix, tax rate). To simulate another marketplace, append its line (and its currency to CURRENCIES if
+# new); the order numbers marketplaces inside settlement, report and order-item ids, so never reorder.
+_SIMULATION = {
+    "ATVPDKIKX0DER": ("en_US", "111", "0.0725"),
+    "A1PA6795UKMFR9": ("de_DE", "302", "0.19"),
+    "A1F83G8C2ARO7P": ("en_GB", "202", "0.20"),
+    "A13V1IB3VIYZZH": ("fr_FR", "402", "0.20"),
+    "A2EUQ1WTGCTBG2": ("en_CA", "701", "0.13"),
+}
+# Per currency: the factor shelf prices and FBA fees (drawn in EUR) are converted by, and the monthly
+# Professional selling-plan subscription fee.
+CURRENCIES: dict[str, tuple[Decimal, Decimal]] = {
+    "EUR": (Decimal("1"), Decimal("39.00")),
+    "GBP": (Decimal("0.86"), Decimal("25.00")),
+    "USD": (Decimal("1.09"), Decimal("39.99")),
+    "CAD": (Decimal("1.48"), Decimal("29.99")),
+}
+# Marketplaces the generator can sell in.
+MARKETPLACES: dict[str, SimulatedMarketplace] = {
+    m: SimulatedMarketplace(
+        row.country_code, row.currency, row.sales_channel, locale, prefix, Decimal(rate),
+        row.prices_include_tax, row.decimal_comma, row.posted_date_format,
+    )
+    for m, (locale, prefix, rate) in _SIMULATION.items()
+    for row in (amazon_marketplaces.BY_ID[m],)
 }
 
 # Credentials the sandbox accepts; the project's resources use these when no real ones are set.
@@ -81,7 +119,10 @@ class SandboxConfig:
             clean[name] = _coerce(types[name], value)
         unknown = [m for m in clean.get("marketplaces", []) if m not in MARKETPLACES]
         if unknown:
-            raise ValueError(f"unknown marketplace ids {unknown}; known: {sorted(MARKETPLACES)}")
+            raise ValueError(
+                f"the sandbox does not simulate marketplace ids {unknown}; it simulates {sorted(MARKETPLACES)} "
+                f"(any row of amazon/marketplaces.csv can be added to _SIMULATION in sandbox/config.py)"
+            )
         return dataclasses.replace(self, **clean)
 
     def as_dict(self) -> dict:

@@ -19,6 +19,7 @@ from tenacity import (
 )
 
 from .. import clock
+from ..amazon import marketplaces
 from ..settings import DEFAULT_PII_RETENTION_DAYS, DEFAULT_PII_SALT
 
 
@@ -32,15 +33,37 @@ def sql(package_file: str, name: str) -> str:
 SCHEMA_FILES = tuple(sorted(p.name for p in (Path(__file__).parent / "sql").glob("[0-9][0-9]_*.sql")))
 
 
-def schema_digest() -> str:
-    return hashlib.sha256("".join(sql(__file__, name) for name in SCHEMA_FILES).encode()).hexdigest()
+def schema_digest(marketplace_table: Path = marketplaces.TABLE) -> str:
+    """The DDL files and the marketplace table core.marketplaces is seeded from: a new row re-seeds every warehouse."""
+    text = "".join(sql(__file__, name) for name in SCHEMA_FILES) + _read(marketplace_table)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def _read(path: Path) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def seed_marketplaces(conn: duckdb.DuckDBPyConnection, marketplace_table: Path = marketplaces.TABLE) -> None:
+    """core.marketplaces gets a row per row of amazon/marketplaces.csv, the one place for marketplace facts.
+
+    Rows are replaced, never deleted: an order of a marketplace dropped from the table keeps its reference row.
+    """
+    columns = [c for (c,) in conn.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'core' AND table_name = 'marketplaces' "
+        "AND database_name = current_database() ORDER BY column_index").fetchall()]
+    rows = [[getattr(m, c) for c in columns] for m in marketplaces.load(marketplace_table)]
+    conn.executemany(
+        f"INSERT OR REPLACE INTO core.marketplaces ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", rows
+    )
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Applies the DDL files when the warehouse was built from other ones (or never).
 
     The DDL is idempotent, but its ~300 COMMENT ON statements cost a few hundred milliseconds and a
-    catalog write on every connection; the digest of the files in ops.schema_version skips that.
+    catalog write on every connection; the digest of the files (and of the marketplace table) in
+    ops.schema_version skips that.
     """
     digest = schema_digest()
     try:
@@ -50,6 +73,7 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         pass
     for name in SCHEMA_FILES:
         conn.execute(sql(__file__, name))
+    seed_marketplaces(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     conn.execute("DELETE FROM ops.schema_version")
     conn.execute("INSERT INTO ops.schema_version VALUES (?, clock_now())", [digest])

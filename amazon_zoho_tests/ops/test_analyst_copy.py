@@ -9,6 +9,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from amazon_zoho.amazon import marketplaces
 from amazon_zoho.ops.analyst_copy import REDACTED_COLUMNS
 from amazon_zoho_tests.core.built import pipeline_assets
 from amazon_zoho_tests.truth import day_ago
@@ -73,6 +74,7 @@ def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_en
             assert conn.execute(f'SELECT count("{column}") FROM ops."{table}"').fetchone()[0] == 0, f"ops.{table}.{column}"
         assert conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name IN ('core', 'marts') AND comment IS NULL").fetchone()[0] == 0
         copied = conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM core.marketplaces").fetchone()[0] == len(marketplaces.load()), "reference rows too"
         run_id, orders_through = conn.execute("SELECT run_id, orders_through FROM ops.analyst_copy_info").fetchone()
         assert run_id == result.run_id and orders_through == day_ago(2), "the copy says how fresh it is"
     with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:

@@ -1,18 +1,16 @@
-"""What the property tests share: the marketplace table as the warehouse DDL declares it, a warehouse per
+"""What the property tests share: the marketplace table (amazon/marketplaces.csv, core.marketplaces' rows), a warehouse per
 module, a settlement V2 flat file written the way Amazon writes it (API-FACTS §4), and each test's example budget
 under the loaded hypothesis profile."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import settings, strategies as st
 
-import amazon_zoho.warehouse as warehouse_pkg
+from amazon_zoho.amazon import marketplaces as marketplace_table
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
 from amazon_zoho.core import settlement_assets
 from amazon_zoho.warehouse import run_sql
@@ -32,11 +30,9 @@ class Marketplace:
 
 
 def _marketplaces() -> tuple[Marketplace, ...]:
-    """The rows of core.marketplaces, read from the DDL itself so a new marketplace is tested as soon as it is added."""
-    ddl = (Path(warehouse_pkg.__file__).parent / "sql" / "20_core.sql").read_text()
-    rows = re.findall(r"\('(\w+)', '(\w\w)', '(\w{3})', '([^']+)', (true|false),", ddl)
-    assert len(rows) >= 5, "core.marketplaces rows not found in 20_core.sql"
-    return tuple(Marketplace(m, c, cur, ch, comma == "true") for m, c, cur, ch, comma in rows)
+    """The rows of core.marketplaces, read from the marketplace table it is seeded from, so a new marketplace is
+    tested as soon as it is added."""
+    return tuple(Marketplace(m.marketplace_id, m.country_code, m.currency, m.sales_channel, m.decimal_comma) for m in marketplace_table.load())
 
 
 MARKETPLACES = _marketplaces()

@@ -18,7 +18,6 @@ from faker import Faker
 
 from ..config import MARKETPLACES
 
-_MAIL_DOMAIN = {"US": "amazon.com", "DE": "amazon.de", "GB": "amazon.co.uk", "FR": "amazon.fr", "CA": "amazon.ca"}
 # One Faker per locale: instantiating Faker costs tens of milliseconds, generating a name microseconds.
 _fakers: dict[str, Faker] = {}
 _lock = threading.Lock()  # seed_instance + generation must not interleave between server threads
@@ -58,11 +57,12 @@ def _region(fake: Faker, country: str) -> str | None:
 
 @lru_cache(maxsize=50_000)
 def buyer(seed: int, marketplace_id: str, index: int) -> Buyer:
-    country, _currency, _channel, locale = MARKETPLACES[marketplace_id]
+    market = MARKETPLACES[marketplace_id]
+    country = market.country
     rng = random.Random(f"buyer:{seed}:{marketplace_id}:{index}")
     local = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(15))
     with _lock:
-        fake = _faker(locale)
+        fake = _faker(market.locale)
         fake.seed_instance(rng.getrandbits(32))
         name = fake.name()
         company = fake.company() if rng.random() < 0.05 else None
@@ -74,7 +74,7 @@ def buyer(seed: int, marketplace_id: str, index: int) -> Buyer:
     return Buyer(
         buyer_id=f"{marketplace_id}-{index}",
         name=name,
-        email=f"{local}@marketplace.{_MAIL_DOMAIN[country]}",
+        email=f"{local}@marketplace.{market.sales_channel.lower()}",  # Amazon.co.uk -> marketplace.amazon.co.uk
         company=company,
         address_line1=line1,
         city=city,

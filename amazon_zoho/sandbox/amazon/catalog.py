@@ -1,7 +1,7 @@
 """The seller's product catalogue: about 40 SKUs with ASINs, titles and a shelf price per currency.
 
 Prices are what the shopper sees on the product page: in the EU and UK they include VAT, in the US and
-Canada sales tax is added at checkout (see `TAX` below). The catalogue depends only on the seed.
+Canada sales tax is added at checkout (tax rates: sandbox/config.py). The catalogue depends only on the seed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import string
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+
+from ..config import CURRENCIES
 
 CENT = Decimal("0.01")
 
@@ -60,17 +62,7 @@ _TITLES = (
 )
 
 # Shelf price in EUR is drawn once; other currencies follow by a fixed factor and psychological rounding.
-_FX = {"EUR": Decimal("1"), "GBP": Decimal("0.86"), "USD": Decimal("1.09"), "CAD": Decimal("1.48")}
-
-# Tax per country: (rate, included in the shelf price). The rate never leaves the sandbox; responses
-# carry only the computed tax amounts, as Amazon does.
-TAX = {
-    "DE": (Decimal("0.19"), True),
-    "FR": (Decimal("0.20"), True),
-    "GB": (Decimal("0.20"), True),
-    "US": (Decimal("0.0725"), False),
-    "CA": (Decimal("0.13"), False),
-}
+_FX = {currency: factor for currency, (factor, _subscription) in CURRENCIES.items()}
 
 
 @dataclass(frozen=True)

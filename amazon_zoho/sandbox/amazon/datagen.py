@@ -34,11 +34,11 @@ from typing import Iterator
 
 from ..config import MARKETPLACES
 from .buyers import Buyer, buyer
-from .catalog import CENT, TAX, Product, catalogue
+from .catalog import CENT, Product, catalogue
 
 EPOCH = date(2000, 1, 1)
 # Marketplace -> the 3-digit order-id prefix Amazon uses there (one of several real ones).
-ORDER_PREFIX = {"ATVPDKIKX0DER": "111", "A1PA6795UKMFR9": "302", "A1F83G8C2ARO7P": "202", "A13V1IB3VIYZZH": "402", "A2EUQ1WTGCTBG2": "701"}
+ORDER_PREFIX = {m: market.order_prefix for m, market in MARKETPLACES.items()}
 _PREFIX_TO_MARKETPLACE = {v: k for k, v in ORDER_PREFIX.items()}
 _ORDER_ID = re.compile(r"^(\d{3})-(\d{5})\d{2}-(\d{7})$")
 _MARKETPLACE_DIGIT = {m: str(i) for i, m in enumerate(ORDER_PREFIX)}
@@ -86,15 +86,15 @@ class Order:
 
     @property
     def currency(self) -> str:
-        return MARKETPLACES[self.marketplace_id][1]
+        return MARKETPLACES[self.marketplace_id].currency
 
     @property
     def country(self) -> str:
-        return MARKETPLACES[self.marketplace_id][0]
+        return MARKETPLACES[self.marketplace_id].country
 
     @property
     def marketplace_name(self) -> str:
-        return MARKETPLACES[self.marketplace_id][2]
+        return MARKETPLACES[self.marketplace_id].sales_channel
 
     @property
     def afn(self) -> bool:
@@ -180,12 +180,13 @@ def _day(seed: int, orders_per_day: int, marketplace_id: str, ordinal: int) -> t
 
 
 def _order(rng: random.Random, seed, marketplace_id, order_id, created, products, buyer_index) -> Order:
-    country, currency = MARKETPLACES[marketplace_id][:2]
+    market = MARKETPLACES[marketplace_id]
+    country, currency = market.country, market.currency
     afn = rng.random() < 0.6
     n_items = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
     chosen: list[Product] = rng.sample(products, n_items)
     shipping = Decimal("0.00") if afn or rng.random() < 0.6 else Decimal(rng.choice(("2.99", "3.99", "4.99")))
-    rate, included = TAX[country]
+    rate, included = market.tax_rate, market.prices_include_tax
     items = []
     for n, product in enumerate(chosen):
         quantity = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]

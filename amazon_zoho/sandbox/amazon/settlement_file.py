@@ -2,7 +2,7 @@
 
 Tab-separated, the 24 documented columns, a header, one summary row (settlement id, period, deposit
 date, total, currency; nothing else), then the detail rows, which leave the summary columns empty.
-Numbers and dates follow the marketplace (the same table as core.marketplaces in the warehouse):
+Numbers and dates follow the marketplace (amazon/marketplaces.csv, as core.marketplaces in the warehouse):
 decimal comma in DE and FR, posted-date in the local short format, every other date
 "YYYY-MM-DD HH:MM:SS UTC". UTF-8 bytes, and no charset is declared, as Amazon does.
 
@@ -17,7 +17,7 @@ import random
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ..config import MARKETPLACES
+from ..config import MARKETPLACES, SimulatedMarketplace
 from .catalog import CENT
 from .settlement_lines import Line, period_lines
 from .settlement_schedule import find_settlement
@@ -29,8 +29,6 @@ HEADER = (
     "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
     "promotion-id",
 )
-POSTED_DATE_FORMAT = {"US": "%m/%d/%y", "CA": "%m/%d/%y", "DE": "%d.%m.%Y", "FR": "%d/%m/%y", "GB": "%d/%m/%y"}
-DECIMAL_COMMA = {"DE", "FR"}
 _AMOUNT = HEADER.index("amount")
 
 
@@ -38,13 +36,13 @@ def render_settlement(app, report_id: str) -> tuple[bytes, str | None]:
     """The flat file of a published settlement; KeyError for an unknown report id."""
     cfg = app.config
     info = find_settlement(app, str(report_id), datetime.fromtimestamp(app.now(), timezone.utc))
-    country, currency = MARKETPLACES[info.marketplace_id][:2]
+    market = MARKETPLACES[info.marketplace_id]
     lines = period_lines(cfg.seed, cfg.orders_per_day, info.marketplace_id, info.index)
     total = sum((line.amount for line in lines), Decimal("0"))
-    summary = [info.settlement_id, _utc(info.start), _utc(info.end), _utc(info.deposit), _amount(total, country), currency]
+    summary = [info.settlement_id, _utc(info.start), _utc(info.end), _utc(info.deposit), _amount(total, market), market.currency]
     rows = ["\t".join(HEADER), "\t".join(summary + [""] * (len(HEADER) - len(summary)))]
     for n, line in enumerate(lines):
-        cells = _cells(info.settlement_id, line, country)
+        cells = _cells(info.settlement_id, line, market)
         dice = random.Random(f"malformed:{cfg.seed}:{report_id}:{n}")
         if dice.random() < cfg.fault_malformed_row_rate:
             cells = _corrupt(cells, dice)
@@ -52,12 +50,12 @@ def render_settlement(app, report_id: str) -> tuple[bytes, str | None]:
     return ("\n".join(rows) + "\n").encode("utf-8"), None
 
 
-def _cells(settlement_id: str, line: Line, country: str) -> list[str]:
+def _cells(settlement_id: str, line: Line, market: SimulatedMarketplace) -> list[str]:
     return [
         settlement_id, "", "", "", "", "",
         line.transaction_type, line.order_id, "", line.adjustment_id, line.shipment_id, line.marketplace_name,
-        line.amount_type, line.description, _amount(line.amount, country), line.fulfillment_id,
-        line.posted.strftime(POSTED_DATE_FORMAT[country]), _utc(line.posted),
+        line.amount_type, line.description, _amount(line.amount, market), line.fulfillment_id,
+        line.posted.strftime(market.posted_date_format), _utc(line.posted),
         line.order_item_code, "", "", line.sku, line.quantity, line.promotion_id,
     ]
 
@@ -71,9 +69,9 @@ def _corrupt(cells: list[str], dice: random.Random) -> list[str]:
     return cells
 
 
-def _amount(value: Decimal, country: str) -> str:
+def _amount(value: Decimal, market: SimulatedMarketplace) -> str:
     text = str(value.quantize(CENT))
-    return text.replace(".", ",") if country in DECIMAL_COMMA else text
+    return text.replace(".", ",") if market.decimal_comma else text
 
 
 def _utc(moment: datetime) -> str:

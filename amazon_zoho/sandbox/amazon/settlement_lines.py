@@ -29,14 +29,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from ..config import MARKETPLACES
+from ..config import CURRENCIES, MARKETPLACES
 from .catalog import CENT
 from .datagen import REFUNDED, SHIPPED, Item, Order, orders_created_between
 from .settlement_schedule import settlement
 
 REFERRAL_RATE = Decimal("0.15")
 MIN_REFERRAL = Decimal("0.30")
-SUBSCRIPTION = {"EUR": Decimal("39.00"), "GBP": Decimal("25.00"), "USD": Decimal("39.99"), "CAD": Decimal("29.99")}
+SUBSCRIPTION = {currency: fee for currency, (_factor, fee) in CURRENCIES.items()}
 RESERVE_WINDOW = timedelta(days=3)
 # An order's events end at most 13 days after creation (ship <= 3 days, refund <= 10 days later).
 _LOOKBACK_DAYS = 14
@@ -69,7 +69,7 @@ def period_lines(seed: int, orders_per_day: int, marketplace_id: str, k: int) ->
     """Every detail line of settlement period k, sorted by posting time."""
     info = settlement(seed, marketplace_id, k)
     sales = _sales(seed, orders_per_day, marketplace_id, k)
-    currency = MARKETPLACES[marketplace_id][1]
+    currency = MARKETPLACES[marketplace_id].currency
     lines = list(sales)
     previous = _hold(_sales(seed, orders_per_day, marketplace_id, k - 1), settlement(seed, marketplace_id, k - 1).end)
     if previous:

@@ -15,36 +15,8 @@ CREATE TABLE IF NOT EXISTS core.marketplaces (
     prices_include_tax BOOLEAN
 );
 ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
-INSERT OR REPLACE INTO core.marketplaces BY NAME
-SELECT * FROM (VALUES
-    -- The marketplaces the sandbox simulates, with formats checked against its files (API-FACTS §4):
-    ('ATVPDKIKX0DER', 'US', 'USD', 'Amazon.com', false, '%m/%d/%y', false),
-    ('A2EUQ1WTGCTBG2', 'CA', 'CAD', 'Amazon.ca', false, '%m/%d/%y', false),
-    ('A1PA6795UKMFR9', 'DE', 'EUR', 'Amazon.de', true, '%d.%m.%Y', true),
-    ('A1F83G8C2ARO7P', 'GB', 'GBP', 'Amazon.co.uk', false, '%d/%m/%y', true),
-    ('A13V1IB3VIYZZH', 'FR', 'EUR', 'Amazon.fr', true, '%d/%m/%y', true),
-    -- Every other marketplace settings.py accepts: currency and tax convention are Amazon's; number and
-    -- date formats follow the country's convention and are unverified until we see one of their files.
-    ('A1AM78C64UM0Y8', 'MX', 'MXN', 'Amazon.com.mx', false, '%d/%m/%y', true),
-    ('A2Q3Y263D00KWC', 'BR', 'BRL', 'Amazon.com.br', true, '%d/%m/%Y', true),
-    ('APJ6JRA9NG5V4', 'IT', 'EUR', 'Amazon.it', true, '%d/%m/%y', true),
-    ('A1RKKUPIHCS9HS', 'ES', 'EUR', 'Amazon.es', true, '%d/%m/%y', true),
-    ('A1805IZSGTT6HS', 'NL', 'EUR', 'Amazon.nl', true, '%d-%m-%Y', true),
-    ('A2NODRKZP88ZB9', 'SE', 'SEK', 'Amazon.se', true, '%Y-%m-%d', true),
-    ('A1C3SOZRARQ6R3', 'PL', 'PLN', 'Amazon.pl', true, '%d.%m.%Y', true),
-    ('AMEN7PMS3EDWL', 'BE', 'EUR', 'Amazon.com.be', true, '%d/%m/%Y', true),
-    ('A28R8C7NBKEWEA', 'IE', 'EUR', 'Amazon.ie', false, '%d/%m/%Y', true),
-    ('A33AVAJ2PDY3EV', 'TR', 'TRY', 'Amazon.com.tr', true, '%d.%m.%Y', true),
-    ('A2VIGQ35RCS4UG', 'AE', 'AED', 'Amazon.ae', false, '%d/%m/%Y', true),
-    ('A17E79C6D8DWNP', 'SA', 'SAR', 'Amazon.sa', false, '%d/%m/%Y', true),
-    ('A21TJRUUN4KGV', 'IN', 'INR', 'Amazon.in', false, '%d/%m/%Y', true),
-    ('ARBP9OOSHTCHU', 'EG', 'EGP', 'Amazon.eg', false, '%d/%m/%Y', true),
-    ('AE08WJ6YKNBMC', 'ZA', 'ZAR', 'Amazon.co.za', false, '%Y/%m/%d', true),
-    ('A1VC38T7YXB528', 'JP', 'JPY', 'Amazon.co.jp', false, '%Y/%m/%d', true),
-    ('A39IBJ37TRP1C6', 'AU', 'AUD', 'Amazon.com.au', false, '%d/%m/%Y', true),
-    ('A19VAU5U5O7RUS', 'SG', 'SGD', 'Amazon.sg', false, '%d/%m/%Y', true)
-) v(marketplace_id, country_code, currency, sales_channel, decimal_comma, posted_date_format, prices_include_tax);
-COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates.';
+-- Its rows are amazon_zoho/amazon/marketplaces.csv, inserted by the warehouse resource after this file runs.
+COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates (from amazon_zoho/amazon/marketplaces.csv).';
 COMMENT ON COLUMN core.marketplaces.marketplace_id IS 'Amazon marketplace id, e.g. A1PA6795UKMFR9 (Amazon.de).';
 COMMENT ON COLUMN core.marketplaces.country_code IS 'ISO 3166 country of the marketplace.';
 COMMENT ON COLUMN core.marketplaces.currency IS 'ISO 4217 currency the marketplace sells and settles in; orders in any other currency are quarantined.';
