@@ -22,6 +22,7 @@ from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .reports import SETTLEMENT_REPORT_TYPE, list_reports
 from .resource import AmazonSellerResource
+from .spapi import SpApiClient
 
 MAX_GAP_DAYS = 7
 # Every tick costs at least one searchOrders call, and searchOrders refills one call per 180 s: a tick every
@@ -81,40 +82,60 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
         return dg.SkipReason("searchOrders budget spent for now; polling next tick")
     # Runs hold the DuckDB file for seconds; a tick waits briefly for it, not the runs' 15 minutes.
     warehouse = warehouse.waiting_at_most(SENSOR_LOCK_WAIT)
-    now = clock.now()
     try:
-        if state.get("updated_before"):
-            after = datetime.fromisoformat(state["updated_before"])
-        else:
-            # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
-            after = order_updates.covered_until(warehouse) or now - timedelta(days=max(amazon.lookback_days, 1))
-        # What a daily lookback already scanned while the sensor was off is not fetched again.
-        todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
-        after = todo[0][0] if todo else max(after, orders.clamp_before(now))
-        scan = order_updates.scan_updates(
-            client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE,
-            max_pages=MAX_PAGES_PER_TICK, never_wait=True,
-        )
-        days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
+        scan, days, newest_scan = _scan_order_updates(client, warehouse, amazon, state)
     except duckdb.IOException as exc:
         return dg.SkipReason(f"warehouse busy ({exc}); polling next tick")
-    raw_key = _key(context, RAW_ORDERS)
-    loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
-    # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
-    # a partial day. They get everything when their partition first runs.
-    bounds = open_days(_partitions(context, raw_key))
-    wanted = [d for d in days if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+    wanted = _days_to_rebuild(context, days)
     cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
-    context.log.info(
-        f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
-        f"versions in {scan.calls} calls{'' if scan.complete else ' (more next tick)'}; days to rebuild: {wanted or 'none'}"
-    )
+    context.log.info(_order_updates_tick_summary(scan, wanted))
     if not wanted:
         return dg.SensorResult(skip_reason=f"no loaded day changed ({scan.new_versions} new versions)", cursor=cursor)
     spans = partition_runs(wanted)
     return dg.SensorResult(
         run_requests=run_requests(spans, f"order-updates:{scan.before.isoformat()}", _daily_targets(context, ORDERS_DOWNSTREAM)),
         cursor=cursor,
+    )
+
+
+def _scan_order_updates(client: SpApiClient, warehouse: WarehouseResource, amazon: AmazonSellerResource,
+                        state: dict) -> tuple[order_updates.Scan, list[date], int]:
+    """One tick's searchOrders pages stored in raw, and the purchase days changed since the cursor's scan."""
+    now = clock.now()
+    after = _scan_start(state, warehouse, amazon, now)
+    scan = order_updates.scan_updates(
+        client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE,
+        max_pages=MAX_PAGES_PER_TICK, never_wait=True,
+    )
+    days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
+    return scan, days, newest_scan
+
+
+def _scan_start(state: dict, warehouse: WarehouseResource, amazon: AmazonSellerResource, now: datetime) -> datetime:
+    """The lastUpdated instant this tick's scan starts from."""
+    if state.get("updated_before"):
+        after = datetime.fromisoformat(state["updated_before"])
+    else:
+        # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
+        after = order_updates.covered_until(warehouse) or now - timedelta(days=max(amazon.lookback_days, 1))
+    # What a daily lookback already scanned while the sensor was off is not fetched again.
+    todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
+    return todo[0][0] if todo else max(after, orders.clamp_before(now))
+
+
+def _days_to_rebuild(context: dg.SensorEvaluationContext, changed: list[date]) -> list[date]:
+    raw_key = _key(context, RAW_ORDERS)
+    loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
+    # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
+    # a partial day. They get everything when their partition first runs.
+    bounds = open_days(_partitions(context, raw_key))
+    return [d for d in changed if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+
+
+def _order_updates_tick_summary(scan: order_updates.Scan, wanted: list[date]) -> str:
+    return (
+        f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
+        f"versions in {scan.calls} calls{'' if scan.complete else ' (more next tick)'}; days to rebuild: {wanted or 'none'}"
     )
 
 
