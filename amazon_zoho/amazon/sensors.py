@@ -22,6 +22,7 @@ from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .reports import SETTLEMENT_REPORT_TYPE, list_reports
 from .resource import AmazonSellerResource
+from .spapi import SpApiClient
 
 MAX_GAP_DAYS = 7
 # Every tick costs at least one searchOrders call, and searchOrders refills one call per 180 s: a tick every
@@ -81,40 +82,60 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
         return dg.SkipReason("searchOrders budget spent for now; polling next tick")
     # Runs hold the DuckDB file for seconds; a tick waits briefly for it, not the runs' 15 minutes.
     warehouse = warehouse.waiting_at_most(SENSOR_LOCK_WAIT)
-    now = clock.now()
     try:
-        if state.get("updated_before"):
-            after = datetime.fromisoformat(state["updated_before"])
-        else:
-            # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
-            after = order_updates.covered_until(warehouse) or now - timedelta(days=max(amazon.lookback_days, 1))
-        # What a daily lookback already scanned while the sensor was off is not fetched again.
-        todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
-        after = todo[0][0] if todo else max(after, orders.clamp_before(now))
-        scan = order_updates.scan_updates(
-            client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE,
-            max_pages=MAX_PAGES_PER_TICK, never_wait=True,
-        )
-        days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
+        scan, days, newest_scan = _scan_order_updates(client, warehouse, amazon, state)
     except duckdb.IOException as exc:
         return dg.SkipReason(f"warehouse busy ({exc}); polling next tick")
-    raw_key = _key(context, RAW_ORDERS)
-    loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
-    # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
-    # a partial day. They get everything when their partition first runs.
-    bounds = open_days(_partitions(context, raw_key))
-    wanted = [d for d in days if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+    wanted = _days_to_rebuild(context, days)
     cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
-    context.log.info(
-        f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
-        f"versions in {scan.calls} calls{'' if scan.complete else ' (more next tick)'}; days to rebuild: {wanted or 'none'}"
-    )
+    context.log.info(_order_updates_tick_summary(scan, wanted))
     if not wanted:
         return dg.SensorResult(skip_reason=f"no loaded day changed ({scan.new_versions} new versions)", cursor=cursor)
     spans = partition_runs(wanted)
     return dg.SensorResult(
         run_requests=run_requests(spans, f"order-updates:{scan.before.isoformat()}", _daily_targets(context, ORDERS_DOWNSTREAM)),
         cursor=cursor,
+    )
+
+
+def _scan_order_updates(client: SpApiClient, warehouse: WarehouseResource, amazon: AmazonSellerResource,
+                        state: dict) -> tuple[order_updates.Scan, list[date], int]:
+    """One tick's searchOrders pages stored in raw, and the purchase days changed since the cursor's scan."""
+    now = clock.now()
+    after = _scan_start(state, warehouse, amazon, now)
+    scan = order_updates.scan_updates(
+        client, warehouse, amazon.marketplace_ids, after, now, order_updates.SENSOR_SOURCE,
+        max_pages=MAX_PAGES_PER_TICK, never_wait=True,
+    )
+    days, newest_scan = order_updates.changed_since(warehouse, int(state.get("scan_id", 0)))
+    return scan, days, newest_scan
+
+
+def _scan_start(state: dict, warehouse: WarehouseResource, amazon: AmazonSellerResource, now: datetime) -> datetime:
+    """The lastUpdated instant this tick's scan starts from."""
+    if state.get("updated_before"):
+        after = datetime.fromisoformat(state["updated_before"])
+    else:
+        # First tick: continue where the daily lookback's scans ended, or the lookback horizon.
+        after = order_updates.covered_until(warehouse) or now - timedelta(days=max(amazon.lookback_days, 1))
+    # What a daily lookback already scanned while the sensor was off is not fetched again.
+    todo = order_updates.gaps(warehouse, after, orders.clamp_before(now))
+    return todo[0][0] if todo else max(after, orders.clamp_before(now))
+
+
+def _days_to_rebuild(context: dg.SensorEvaluationContext, changed: list[date]) -> list[date]:
+    raw_key = _key(context, RAW_ORDERS)
+    loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
+    # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
+    # a partial day. They get everything when their partition first runs.
+    bounds = open_days(_partitions(context, raw_key))
+    return [d for d in changed if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+
+
+def _order_updates_tick_summary(scan: order_updates.Scan, wanted: list[date]) -> str:
+    return (
+        f"lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, {scan.new_versions} new "
+        f"versions in {scan.calls} calls{'' if scan.complete else ' (more next tick)'}; days to rebuild: {wanted or 'none'}"
     )
 
 
@@ -127,45 +148,92 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def settlement_reports_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSellerResource, warehouse: WarehouseResource):
-    state = json.loads(context.cursor) if context.cursor else {}
-    now = clock.now()
-    newest = datetime.fromisoformat(state["newest_created"]) if state.get("newest_created") else None
-    seen_at_newest = set(state.get("ids_at_newest", []))
-    since = max(newest, now - SETTLEMENT_RETENTION) if newest else now - SETTLEMENT_RETENTION
-    ours = set(amazon.marketplace_ids)
-    listed = [
-        r for r in list_reports(amazon.client(), [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
-        if set(r.get("marketplaceIds") or ours) & ours and r.get("dataEndTime")
-    ]
-    fresh = [r for r in listed if newest is None or _ts(r["createdTime"]) > newest
-             or (_ts(r["createdTime"]) == newest and r["reportId"] not in seen_at_newest)]
-    # Reports seen on an earlier tick whose day had no partition yet (their period ended that day).
-    waiting = {w["report_id"]: date.fromisoformat(w["day"]) for w in state.get("waiting", [])}
-    if not fresh and not waiting:
-        return dg.SkipReason(f"no settlement report published since {newest.isoformat() if newest else since.isoformat()}")
-    # Waiting reports come from a tick that saw fresh ones, so `newest` is set whenever nothing is fresh.
-    top = max([_ts(r["createdTime"]) for r in fresh], default=newest)
+    seen = SettlementCursor.parse(context.cursor)
+    since = _listing_start(seen.newest_created, clock.now())
+    fresh = [r for r in _published_settlements(amazon, since) if seen.is_new(r)]
+    if not fresh and not seen.waiting:
+        return dg.SkipReason(f"no settlement report published since {(seen.newest_created or since).isoformat()}")
     bounds = open_days(_partitions(context, _key(context, RAW_SETTLEMENTS)))
-    plan = plan_settlement_days(
-        {**waiting, **{r["reportId"]: _ts(r["dataEndTime"]).date() for r in fresh}}, _archived_reports(warehouse), bounds,
-    )
-    cursor = json.dumps({
-        "newest_created": top.isoformat(),
-        "ids_at_newest": sorted({r["reportId"] for r in fresh if _ts(r["createdTime"]) == top}
-                                | (seen_at_newest if top == newest else set())),
-        "waiting": [{"report_id": rid, "day": day.isoformat()} for rid, day in sorted(plan.waiting.items())],
-    })
-    context.log.info(
-        f"{len(fresh)} new settlement reports, {len(waiting)} waiting from earlier ticks; days to load: {plan.wanted or 'none'}"
-        + (f"; waiting for their partition to open (period ended today): {sorted(set(plan.waiting.values()))}" if plan.waiting else "")
-        + (f"; before the first partition ({bounds[0]}), not loaded: {sorted(plan.too_old)}" if plan.too_old else "")
-    )
+    plan = plan_settlement_days({**seen.waiting, **_period_end_days(fresh)}, _archived_reports(warehouse), bounds)
+    next_seen = seen.advanced(fresh, plan.waiting)
+    cursor = next_seen.dumps()
+    context.log.info(_settlement_tick_summary(len(fresh), len(seen.waiting), plan, bounds))
     if not plan.wanted:
         return dg.SensorResult(skip_reason=f"no loadable day yet ({len(plan.waiting)} reports wait for their day's partition)", cursor=cursor)
     return dg.SensorResult(
-        run_requests=run_requests(partition_runs(plan.wanted), f"settlements:{top.isoformat()}", _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
+        run_requests=run_requests(partition_runs(plan.wanted), f"settlements:{next_seen.newest_created.isoformat()}",
+                                  _daily_targets(context, SETTLEMENTS_AND_DOWNSTREAM)),
         cursor=cursor,
     )
+
+
+@dataclass(frozen=True)
+class SettlementCursor:
+    """The settlement sensor's memory between ticks; its JSON keys are what instances already store."""
+
+    newest_created: datetime | None  # createdTime of the newest report seen
+    # Several reports can share a createdTime, and one may be listed only on a later tick.
+    ids_at_newest: frozenset[str]
+    # Reports seen on an earlier tick whose day had no partition yet (their period ended that day).
+    waiting: dict[str, date]
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> "SettlementCursor":
+        state = json.loads(cursor) if cursor else {}
+        return cls(
+            newest_created=datetime.fromisoformat(state["newest_created"]) if state.get("newest_created") else None,
+            ids_at_newest=frozenset(state.get("ids_at_newest", [])),
+            waiting={w["report_id"]: date.fromisoformat(w["day"]) for w in state.get("waiting", [])},
+        )
+
+    def is_new(self, report: dict) -> bool:
+        created = _ts(report["createdTime"])
+        if self.newest_created is None or created > self.newest_created:
+            return True
+        return created == self.newest_created and report["reportId"] not in self.ids_at_newest
+
+    def advanced(self, fresh: list[dict], waiting: dict[str, date]) -> "SettlementCursor":
+        """After a tick that saw `fresh` and left `waiting` for later."""
+        # Waiting reports come from a tick that saw fresh ones, so `newest_created` is set whenever nothing is fresh.
+        newest = max([_ts(r["createdTime"]) for r in fresh], default=self.newest_created)
+        ids = frozenset(r["reportId"] for r in fresh if _ts(r["createdTime"]) == newest)
+        if newest == self.newest_created:
+            ids |= self.ids_at_newest
+        return SettlementCursor(newest, ids, waiting)
+
+    def dumps(self) -> str:
+        return json.dumps({
+            "newest_created": self.newest_created.isoformat(),
+            "ids_at_newest": sorted(self.ids_at_newest),
+            "waiting": [{"report_id": rid, "day": day.isoformat()} for rid, day in sorted(self.waiting.items())],
+        })
+
+
+def _listing_start(newest_created: datetime | None, now: datetime) -> datetime:
+    """Where getReports is asked to start: the newest report seen, but never past Amazon's retention."""
+    horizon = now - SETTLEMENT_RETENTION
+    return max(newest_created, horizon) if newest_created else horizon
+
+
+def _published_settlements(amazon: AmazonSellerResource, since: datetime) -> list[dict]:
+    """Finished settlement reports created since `since` for this seller's marketplaces (one naming none is ours), with a period end."""
+    ours = set(amazon.marketplace_ids)
+    listed = list_reports(amazon.client(), [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
+    return [r for r in listed if set(r.get("marketplaceIds") or ours) & ours and r.get("dataEndTime")]
+
+
+def _period_end_days(reports: list[dict]) -> dict[str, date]:
+    """Report id -> the UTC day its settlement period ended in, the partition that loads it."""
+    return {r["reportId"]: _ts(r["dataEndTime"]).date() for r in reports}
+
+
+def _settlement_tick_summary(fresh: int, waiting: int, plan: "SettlementPlan", bounds: tuple[date, date] | None) -> str:
+    summary = f"{fresh} new settlement reports, {waiting} waiting from earlier ticks; days to load: {plan.wanted or 'none'}"
+    if plan.waiting:
+        summary += f"; waiting for their partition to open (period ended today): {sorted(set(plan.waiting.values()))}"
+    if plan.too_old:
+        summary += f"; before the first partition ({bounds[0]}), not loaded: {sorted(plan.too_old)}"
+    return summary
 
 
 @dataclass

@@ -83,6 +83,27 @@ def test_settlement_sensor_asks_for_the_days_of_newly_published_reports(plain_da
     assert "raw_settlements" in {k.path[-1] for k in later.run_requests[0].asset_selection}
 
 
+def test_settlement_cursor_keeps_what_it_has_seen_while_waiting_reports_are_asked_for(plain_day, sandbox, resources):
+    seen = json.loads(tick(resources).cursor)
+    nothing_new = tick(resources, json.dumps(seen))
+    assert nothing_new.skip_message == f"no settlement report published since {seen['newest_created']}"
+    # A report created at the newest instant but not among the ids seen there is new, and is remembered.
+    forgotten = tick(resources, json.dumps({**seen, "ids_at_newest": []}))
+    assert forgotten.run_requests and forgotten.cursor == json.dumps(seen)
+
+    # Nothing newer is published: the newest instant and the ids seen at it carry over, the waiting report whose
+    # day has opened is asked for and leaves the cursor, the one whose day is today keeps waiting.
+    yesterday, today = day_ago(1), day_ago(0)
+    waiting = [{"report_id": "r-open", "day": yesterday.isoformat()}, {"report_id": "r-today", "day": today.isoformat()}]
+    later = tick(resources, json.dumps({**seen, "waiting": waiting}))
+    assert later.cursor == json.dumps({**seen, "waiting": waiting[1:]})
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in later.run_requests] == [(yesterday.isoformat(),) * 2]
+
+    still = tick(resources, json.dumps({**seen, "waiting": waiting[1:]}))
+    assert still.skip_reason.skip_message == "no loadable day yet (1 reports wait for their day's partition)"
+    assert still.cursor == json.dumps({**seen, "waiting": waiting[1:]})
+
+
 def test_gap_check_names_a_missing_period_while_amazon_still_has_it(plain_day, sandbox, resources):
     de = [s for s in settlements(sandbox) if s["marketplace_id"] == "A1PA6795UKMFR9"]
     before, missing, after = sorted(de, key=lambda s: s["start"])[-3:]
