@@ -15,8 +15,9 @@ from amazon_zoho.amazon.sensors import (
     plan_settlement_days,
     settlement_reports_sensor,
 )
-from amazon_zoho.amazon.settlement_assets import GAP_CHECK, _gap_advice, raw_settlements
+from amazon_zoho.amazon.settlement_assets import GAP_CHECK, _gap_advice
 from amazon_zoho.definitions import defs
+from amazon_zoho_tests.assets import asset
 from amazon_zoho_tests.truth import PLAIN_DAY, day_ago, run_days
 
 D = date(2026, 10, 1)
@@ -109,7 +110,7 @@ def test_gap_check_names_a_missing_period_while_amazon_still_has_it(plain_day, s
     before, missing, after = sorted(de, key=lambda s: s["start"])[-3:]
 
     for settlement in (before, after):
-        result = dg.materialize([raw_settlements], resources=resources, partition_key=str(end_day(settlement)))
+        result = dg.materialize([asset("amazon_raw", "raw_settlements")], resources=resources, partition_key=str(end_day(settlement)))
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == GAP_CHECK and not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     details = check.metadata["details"].value
@@ -117,7 +118,7 @@ def test_gap_check_names_a_missing_period_while_amazon_still_has_it(plain_day, s
     assert "A1PA6795UKMFR9: nothing between" in details
     assert f"run raw_settlements for {end_day(before) + timedelta(days=1)}..{end_day(missing)}" in details
 
-    result = dg.materialize([raw_settlements], resources=resources, partition_key=str(end_day(missing)))
+    result = dg.materialize([asset("amazon_raw", "raw_settlements")], resources=resources, partition_key=str(end_day(missing)))
     [check] = result.get_asset_check_evaluations()
     assert check.passed and check.metadata["gaps"].value == 0
 

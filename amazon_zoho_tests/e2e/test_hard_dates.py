@@ -21,12 +21,12 @@ from amazon_zoho.amazon.sensors import (
     order_updates_sensor,
     settlement_reports_sensor,
 )
-from amazon_zoho.amazon.settlement_assets import raw_settlements
 from amazon_zoho.definitions import defs
 from amazon_zoho.ops.schedules import daily_requests
 from amazon_zoho.partitions import daily_partitions, open_days
 from amazon_zoho.settings import Settings
 from amazon_zoho.sandbox.amazon.settlement_schedule import period_index, settlement
+from amazon_zoho_tests.assets import asset
 from amazon_zoho_tests.truth import run_days, truth_orders, zoho_records
 
 ASSETS = list(defs.assets)
@@ -125,7 +125,7 @@ def test_a_settlement_that_ended_today_is_loaded_once_its_day_opens(sandbox, res
         assert json.loads(later.cursor)["waiting"] == []
 
         # Once the day's run archived it, a later tick has nothing left to ask for.
-        dg.materialize([raw_settlements], resources=resources, instance=instance, partition_key=today.isoformat())
+        dg.materialize([asset("amazon_raw", "raw_settlements")], resources=resources, instance=instance, partition_key=today.isoformat())
         again = settlement_reports_sensor(dg.build_sensor_context(cursor=first.cursor, instance=instance, resources=resources,
                                                                   definitions=defs))
         assert not getattr(again, "run_requests", None)
