@@ -1,6 +1,7 @@
 """Dagster's column docs, generated from DuckDB's own: the DDL's COMMENT ON statements are the one source.
 
-The warehouse DDL (warehouse/sql/*.sql) is applied to an in-memory DuckDB once per process and read back
+The warehouse DDL (warehouse/sql/*.sql and each mart's marts/sql/<name>.sql, in the order of warehouse/resource.py
+schema_ddl) is applied to an in-memory DuckDB once per process and read back
 through duckdb_tables(), duckdb_views() and duckdb_columns(), so an asset's description and its
 `dagster/column_schema` say exactly what `COMMENT ON` says in the analyst's DuckDB session.
 """
@@ -10,15 +11,15 @@ from functools import cache
 import dagster as dg
 import duckdb
 
-from ..warehouse import execute_script, resource, sql
+from ..warehouse import execute_script, resource
 
 
 @cache
 def _dictionary() -> tuple[dict, dict]:
     conn = duckdb.connect(":memory:")
     try:
-        for name in resource.SCHEMA_FILES:
-            execute_script(conn, sql(resource.__file__, name))
+        for _, ddl in resource.schema_ddl():
+            execute_script(conn, ddl)
         tables = conn.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() "
             "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal"
@@ -38,7 +39,7 @@ def _dictionary() -> tuple[dict, dict]:
 def table_comment(schema: str, table: str) -> str:
     comment = _dictionary()[0].get((schema, table))
     if not comment:
-        raise KeyError(f"{schema}.{table} has no COMMENT ON TABLE in warehouse/sql; every table and view needs one")
+        raise KeyError(f"{schema}.{table} has no COMMENT ON TABLE in warehouse/sql or marts/sql; every table and view needs one")
     return comment
 
 

@@ -1,12 +1,21 @@
-"""Marts for analysts: tables rebuilt per partition window, and views whose definitions live in the DDL.
+"""Marts for analysts: one SQL file each in sql/ (sql/<name>.sql) and one row each in MARTS below.
 
-Tables (daily_sales, fees) have a grain of a day or a settlement period, so their asset deletes the
-window and inserts it, like core. Views (reconciliation, line matches, deposits, unsettled orders, product
-performance) answer across partitions and are re-created by warehouse/sql/30_marts.sql on every writing
-connection; their asset checks them against the window just built and reports what they show for it.
+Add a mart: write sql/<name>.sql and add its Mart row to MARTS; nothing else lists marts. The file holds the
+mart's whole definition. For a view, `CREATE OR REPLACE VIEW marts.<name> AS ...` and its COMMENT ONs; for a table,
+`CREATE TABLE IF NOT EXISTS marts.<name>` and its COMMENT ONs, then its build for one partition window: the
+statements using $start and $end (delete the window, insert it). The warehouse applies every file's DDL with its
+own (warehouse/resource.py schema_ddl: after core, each mart after the marts it reads); the COMMENT ONs are the
+data dictionary, from which each asset's description and column schema are generated (core/docs.py).
+
+Which shape, by grain: tables (daily_sales, fees) have a grain of a day or a settlement period, so their asset
+deletes the window and inserts it, like core. Views (reconciliation, line matches, deposits, unsettled orders,
+product performance) answer across partitions (an order bought on day D settles on D+14 and is refunded on D+30),
+so a view is never stale against core and costs nothing to store; their asset checks them against the window just
+built and reports what they show for it. Checks are queries in sql/checks/<name>_<check>.sql.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import dagster as dg
 
@@ -14,12 +23,15 @@ from ..core.checks import Check, results_for, specs
 from ..core.docs import spec_docs
 from ..core.preview import markdown_preview
 from ..partitions import daily_writer
-from ..warehouse import WarehouseResource, run_sql
+from ..warehouse import WarehouseResource, execute_script
+from ..warehouse.resource import ddl_and_build
 
 ORDERS, LINES, SETTLEMENTS, SETTLEMENT_LINES, PRODUCTS = (
     ["core", "orders"], ["core", "order_lines"], ["core", "settlements"], ["core", "settlement_lines"], ["core", "products"],
 )
 WARN = dg.AssetCheckSeverity.WARN
+# Each mart's SQL file, sql/<name>.sql (warehouse/resource.py MARTS_SQL finds the same folder by path).
+SQL_DIR = Path(__file__).parent / "sql"
 
 
 @dataclass(frozen=True)
@@ -29,42 +41,57 @@ class Mart:
     # Which rows belong to the partition window: a SQL condition on the mart's own columns.
     window: str
     preview: str
-    table: bool = False  # True: built by sql/<name>.sql; False: a view from the DDL
     owner: str = "team:finance"
+    # Asset checks, each a query in sql/checks/<name>_<check>.sql (_check below).
     checks: list = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
         return ("marts", self.name)
 
+    @property
+    def asset_checks(self) -> list[Check]:
+        return [replace(c, asset=self.key) for c in self.checks]
 
-def _check(name: str, table: str, description: str, severity=dg.AssetCheckSeverity.ERROR) -> Check:
-    return Check(("marts", table), name, description, severity=severity)
+    @property
+    def file(self) -> Path:
+        return SQL_DIR / f"{self.name}.sql"
+
+    @property
+    def build(self) -> str:
+        """The statements of the mart's file that rebuild one window ($start, $end); none for a view."""
+        return ddl_and_build(self.file.read_text())[1]
+
+    @property
+    def table(self) -> bool:
+        return bool(self.build)
+
+
+def _check(name: str, description: str, severity=dg.AssetCheckSeverity.ERROR) -> Check:
+    """A check on the mart whose row it is in: sql/checks/<mart>_<name>.sql returns the offending rows."""
+    return Check((), name, description, severity=severity)
 
 
 MARTS = [
     Mart("daily_sales", [ORDERS, LINES], "purchase_date >= $start AND purchase_date < $end",
-         "purchase_date, sales_channel, currency, orders, units_ordered, buyer_paid, sales_ex_tax", table=True, owner="team:data",
-         checks=[_check("ties_to_core", "daily_sales", "Orders, buyer_paid and tax per day equal core.orders to the cent.")]),
+         "purchase_date, sales_channel, currency, orders, units_ordered, buyer_paid, sales_ex_tax", owner="team:data",
+         checks=[_check("ties_to_core", "Orders, buyer_paid and tax per day equal core.orders to the cent.")]),
     Mart("fees", [SETTLEMENTS, SETTLEMENT_LINES], "end_date >= $start AND end_date < $end",
-         "settlement_id, posted_date, amount_description, currency, amount, lines", table=True,
-         checks=[_check("ties_to_core", "fees", "Fees per settlement equal the fee lines of core.settlement_lines.")]),
+         "settlement_id, posted_date, amount_description, currency, amount, lines",
+         checks=[_check("ties_to_core", "Fees per settlement equal the fee lines of core.settlement_lines.")]),
     Mart("settlement_reconciliation", [ORDERS, LINES, SETTLEMENT_LINES], "purchase_date >= $start AND purchase_date < $end",
          "order_id, currency, status, sold, settled_sale, fees, refunds, net_settled, difference, reconciliation_status",
-         checks=[_check("orders_reconcile", "settlement_reconciliation",
-                        "Orders of the window that settled do so to the cent (difference = 0).", WARN)]),
+         checks=[_check("orders_reconcile", "Orders of the window that settled do so to the cent (difference = 0).", WARN)]),
     Mart("settlement_line_matches", [SETTLEMENT_LINES, LINES],
          "settlement_id IN (SELECT settlement_id FROM core.settlements WHERE end_date >= $start AND end_date < $end)",
          "settlement_id, line_number, transaction_type, amount_description, line_class, amount, matched_to",
-         checks=[_check("order_lines_matched", "settlement_line_matches",
-                        "Every line of an order we hold matches one of its order lines.", WARN)]),
+         checks=[_check("order_lines_matched", "Every line of an order we hold matches one of its order lines.", WARN)]),
     Mart("settlement_deposits", [SETTLEMENTS, SETTLEMENT_LINES],
          "settlement_id IN (SELECT settlement_id FROM core.settlements WHERE end_date >= $start AND end_date < $end)",
          "settlement_id, currency, deposit, lines_total, difference, sales, refunds, fees, reserve"),
     Mart("unsettled_orders", [ORDERS, SETTLEMENTS, SETTLEMENT_LINES], "purchase_date >= $start AND purchase_date < $end",
          "order_id, marketplace_id, status, order_total, currency, age_days, overdue",
-         checks=[_check("none_overdue", "unsettled_orders",
-                        "No order that shipped inside a loaded settlement period is missing from it.", WARN)]),
+         checks=[_check("none_overdue", "No order that shipped inside a loaded settlement period is missing from it.", WARN)]),
     Mart("product_performance", [LINES, PRODUCTS, SETTLEMENT_LINES],
          "sku IN (SELECT sku FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end)",
          "sku, marketplace_id, currency, units_ordered, item_sales, fees, refunds, net_settled", owner="team:data"),
@@ -81,7 +108,7 @@ def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         **daily_writer(partitions),
         kinds={"duckdb"},
         owners=[mart.owner],
-        check_specs=specs(mart.checks),
+        check_specs=specs(mart.asset_checks),
         **docs,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -92,12 +119,12 @@ def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         with warehouse.connect() as conn:
             if mart.table:
                 conn.begin()
-                run_sql(conn, __file__, f"{mart.name}.sql", params)
+                execute_script(conn, mart.build, params)
                 conn.commit()
             total = conn.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
             in_window = conn.execute(f"SELECT count(*) FROM {relation} WHERE {mart.window}", params).fetchone()[0]
             preview = markdown_preview(conn, f"SELECT {mart.preview} FROM {relation} WHERE {mart.window} LIMIT 10", params)
-            checks = results_for(context, conn, __file__, mart.checks, mart.key, params) if mart.checks else []
+            checks = results_for(context, conn, __file__, mart.asset_checks, mart.key, params) if mart.checks else []
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": total,

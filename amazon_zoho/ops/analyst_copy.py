@@ -23,7 +23,6 @@ from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
 SCHEMAS = ("raw", "core", "marts", "ops")
-DDL_WITHOUT_PII = tuple(name for name in resource.SCHEMA_FILES if "pii" not in name)
 # ops columns that can carry a buyer's name, email or address outside the pii schema: emptied in the copy.
 REDACTED_COLUMNS = ("payload", "error_details", "error_message", "raw_text")
 
@@ -51,10 +50,11 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "") -> dic
         main = conn.execute("SELECT current_database()").fetchone()[0]
         conn.execute(f"ATTACH '{tmp}' AS analyst_copy")
         try:
-            # The same DDL as the warehouse (types, keys, comments, views), minus pii, in the new file.
+            # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
-            for name in DDL_WITHOUT_PII:
-                conn.execute(resource.sql(resource.__file__, name))
+            for name, ddl in resource.schema_ddl():
+                if not (name.startswith("warehouse/") and "pii" in name):
+                    conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
             conn.execute(f'USE "{main}"')
             rows = _copy_tables(conn, main)

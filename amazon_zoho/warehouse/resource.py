@@ -29,13 +29,73 @@ def sql(package_file: str, name: str) -> str:
     return (Path(package_file).parent / "sql" / name).read_text()
 
 
-# One file per schema, run in name order (schemas first): sql/00_schemas.sql, 10_raw.sql, 20_core.sql, ...
-SCHEMA_FILES = tuple(sorted(p.name for p in (Path(__file__).parent / "sql").glob("[0-9][0-9]_*.sql")))
+# The DDL, in two places: the warehouse's own, one file per schema (sql/00_schemas.sql, 10_raw.sql, 20_core.sql, ...), and
+# one file per mart beside the mart assets (marts/sql/<name>.sql). The marts are found by path, not by import: the
+# marts import the warehouse.
+WAREHOUSE_SQL = Path(__file__).parent / "sql"
+MARTS_SQL = Path(__file__).parents[1] / "marts" / "sql"
+
+
+def schema_ddl() -> tuple[tuple[str, str], ...]:
+    """(file, DDL) in the order it is applied: the warehouse's files in name order (schemas, raw, core, ops, pii), then
+    each mart's, after the marts it reads (`marts.<name>` in its SQL) and otherwise in name order.
+
+    A mart file holds its DDL (CREATE, COMMENT ON) and, for a table, its build for one partition window: the
+    statements that use parameters ($start, $end) are the build, which the mart's asset runs; the others are the DDL.
+    """
+    return _schema_ddl(WAREHOUSE_SQL, MARTS_SQL)
+
+
+@cache
+def _schema_ddl(warehouse_dir: Path, marts_dir: Path) -> tuple[tuple[str, str], ...]:
+    own = [(f"warehouse/sql/{p.name}", p.read_text()) for p in sorted(warehouse_dir.glob("[0-9][0-9]_*.sql"))]
+    marts = {p.stem: ddl_and_build(p.read_text())[0] for p in marts_dir.glob("*.sql")}
+    # One commit per mart: its COMMENTs cost one WAL flush, not one each.
+    return (*own, *((f"marts/sql/{name}.sql", f"BEGIN TRANSACTION;\n{marts[name]}\nCOMMIT;\n") for name in dependency_order(marts)))
+
+
+def dependency_order(marts: dict[str, str]) -> list[str]:
+    """Mart names, each after the marts its SQL reads, otherwise in name order (a view is bound when it is created)."""
+    reads = {name: _marts_read(text) & set(marts) - {name} for name, text in marts.items()}
+    order: list[str] = []
+    while len(order) < len(marts):
+        ready = sorted(n for n in marts if n not in order and reads[n] <= set(order))
+        if not ready:
+            raise ValueError(f"marts reading each other in a circle: {sorted(set(marts) - set(order))}")
+        order.append(ready[0])
+    return order
+
+
+def _marts_read(text: str) -> set[str]:
+    """The names x of `marts.x` in `text`, outside comments and string literals."""
+    tokens = duckdb.tokenize(text)
+    ends = [start for start, _ in tokens[1:]] + [len(text)]
+    words = [(text[start:end].strip().strip('"').lower(), kind) for (start, kind), end in zip(tokens, ends)]
+    identifier = duckdb.token_type.identifier
+    return {
+        c[0] for a, b, c in zip(words, words[1:], words[2:])
+        if a == ("marts", identifier) and b[0] == "." and c[1] == identifier
+    }
+
+
+@cache
+def ddl_and_build(text: str) -> tuple[str, str]:
+    """A mart file split in two: its statements without parameters (the DDL) and those with (the window build)."""
+    with duckdb.connect(":memory:") as conn:
+        statements = conn.extract_statements(text)
+
+    def script(queries) -> str:
+        return "".join(q.strip() + ("" if q.rstrip().endswith(";") else "\n;") + "\n" for q in queries)
+
+    return (
+        script(s.query for s in statements if not s.named_parameters),
+        script(s.query for s in statements if s.named_parameters),
+    )
 
 
 def schema_digest(marketplace_table: Path = marketplaces.TABLE) -> str:
-    """The DDL files and the marketplace table core.marketplaces is seeded from: a new row re-seeds every warehouse."""
-    text = "".join(sql(__file__, name) for name in SCHEMA_FILES) + _read(marketplace_table)
+    """The DDL and the marketplace table core.marketplaces is seeded from: a new row re-seeds every warehouse."""
+    text = "".join(ddl for _, ddl in schema_ddl()) + _read(marketplace_table)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -71,8 +131,8 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
             return
     except duckdb.CatalogException:
         pass
-    for name in SCHEMA_FILES:
-        conn.execute(sql(__file__, name))
+    for _, ddl in schema_ddl():
+        conn.execute(ddl)
     seed_marketplaces(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     conn.execute("DELETE FROM ops.schema_version")

@@ -103,7 +103,7 @@ def test_settings_accept_every_marketplace_in_its_region():
 
 
 def test_a_fresh_warehouse_has_the_table_as_core_marketplaces(tmp_path):
-    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
+    with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         assert _core_marketplaces(conn) == _expected(marketplaces.MARKETPLACES)
 
 
@@ -154,8 +154,8 @@ def test_a_new_row_reaches_settings_and_core_marketplaces(tmp_path, monkeypatch)
     assert settings.load({"AMAZON_MARKETPLACE_IDS": f"A1PA6795UKMFR9,{NEW_ID}"}).region == "eu"
     assert resource.schema_digest(table) != resource.schema_digest(), "existing warehouses re-seed"
     conn = duckdb.connect(":memory:")
-    for name in resource.SCHEMA_FILES:
-        conn.execute(resource.sql(resource.__file__, name))
+    for _, ddl in resource.schema_ddl():
+        conn.execute(ddl)
     resource.seed_marketplaces(conn, table)
     assert _core_marketplaces(conn) == _expected(marketplaces.load(table))
 
@@ -169,7 +169,7 @@ def test_a_new_rows_settlement_lines_load_instead_of_being_quarantined(tmp_path)
         support.summary_row("S-new", "12,50", "XTS", when, when, when),
         support.detail_row("S-new", 1, support.LINE_KINDS[0], "12,50", when, new),
     ])
-    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as conn:
+    with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         support.load_settlement(conn, new, text, "S-new")
         assert "12,50" in _quarantined(conn) and _settled(conn) == []
         resource.seed_marketplaces(conn, _extended(tmp_path))

@@ -1,3 +1,40 @@
+-- marts.daily_sales, a table: its DDL and data dictionary, applied with the warehouse's schema; then its build for one
+-- partition window (the statements that use $start and $end), which the mart's asset runs.
+CREATE TABLE IF NOT EXISTS marts.daily_sales (
+    purchase_date    DATE NOT NULL,
+    marketplace_id   VARCHAR NOT NULL,
+    sales_channel    VARCHAR,
+    currency         VARCHAR NOT NULL,
+    orders           INTEGER NOT NULL,
+    cancelled_orders INTEGER NOT NULL,
+    pending_orders   INTEGER NOT NULL,
+    units_ordered    BIGINT,
+    units_shipped    BIGINT,
+    item_sales       DECIMAL(18, 2),
+    shipping         DECIMAL(18, 2),
+    promotions       DECIMAL(18, 2),
+    tax              DECIMAL(18, 2),
+    buyer_paid       DECIMAL(18, 2),
+    sales_ex_tax     DECIMAL(18, 2),
+    PRIMARY KEY (purchase_date, marketplace_id, currency)
+);
+COMMENT ON TABLE marts.daily_sales IS 'Sales per purchase day, marketplace and currency, from core.orders and core.order_lines. Never adds up different currencies.';
+COMMENT ON COLUMN marts.daily_sales.purchase_date IS 'UTC day the orders were placed.';
+COMMENT ON COLUMN marts.daily_sales.marketplace_id IS 'Marketplace (core.marketplaces).';
+COMMENT ON COLUMN marts.daily_sales.sales_channel IS 'Marketplace name, e.g. Amazon.de.';
+COMMENT ON COLUMN marts.daily_sales.currency IS 'ISO 4217 currency of every amount in the row.';
+COMMENT ON COLUMN marts.daily_sales.orders IS 'Orders placed, every status.';
+COMMENT ON COLUMN marts.daily_sales.cancelled_orders IS 'Of those, cancelled or unfulfillable (no amounts).';
+COMMENT ON COLUMN marts.daily_sales.pending_orders IS 'Of those, still pending (Amazon has not sent prices yet; no amounts).';
+COMMENT ON COLUMN marts.daily_sales.units_ordered IS 'Units ordered on orders that are not cancelled.';
+COMMENT ON COLUMN marts.daily_sales.units_shipped IS 'Units shipped so far.';
+COMMENT ON COLUMN marts.daily_sales.item_sales IS 'Item prices x quantities (VAT included where the marketplace''s prices include tax).';
+COMMENT ON COLUMN marts.daily_sales.shipping IS 'Shipping charged to buyers.';
+COMMENT ON COLUMN marts.daily_sales.promotions IS 'Promotion discounts, negative.';
+COMMENT ON COLUMN marts.daily_sales.tax IS 'Tax amounts Amazon reported (never computed from a rate).';
+COMMENT ON COLUMN marts.daily_sales.buyer_paid IS 'What buyers paid: sum of core.orders.order_total.';
+COMMENT ON COLUMN marts.daily_sales.sales_ex_tax IS 'buyer_paid - tax: revenue net of VAT/sales tax, comparable across tax conventions.';
+
 -- marts.daily_sales for the window: delete, then insert (one row per day, marketplace and currency).
 DELETE FROM marts.daily_sales WHERE purchase_date >= $start AND purchase_date < $end;
 

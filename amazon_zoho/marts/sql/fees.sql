@@ -1,3 +1,37 @@
+-- marts.fees, a table: its DDL and data dictionary, applied with the warehouse's schema; then its build for one
+-- partition window (the statements that use $start and $end), which the mart's asset runs.
+CREATE TABLE IF NOT EXISTS marts.fees (
+    settlement_id      VARCHAR NOT NULL,
+    marketplace_id     VARCHAR,
+    currency           VARCHAR NOT NULL,
+    period_start       TIMESTAMPTZ,
+    period_end         TIMESTAMPTZ,
+    deposit_date       TIMESTAMPTZ,
+    posted_date        DATE,
+    line_class         VARCHAR NOT NULL,
+    transaction_type   VARCHAR,
+    amount_type        VARCHAR,
+    amount_description VARCHAR,
+    amount             DECIMAL(18, 2) NOT NULL,
+    lines              INTEGER NOT NULL,
+    end_date           DATE NOT NULL
+);
+COMMENT ON TABLE marts.fees IS 'What Amazon charged, by fee type and period: settlement lines classed fee, service_fee or subscription, per settlement and posting day.';
+COMMENT ON COLUMN marts.fees.settlement_id IS 'The settlement the fees were booked in (core.settlements).';
+COMMENT ON COLUMN marts.fees.marketplace_id IS 'Marketplace of the settlement.';
+COMMENT ON COLUMN marts.fees.currency IS 'ISO 4217 currency of amount.';
+COMMENT ON COLUMN marts.fees.period_start IS 'Start of the settlement period, UTC.';
+COMMENT ON COLUMN marts.fees.period_end IS 'End of the settlement period, UTC.';
+COMMENT ON COLUMN marts.fees.deposit_date IS 'When the settlement was paid out, UTC.';
+COMMENT ON COLUMN marts.fees.posted_date IS 'UTC day Amazon posted the fees: group by month or week of this for calendar periods.';
+COMMENT ON COLUMN marts.fees.line_class IS 'fee (per item: commission, FBA fulfilment, refund administration...), service_fee (advertising, services) or subscription (the selling plan).';
+COMMENT ON COLUMN marts.fees.transaction_type IS 'As Amazon sends it: Order, Refund, other-transaction, ServiceFee...';
+COMMENT ON COLUMN marts.fees.amount_type IS 'As Amazon sends it, e.g. ItemFees.';
+COMMENT ON COLUMN marts.fees.amount_description IS 'The fee type as Amazon names it, e.g. Commission, FBAPerUnitFulfillmentFee, RefundCommission, Subscription Fee.';
+COMMENT ON COLUMN marts.fees.amount IS 'Signed sum: negative is charged to the seller, positive is credited back (e.g. commission returned on a refund).';
+COMMENT ON COLUMN marts.fees.lines IS 'Number of settlement lines summed.';
+COMMENT ON COLUMN marts.fees.end_date IS 'The settlement''s end_date (the partition).';
+
 -- marts.fees for the settlements that ended in the window: delete, then insert.
 DELETE FROM marts.fees WHERE end_date >= $start AND end_date < $end;
 
