@@ -7,12 +7,19 @@ import duckdb
 import requests
 
 from amazon_zoho.definitions import defs
+from amazon_zoho.resources import build_resources
+from amazon_zoho.settings import load
 
 MODULE_KEYS = {"Contacts": "Amazon_Buyer_Key", "Products": "Amazon_SKU", "Sales_Orders": "Amazon_Order_ID"}
 ZOHO_ASSETS = [a for a in defs.assets if all(k.path[0] == "zoho" for k in a.keys)]
 # Only what the push reads (Amazon orders -> core), not settlements and marts: faster tests.
 _FEEDS = dg.AssetSelection.groups("zoho").upstream().resolve(defs.resolve_asset_graph())
 UPSTREAM_ASSETS = [a for a in defs.assets if a not in ZOHO_ASSETS and set(a.keys) & _FEEDS]
+
+
+def configured(project_env: dict, **variables: str) -> dict:
+    """The resources a code location builds when these variables are set too (settings.py -> resources.py)."""
+    return build_resources(load({**project_env, **variables}))
 
 
 def materialize(assets, resources, **kwargs) -> dg.ExecuteInProcessResult:

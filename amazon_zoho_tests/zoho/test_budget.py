@@ -5,22 +5,31 @@ next run, whatever its day, or by the re-drive job: nothing lost, nothing pushed
 import requests
 
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, credits_used, execute_job, load_day, no_duplicates, push, pushed, query
+from amazon_zoho_tests.zoho.helpers import (
+    assert_zoho_matches_warehouse,
+    configured,
+    credits_used,
+    execute_job,
+    load_day,
+    no_duplicates,
+    push,
+    pushed,
+    query,
+)
 
 
 def _ledger(warehouse: str) -> int:
     return query(warehouse, "SELECT coalesce(sum(credits), 0) FROM ops.zoho_credit_ledger")[0][0]
 
 
-def test_budget_defers_then_the_next_run_and_the_redrive_finish(sandbox, resources, project_env, monkeypatch):
+def test_budget_defers_then_the_next_run_and_the_redrive_finish(sandbox, resources, project_env):
     day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
     load_day(resources, day)
     requests.post(sandbox.url + "/_sandbox/zoho/install_custom_fields", timeout=10).raise_for_status()
     reserve, room = 50, 6
-    monkeypatch.setenv("ZOHO_CREDIT_RESERVE", str(reserve))
-    monkeypatch.setenv("ZOHO_DAILY_CREDITS", str(reserve + room))
+    tight = configured(project_env, ZOHO_CREDIT_RESERVE=str(reserve), ZOHO_DAILY_CREDITS=str(reserve + room))
 
-    first = pushed(push(resources, day))
+    first = pushed(push(tight, day))
 
     assert credits_used(sandbox.url) == _ledger(warehouse) <= room, "the reserve is never touched"
     assert sum(m["inserted"] for m in first.values()) > 0, "what fits is pushed"
@@ -30,7 +39,6 @@ def test_budget_defers_then_the_next_run_and_the_redrive_finish(sandbox, resourc
 
     # Another integration spent the org's credits: Zoho refuses (429 LIMIT_REACHED) although our own
     # budget has room. The next run (another day: the backlog rides along) stops cleanly and defers.
-    monkeypatch.setenv("ZOHO_DAILY_CREDITS", "50000")
     sandbox.app.set_config({"zoho_daily_credits": credits_used(sandbox.url) + 2})
     refused = push(resources, day_ago(6))
     assert refused.success, "running out of credits is not a failure"

@@ -5,7 +5,7 @@ import yaml
 
 from amazon_zoho.zoho.mapping import DEFAULT_PATH
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import execute_job, load_day, push, query, zoho_calls
+from amazon_zoho_tests.zoho.helpers import configured, execute_job, load_day, push, query, zoho_calls
 
 
 def _dry_run(resources, day):
@@ -17,7 +17,7 @@ def _dry_run(resources, day):
     return result.run_id, preview
 
 
-def test_dry_run_shows_inserts_updates_and_unchanged_without_calling_zoho(sandbox, resources, project_env, tmp_path, monkeypatch):
+def test_dry_run_shows_inserts_updates_and_unchanged_without_calling_zoho(sandbox, resources, project_env, tmp_path):
     day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
     load_day(resources, day)
     calls = len(zoho_calls(sandbox.url))
@@ -39,10 +39,9 @@ def test_dry_run_shows_inserts_updates_and_unchanged_without_calling_zoho(sandbo
     [(status,)] = query(warehouse, "SELECT mode(order_status) FROM core.orders WHERE order_status <> 'PENDING'")
     doc["Sales_Orders"]["status"][status] = "Approved" if doc["Sales_Orders"]["status"][status] != "Approved" else "Created"
     (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(doc))  # sorted keys: reordering alone changes nothing
-    monkeypatch.setenv("ZOHO_MAPPING_FILE", str(tmp_path / "mapping.yaml"))
     calls = len(zoho_calls(sandbox.url))
 
-    run_id, preview = _dry_run(resources, day)
+    run_id, preview = _dry_run(configured(project_env, ZOHO_MAPPING_FILE=str(tmp_path / "mapping.yaml")), day)
 
     assert len(zoho_calls(sandbox.url)) == calls
     rows = query(warehouse, "SELECT module, decision, changed_fields FROM ops.zoho_sync_preview WHERE run_id = ?", [run_id])

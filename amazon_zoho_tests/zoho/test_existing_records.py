@@ -9,7 +9,7 @@ import pytest
 
 from amazon_zoho.zoho.mapping import DEFAULT_PATH
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, load_day, no_duplicates, push, pushed, query, records
+from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, configured, load_day, no_duplicates, push, pushed, query, records
 
 
 def _hand_made_products(resources, skus: list[str]) -> dict[str, str]:
@@ -48,10 +48,10 @@ def test_a_product_the_org_already_has_is_adopted_not_duplicated(sandbox, resour
     assert_zoho_matches_warehouse(sandbox.url, warehouse)
 
 
-def test_dead_letter_policy_leaves_the_clash_for_a_person(sandbox, resources, project_env, tmp_path, monkeypatch):
+def test_dead_letter_policy_leaves_the_clash_for_a_person(sandbox, project_env, tmp_path):
     mapping = Path(tmp_path / "mapping.yaml")
     mapping.write_text(Path(DEFAULT_PATH).read_text().replace("  key: Amazon_SKU\n", "  key: Amazon_SKU\n  existing_records: dead_letter\n", 1))
-    monkeypatch.setenv("ZOHO_MAPPING_FILE", str(mapping))
+    resources = configured(project_env, ZOHO_MAPPING_FILE=str(mapping))
     day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
     load_day(resources, day)
     skus = [sku for (sku,) in query(warehouse, "SELECT DISTINCT sku FROM core.products ORDER BY sku LIMIT 2")]
