@@ -4,8 +4,8 @@ fields to create. The file's shape is the pydantic model MappingFile; every prob
 with where it is in the file and how to fix it, as a MappingError naming the file.
 
 The payload SQL of each module builds a temp table `source` with the columns listed in SOURCES; the
-mapping turns them into the JSON sent to Zoho (`payload_sql`), so the SQL stays the same whatever the
-mapping says.
+mapping is handed to sql/pending.sql as data (`payload_fields`, `line_item_fields`), which turns those
+columns into the JSON sent to Zoho, so the SQL stays the same whatever the mapping says.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 DEFAULT_PATH = Path(__file__).parent / "mapping.yaml"
@@ -96,23 +106,13 @@ class ModuleMapping:
                 record[name] = f"[redacted: {source}]"
         return json.dumps(record)
 
-    def payload_sql(self) -> str:
-        """The JSON of one record from the `source` row, e.g. json_object('Product_Name', title, ...).
+    def payload_fields(self) -> list[tuple[str, str, bool]]:
+        """(Zoho field, source column, whether it is a lookup) for each field of the payload (sql/pending.sql)."""
+        return [(name, src, (self.module, src) in LOOKUP_SOURCES) for name, src in self.fields.items()]
 
-        Field names passed validation (letters, digits, underscores) and sources come from SOURCES, so
-        pasting them into SQL is safe. Keys are sorted, so reordering lines of mapping.yaml changes no
-        payload hash (and re-pushes nothing)."""
-        parts = [f"'{name}', {_expr(self.module, src, '')}" for name, src in sorted(self.fields.items())]
-        if self.line_items_field:
-            item = ", ".join(f"'{name}', {_expr('line', src, 'li.')}" for name, src in sorted(self.line_fields.items()))
-            parts.append(f"'{self.line_items_field}', to_json(list_transform(line_items, lambda li: json_object({item})))")
-        return "json_object(\n        " + ",\n        ".join(parts) + "\n    )"
-
-
-def _expr(module: str, source: str, prefix: str) -> str:
-    if (module, source) in LOOKUP_SOURCES:
-        return f"CASE WHEN {prefix}{source} IS NOT NULL THEN json_object('id', {prefix}{source}) END"
-    return prefix + source
+    def line_item_fields(self) -> list[tuple[str, str, bool]]:
+        """The same for each field of a line item of the subform `line_items_field`."""
+        return [(name, src, ("line", src) in LOOKUP_SOURCES) for name, src in self.line_fields.items()]
 
 
 @dataclass(frozen=True)

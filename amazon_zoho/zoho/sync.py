@@ -20,8 +20,7 @@ import duckdb
 import pandas as pd
 
 from ..http.errors import ApiError
-from ..warehouse import execute_script, run_sql, sql
-from . import bulk
+from . import bulk, steps
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
 from .lines import prune_line_items
@@ -100,18 +99,20 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "lines_field": mm.line_items_field,
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
     }
-    run_sql(conn, __file__, "backlog.sql", params)
-    run_sql(conn, __file__, "ids.sql", params)
-    if module in ("Contacts", "Sales_Orders"):
-        run_sql(conn, __file__, "contact_keys.sql", params)
-    status_map = pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool})
-    conn.register("zoho_status_map", status_map)
-    try:
-        run_sql(conn, __file__, f"{module.lower()}_payload.sql", params)
-    finally:
-        conn.unregister("zoho_status_map")
-    execute_script(conn, sql(__file__, "pending.sql").replace("{payload}", mm.payload_sql()))
-    run_sql(conn, __file__, "classify_pending.sql", params)
+    frames = _mapping_frames(mapping, mm)
+    for step in steps.PREPARE:
+        if module in step.modules:
+            step.run(conn, params, **{name: frames[name] for name in step.given})
+
+
+def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFrame]:
+    """mapping.yaml as the data frames the PREPARE steps are given."""
+    fields = {"zoho_field": str, "source": str, "lookup": bool}
+    return {
+        "zoho_status_map": pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool}),
+        "payload_fields": pd.DataFrame(mm.payload_fields(), columns=list(fields)).astype(fields),
+        "line_item_fields": pd.DataFrame(mm.line_item_fields(), columns=list(fields)).astype(fields),
+    }
 
 
 def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
@@ -185,7 +186,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
             answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
             _apply(push, mm, chunk, answers, outcome, held)
-            run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": jobs[0]})
+            steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             todo = todo[len(chunk):]
             push.budget.book(push.conn, push.client, push.run_id)
         # Bulk Write's result file names the clashing field but not the record holding it; an upsert of
@@ -297,23 +298,16 @@ def _failure(mm: ModuleMapping, key: str, payload: str, code: str, message: str 
 
 def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[Result]) -> None:
     results = pd.DataFrame(rows, columns=Result._fields).astype({"ok": bool, "lines_appended": bool})
-    conn.register("results", results)
-    try:
-        conn.begin()
-        run_sql(conn, __file__, "record_results.sql", {"module": module})
-        conn.commit()
-    finally:
-        conn.unregister("results")
+    conn.begin()
+    steps.RECORD_RESULTS.run(conn, {"module": module}, results=results)
+    conn.commit()
 
 
 def _defer(push: Push, module: str, rows: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
     if not rows:
         return
-    push.conn.register("deferred", pd.DataFrame({"record_key": [r.record_key for r in rows]}))
-    try:
-        run_sql(push.conn, __file__, "mark_deferred.sql", {"module": module, "reason": reason})
-    finally:
-        push.conn.unregister("deferred")
+    deferred = pd.DataFrame({"record_key": [r.record_key for r in rows]})
+    steps.MARK_DEFERRED.run(push.conn, {"module": module, "reason": reason}, deferred=deferred)
     outcome.deferred += len(rows)
     outcome.notes.append(f"{len(rows)} {module} records deferred to the next run ({reason})")
     push.log(outcome.notes[-1])
@@ -324,7 +318,7 @@ def _defer(push: Push, module: str, rows: list[ToSend], outcome: SyncOutcome, re
 
 def _job_started(push: Push, module: str, job_id: str, records: int, jobs: list[str]) -> None:
     jobs.append(job_id)
-    run_sql(push.conn, __file__, "bulk_job_started.sql", {"job_id": job_id, "module": module, "run_id": push.run_id, "records": records})
+    steps.BULK_JOB_STARTED.run(push.conn, {"job_id": job_id, "module": module, "run_id": push.run_id, "records": records})
 
 
 def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
@@ -342,9 +336,5 @@ def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
             [(a["key"], a["details"]["id"], a.get("action") == "update") for a in answers if a["status"] == "success"],
             columns=["record_key", "zoho_id", "updated"],
         ).astype({"record_key": str, "zoho_id": str, "updated": bool})
-        push.conn.register("repaired", repaired)
-        try:
-            run_sql(push.conn, __file__, "repair_ids.sql", {"module": mm.module, "has_lines": bool(mm.line_items_field)})
-        finally:
-            push.conn.unregister("repaired")
-        run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": job_id})
+        steps.REPAIR_IDS.run(push.conn, {"module": mm.module, "has_lines": bool(mm.line_items_field)}, repaired=repaired)
+        steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": job_id})
