@@ -15,7 +15,7 @@ import json
 import math
 import time
 import zipfile
-from typing import Callable
+from typing import Callable, Iterable, NamedTuple
 
 from .. import clock
 from ..http.errors import ApiError
@@ -115,51 +115,86 @@ def _answer(row: dict) -> dict:
             "details": {"api_name": column.split(",")[0] or None, "errors": errors}}
 
 
+class CsvFile(NamedTuple):
+    """One CSV of a Bulk Write zip and the job `resource` that tells Zoho what its columns are."""
+
+    name: str
+    text: str
+    resource: dict
+
+
 def build_files(mapping: ModuleMapping, records: list[tuple[str, dict]]) -> tuple[bytes, list[dict]]:
     """The zip (one CSV per module, plus one for line items) and the job's `resource` list."""
-    lines_field = mapping.line_items_field
-    columns = [mapping.key] + [c for c in _columns(p for _, p in records) if c not in (mapping.key, lines_field)]
-    lookups = set(mapping.lookups)
-    parent = io.StringIO()
-    writer = csv.writer(parent, lineterminator="\n")
-    writer.writerow(columns)
-    for _, payload in records:
-        writer.writerow([_cell(payload.get(c)) for c in columns])
+    payloads = [payload for _, payload in records]
+    files = [_records_csv(mapping, payloads)]
+    items = _line_items(mapping, payloads)
+    if items:
+        files.append(_line_items_csv(mapping, items))
+    _check_sizes(files)
+    return _zip(files), [f.resource for f in files]
+
+
+def _records_csv(mapping: ModuleMapping, payloads: list[dict]) -> CsvFile:
+    """The module's records, one row each, the match key first; Zoho finds each record by that key."""
+    columns = [mapping.key] + [c for c in _columns(payloads) if c not in (mapping.key, mapping.line_items_field)]
     name = f"{mapping.module}.csv"
-    files = {name: parent.getvalue()}
-    resources = [{
+    resource = {
         "type": "data",
         "module": {"api_name": mapping.module},
         "file_names": [name],
         "find_by": mapping.key,
-        "field_mappings": [{"api_name": c, "index": i, **({"find_by": "id"} if c in lookups else {})} for i, c in enumerate(columns)],
-    }]
-    items = [(payload[mapping.key], item) for _, payload in records for item in (payload.get(lines_field) or [])] if lines_field else []
-    if items:
-        item_columns = list(mapping.line_fields)
-        item_lookups = {name for name, src in mapping.line_fields.items() if src == "product"}
-        child = io.StringIO()
-        writer = csv.writer(child, lineterminator="\n")
-        writer.writerow([PARENT_LINK] + item_columns)
-        for parent_key, item in items:
-            writer.writerow([parent_key] + [_cell(item.get(c)) for c in item_columns])
-        child_name = f"{lines_field}.csv"
-        files[child_name] = child.getvalue()
-        resources.append({
-            "type": "data",
-            "module": {"api_name": lines_field},
-            "file_names": [child_name],
-            "field_mappings": [{"api_name": PARENT_LINK, "index": 0, "parent_column_index": 0}]
-            + [{"api_name": c, "index": i + 1, **({"find_by": "id"} if c in item_lookups else {})} for i, c in enumerate(item_columns)],
-        })
-    too_big = [n for n, text in files.items() if len(text.encode()) > MAX_CSV_BYTES]
+        "field_mappings": _field_mappings(columns, set(mapping.lookups)),
+    }
+    return CsvFile(name, _csv(columns, ([_cell(p.get(c)) for c in columns] for p in payloads)), resource)
+
+
+def _line_items(mapping: ModuleMapping, payloads: list[dict]) -> list[tuple[str, dict]]:
+    """(the order's key, line item) for every line item the payloads carry, in order."""
+    if not mapping.line_items_field:
+        return []
+    return [(payload[mapping.key], item) for payload in payloads for item in (payload.get(mapping.line_items_field) or [])]
+
+
+def _line_items_csv(mapping: ModuleMapping, items: list[tuple[str, dict]]) -> CsvFile:
+    """The line items, each linked to its order's row by the order's key in PARENT_LINK (Zoho's parent-child write)."""
+    columns = list(mapping.line_fields)
+    lookups = {name for name, source in mapping.line_fields.items() if source == "product"}
+    name = f"{mapping.line_items_field}.csv"
+    resource = {
+        "type": "data",
+        "module": {"api_name": mapping.line_items_field},
+        "file_names": [name],
+        "field_mappings": [{"api_name": PARENT_LINK, "index": 0, "parent_column_index": 0}] + _field_mappings(columns, lookups, first=1),
+    }
+    rows = ([parent_key] + [_cell(item.get(c)) for c in columns] for parent_key, item in items)
+    return CsvFile(name, _csv([PARENT_LINK] + columns, rows), resource)
+
+
+def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> list[dict]:
+    """Which CSV column (by index) holds which field; lookups are given as record ids."""
+    return [{"api_name": c, "index": i, **({"find_by": "id"} if c in lookups else {})} for i, c in enumerate(columns, first)]
+
+
+def _csv(header: list[str], rows: Iterable[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _check_sizes(files: list[CsvFile]) -> None:
+    too_big = [f.name for f in files if len(f.text.encode()) > MAX_CSV_BYTES]
     if too_big:
         raise ValueError(f"{too_big} exceed Zoho's 25 MB per CSV; push fewer records per job")
+
+
+def _zip(files: list[CsvFile]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file_name, text in files.items():
-            archive.writestr(file_name, text)
-    return buffer.getvalue(), resources
+        for f in files:
+            archive.writestr(f.name, f.text)
+    return buffer.getvalue()
 
 
 def _columns(payloads) -> list[str]:

@@ -1,10 +1,11 @@
 """mapping.yaml, loaded and checked: which Zoho field each Amazon value goes to, the contact policy for
 buyers without an email, the Amazon status -> Zoho Status table, the org's currencies and the custom
-fields to create. Every problem is reported at once, with where it is in the file and how to fix it.
+fields to create. The file's shape is the pydantic model MappingFile; every problem is reported at once,
+with where it is in the file and how to fix it, as a MappingError naming the file.
 
 The payload SQL of each module builds a temp table `source` with the columns listed in SOURCES; the
-mapping turns them into the JSON sent to Zoho (`payload_sql`), so the SQL stays the same whatever the
-mapping says.
+mapping is handed to sql/pending.sql as data (`payload_fields`, `line_item_fields`), which turns those
+columns into the JSON sent to Zoho, so the SQL stays the same whatever the mapping says.
 """
 
 from __future__ import annotations
@@ -14,8 +15,21 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, ClassVar
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 DEFAULT_PATH = Path(__file__).parent / "mapping.yaml"
 MODULE_ORDER = ("Products", "Contacts", "Sales_Orders")
@@ -92,23 +106,13 @@ class ModuleMapping:
                 record[name] = f"[redacted: {source}]"
         return json.dumps(record)
 
-    def payload_sql(self) -> str:
-        """The JSON of one record from the `source` row, e.g. json_object('Product_Name', title, ...).
+    def payload_fields(self) -> list[tuple[str, str, bool]]:
+        """(Zoho field, source column, whether it is a lookup) for each field of the payload (sql/pending.sql)."""
+        return [(name, src, (self.module, src) in LOOKUP_SOURCES) for name, src in self.fields.items()]
 
-        Field names passed validation (letters, digits, underscores) and sources come from SOURCES, so
-        pasting them into SQL is safe. Keys are sorted, so reordering lines of mapping.yaml changes no
-        payload hash (and re-pushes nothing)."""
-        parts = [f"'{name}', {_expr(self.module, src, '')}" for name, src in sorted(self.fields.items())]
-        if self.line_items_field:
-            item = ", ".join(f"'{name}', {_expr('line', src, 'li.')}" for name, src in sorted(self.line_fields.items()))
-            parts.append(f"'{self.line_items_field}', to_json(list_transform(line_items, lambda li: json_object({item})))")
-        return "json_object(\n        " + ",\n        ".join(parts) + "\n    )"
-
-
-def _expr(module: str, source: str, prefix: str) -> str:
-    if (module, source) in LOOKUP_SOURCES:
-        return f"CASE WHEN {prefix}{source} IS NOT NULL THEN json_object('id', {prefix}{source}) END"
-    return prefix + source
+    def line_item_fields(self) -> list[tuple[str, str, bool]]:
+        """The same for each field of a line item of the subform `line_items_field`."""
+        return [(name, src, ("line", src) in LOOKUP_SOURCES) for name, src in self.line_fields.items()]
 
 
 @dataclass(frozen=True)
@@ -135,134 +139,248 @@ def load(path: str | os.PathLike | None = None) -> Mapping:
         raise MappingError(f"{path}: file not found (ZOHO_MAPPING_FILE points at a missing file?)") from None
     except yaml.YAMLError as exc:
         raise MappingError(f"{path}: not valid YAML: {exc}") from None
-    problems: list[str] = []
-    mapping = _parse(str(path), doc if isinstance(doc, dict) else {}, problems)
-    if not isinstance(doc, dict):
-        problems.insert(0, "the file must be a mapping with Products, Contacts, Sales_Orders, currencies and custom_fields")
-    if problems:
-        raise MappingError(f"{path} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
-    return mapping
+    try:
+        spec = MappingFile.model_validate(doc)
+    except ValidationError as exc:
+        problems = [_where_and_what(error) for error in exc.errors()]
+        raise MappingError(f"{path} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)) from None
+    return spec.to_mapping(str(path))
 
 
-def _parse(path: str, doc: dict, problems: list[str]) -> Mapping:
-    known = set(MODULE_ORDER) | {"currencies", "custom_fields"}
-    for extra in sorted(set(doc) - known):
-        problems.append(f"{extra}: unknown section; expected {', '.join(sorted(known))}")
-    modules = {m: _module(m, doc.get(m), problems) for m in MODULE_ORDER}
-    contacts = doc.get("Contacts") if isinstance(doc.get("Contacts"), dict) else {}
-    policy = contacts.get("buyers_without_email", "shared_per_marketplace")
-    if policy not in POLICIES:
-        problems.append(f"Contacts.buyers_without_email: {policy!r} is not one of {', '.join(POLICIES)}")
-    if modules["Contacts"].key == "Email" and policy != "skip":
-        problems.append("Contacts.key: Email needs buyers_without_email: skip (contacts without an email cannot be matched by it)")
-    orders = doc.get("Sales_Orders") if isinstance(doc.get("Sales_Orders"), dict) else {}
-    currencies = doc.get("currencies", [])
-    if not isinstance(currencies, list) or not all(isinstance(c, str) and re.fullmatch(r"[A-Z]{3}", c) for c in currencies):
-        problems.append(f"currencies: {currencies!r} must be a list of ISO codes like [EUR, GBP]")
-        currencies = []
-    return Mapping(
-        path=path,
-        modules=modules,
-        buyers_without_email=policy,
-        status=_status(orders.get("status"), problems),
-        currencies=tuple(currencies),
-        custom_fields=_custom_fields(doc.get("custom_fields"), problems),
-    )
+def _where_and_what(error: ErrorDetails) -> str:
+    """One problem as `Section.setting.entry: what is wrong and how to fix it`."""
+    where = ".".join(str(part) for part in error["loc"] if part != "[key]")  # pydantic marks a bad dict key with [key]
+    return f"{where or 'the file'}: {error['msg']}"
 
 
-def _module(module: str, spec, problems: list[str]) -> ModuleMapping:
-    where = module
-    if not isinstance(spec, dict):
-        problems.append(f"{where}: missing; it needs at least `key` and `fields`")
-        return ModuleMapping(module, "", {})
-    allowed = {"key", "fields", "existing_records"} | ({"buyers_without_email"} if module == "Contacts" else set()) | ({"line_items", "status"} if module == "Sales_Orders" else set())
-    for extra in sorted(set(spec) - allowed):
-        problems.append(f"{where}.{extra}: unknown setting; expected {', '.join(sorted(allowed))}")
-    fields = _fields(f"{where}.fields", spec.get("fields"), SOURCES[module], problems)
-    key = spec.get("key")
-    if key not in KEY_CHOICES[module]:
-        problems.append(f"{where}.key: {key!r} cannot be the match key; use {' or '.join(KEY_CHOICES[module])}")
-    elif key != "Email" and fields.get(key) != KEY_SOURCE[module]:
-        problems.append(f"{where}.fields.{key}: the key field must be mapped to {KEY_SOURCE[module]}")
-    elif key == "Email" and fields.get("Email") != "email":
-        problems.append(f"{where}.fields.Email: the key field must be mapped to email")
-    line_field, line_fields = "", {}
-    if module == "Sales_Orders":
-        items = spec.get("line_items")
-        if not isinstance(items, dict) or not _API_NAME.match(str(items.get("field", ""))):
-            problems.append(f"{where}.line_items: needs `field` (the subform, Ordered_Items) and `fields`")
-        else:
-            line_field = items["field"]
-            line_fields = _fields(f"{where}.line_items.fields", items.get("fields"), LINE_SOURCES, problems)
-            if "product" not in line_fields.values():
-                problems.append(f"{where}.line_items.fields: one field must be mapped to product (Zoho needs the product of each line)")
-    existing = spec.get("existing_records", "adopt")
-    if existing not in EXISTING_RECORDS:
-        problems.append(f"{where}.existing_records: {existing!r} is not one of {', '.join(EXISTING_RECORDS)}")
-    return ModuleMapping(module, str(key or ""), fields, line_field, line_fields, existing)
+# -- mapping.yaml's shape, as pydantic models ---------------------------------------------------------------
+# Every problem is collected in one pass: pydantic validates each setting on its own and reports them all.
+# The rules mapping.yaml needs beyond types are validators below; each raises a `_problem` in the file's words.
 
 
-def _fields(where: str, spec, sources: tuple[str, ...], problems: list[str]) -> dict[str, str]:
-    if not isinstance(spec, dict) or not spec:
-        problems.append(f"{where}: must map Zoho field names to sources ({', '.join(sources)})")
-        return {}
-    out = {}
-    for name, source in spec.items():
-        if not _API_NAME.match(str(name)):
-            problems.append(f"{where}.{name}: not a Zoho API name (letters, digits and underscores, starting with a letter)")
-        elif source not in sources:
-            problems.append(f"{where}.{name}: unknown source {source!r}; choose one of {', '.join(sources)}")
-        else:
-            out[str(name)] = source
-    return out
+def _problem(message: str) -> PydanticCustomError:
+    return PydanticCustomError("mapping", "{problem}", {"problem": message})
 
 
-def _status(spec, problems: list[str]) -> dict[str, str | None]:
-    where = "Sales_Orders.status"
-    if not isinstance(spec, dict):
-        problems.append(f"{where}: must map each Amazon status ({', '.join(AMAZON_STATUSES)}) to a Zoho Status value or skip")
-        return {}
-    out: dict[str, str | None] = {}
-    for amazon, zoho in spec.items():
-        if amazon not in AMAZON_STATUSES:
-            problems.append(f"{where}.{amazon}: not an Amazon order status; known: {', '.join(AMAZON_STATUSES)}")
-        elif not isinstance(zoho, str) or not zoho.strip():
-            problems.append(f"{where}.{amazon}: {zoho!r} must be a Zoho Status picklist value or skip")
-        else:
-            out[amazon] = None if zoho == "skip" else zoho
-    missing = [s for s in AMAZON_STATUSES if s not in spec]
-    if missing:
-        problems.append(f"{where}: no entry for {', '.join(missing)} (map it to a Zoho Status value or skip)")
-    return out
+def _problems(found: list[tuple[tuple, str, Any]]) -> ValidationError:
+    """(place, message, value) problems, each placed below the value being validated (pydantic puts the value's
+    own place in front), raised together."""
+    return ValidationError.from_exception_data("mapping.yaml", [InitErrorDetails(type=_problem(m), loc=at, input=v) for at, m, v in found])
 
 
-def _custom_fields(spec, problems: list[str]) -> dict[str, tuple[CustomField, ...]]:
-    out: dict[str, tuple[CustomField, ...]] = {m: () for m in MODULE_ORDER}
-    if spec is None:
-        return out
-    if not isinstance(spec, dict):
-        problems.append("custom_fields: must list, per module, api_name: {label, type, length?, unique?}")
-        return out
-    for module, items in spec.items():
-        if module not in MODULE_ORDER:
-            problems.append(f"custom_fields.{module}: unknown module; use {', '.join(MODULE_ORDER)}")
-            continue
-        found = []
-        for api_name, item in (items or {}).items():
-            where = f"custom_fields.{module}.{api_name}"
-            if not isinstance(item, dict) or not isinstance(item.get("label"), str):
-                problems.append(f"{where}: needs at least {{label: ..., type: ...}}")
-                continue
-            if label_to_api_name(item["label"]) != api_name:
-                problems.append(f"{where}: Zoho names the field {label_to_api_name(item['label'])!r} from label {item['label']!r}; make them agree")
-            if item.get("type") not in FIELD_TYPES:
-                problems.append(f"{where}.type: {item.get('type')!r} is not one of {', '.join(FIELD_TYPES)}")
-            length = item.get("length")
-            if length is not None and (not isinstance(length, int) or not 1 <= length <= 255):
-                problems.append(f"{where}.length: {length!r} must be a whole number from 1 to 255")
-            found.append(CustomField(module, str(api_name), item["label"], str(item.get("type")), length, bool(item.get("unique", False))))
-        out[module] = tuple(found)
-    return out
+def _one_of(choices: tuple[str, ...], message: str = "{value!r} is not one of {choices}") -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value not in choices:
+            raise _problem(message.format(value=value, choices=", ".join(choices)))
+        return value
+
+    return BeforeValidator(check)
+
+
+def _api_name(value: Any) -> str:
+    if not _API_NAME.match(str(value)):
+        raise _problem("not a Zoho API name (letters, digits and underscores, starting with a letter)")
+    return str(value)
+
+
+ApiName = Annotated[str, BeforeValidator(_api_name)]
+
+
+def _field_map(sources: tuple[str, ...]) -> Any:
+    """Zoho field API name -> one of `sources`."""
+    what = f"must map Zoho field names to sources ({', '.join(sources)})"
+
+    def non_empty(value: Any) -> Any:
+        if not isinstance(value, dict) or not value:
+            raise _problem(what)
+        return value
+
+    source = Annotated[str, _one_of(sources, "unknown source {value!r}; choose one of {choices}")]
+    return Annotated[dict[ApiName, source], BeforeValidator(non_empty), Field(description=what.removeprefix("must "))]
+
+
+def _key(module: str) -> Any:
+    choices = " or ".join(KEY_CHOICES[module])
+    return Annotated[str, _one_of(KEY_CHOICES[module], "{value!r} cannot be the match key; use " + choices), Field(description=f"the match key: {choices}")]
+
+
+def _key_is_mapped(module: str) -> AfterValidator:
+    """The match key's field must carry the record's key (Email: the email)."""
+
+    def check(fields: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        key = info.data.get("key")  # absent when the key itself is wrong: that problem is reported already
+        source = "email" if key == "Email" else KEY_SOURCE[module]
+        if key is not None and fields.get(key) != source:
+            raise _problems([((key,), f"the key field must be mapped to {source}", fields.get(key))])
+        return fields
+
+    return AfterValidator(check)
+
+
+def _email_key_needs_skip(key: str, info: ValidationInfo) -> str:
+    if key == "Email" and info.data.get("buyers_without_email") != "skip":
+        raise _problem("Email needs buyers_without_email: skip (contacts without an email cannot be matched by it)")
+    return key
+
+
+def _maps_product(fields: dict[str, str]) -> dict[str, str]:
+    if "product" not in fields.values():
+        raise _problem("one field must be mapped to product (Zoho needs the product of each line)")
+    return fields
+
+
+def _zoho_status(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise _problem(f"{value!r} must be a Zoho Status picklist value or skip")
+    return value
+
+
+def _currency_codes(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(c, str) and re.fullmatch(r"[A-Z]{3}", c) for c in value):
+        raise _problem(f"{value!r} must be a list of ISO codes like [EUR, GBP]")
+    return value
+
+
+def _field_length(value: Any) -> Any:
+    if value is not None and (not isinstance(value, int) or not 1 <= value <= 255):
+        raise _problem(f"{value!r} must be a whole number from 1 to 255")
+    return value
+
+
+def _labels_agree(specs: dict[str, CustomFieldSpec] | None) -> dict[str, CustomFieldSpec] | None:
+    """Zoho derives a custom field's API name from its label, so mapping.yaml's name must be that one."""
+    wrong = [
+        ((name,), f"Zoho names the field {label_to_api_name(spec.label)!r} from label {spec.label!r}; make them agree", spec.label)
+        for name, spec in (specs or {}).items()
+        if label_to_api_name(spec.label) != name
+    ]
+    if wrong:
+        raise _problems(wrong)
+    return specs
+
+
+class Section(BaseModel):
+    """A mapping of settings in mapping.yaml. Pydantic's own problems with it (a setting missing or unknown, not
+    a mapping at all) are put in the file's words here, so every message reads the same way."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    UNKNOWN: ClassVar[str] = "unknown setting; expected {expected}"
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_the_files_words(cls, data: Any, handler: Any) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _problems([(cls._place(e), cls._reworded(e), e["input"]) for e in exc.errors()]) from None
+
+    @classmethod
+    def _reworded(cls, error: ErrorDetails) -> str:
+        expected = ", ".join(f.alias or name for name, f in cls.model_fields.items())
+        own = len(error["loc"]) <= 1  # about this section's own keys, not an entry deeper down
+        if own and error["type"] == "missing":
+            hint = cls.model_fields[str(error["loc"][0])].description
+            return f"no entry for {error['loc'][0]}" + (f" ({hint})" if hint else "")
+        if own and error["type"] == "extra_forbidden":
+            return cls.UNKNOWN.format(expected=expected)
+        if not error["loc"] and error["type"] == "model_type":
+            return f"must be a mapping with {expected}"
+        return error["msg"]
+
+    @staticmethod
+    def _place(error: ErrorDetails) -> tuple:
+        """A missing entry is reported where it is missing: in the section, not under its own name."""
+        return () if len(error["loc"]) == 1 and error["type"] == "missing" else error["loc"]
+
+
+class ProductsSection(Section):
+    key: _key("Products")
+    fields: Annotated[_field_map(SOURCES["Products"]), _key_is_mapped("Products")]
+    existing_records: Annotated[str, _one_of(EXISTING_RECORDS)] = "adopt"
+
+
+class ContactsSection(Section):
+    buyers_without_email: Annotated[str, _one_of(POLICIES)] = "shared_per_marketplace"  # before key: the key's rule reads it
+    key: Annotated[_key("Contacts"), AfterValidator(_email_key_needs_skip)]
+    fields: Annotated[_field_map(SOURCES["Contacts"]), _key_is_mapped("Contacts")]
+    existing_records: Annotated[str, _one_of(EXISTING_RECORDS)] = "adopt"
+
+
+class LineItemsSection(Section):
+    field: ApiName = Field(description="the subform, Ordered_Items")
+    fields: Annotated[_field_map(LINE_SOURCES), AfterValidator(_maps_product)]
+
+
+class _StatusTableBase(Section):
+    UNKNOWN: ClassVar[str] = "not an Amazon order status; known: {expected}"
+
+
+# Amazon order status -> a value of Zoho's Status picklist, or skip: one entry per Amazon status.
+StatusTable = create_model(
+    "StatusTable",
+    __base__=_StatusTableBase,
+    **{s: (Annotated[str, BeforeValidator(_zoho_status)], Field(description="map it to a Zoho Status value or skip")) for s in AMAZON_STATUSES},
+)
+
+
+class SalesOrdersSection(Section):
+    key: _key("Sales_Orders")
+    fields: Annotated[_field_map(SOURCES["Sales_Orders"]), _key_is_mapped("Sales_Orders")]
+    line_items: LineItemsSection = Field(description="`field`, the subform, and its `fields`")
+    status: StatusTable = Field(description="each Amazon status -> a Zoho Status value or skip")
+    existing_records: Annotated[str, _one_of(EXISTING_RECORDS)] = "adopt"
+
+
+class CustomFieldSpec(Section):
+    """api_name: {label, type, length?, unique?} under custom_fields; other keys are ignored, as they always were."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    label: str
+    type: Annotated[str, _one_of(FIELD_TYPES)]
+    length: Annotated[int | None, BeforeValidator(_field_length)] = None
+    unique: bool = False
+
+
+CustomFieldSpecs = Annotated[dict[str, CustomFieldSpec] | None, AfterValidator(_labels_agree)]
+
+
+class CustomFieldsSection(Section):
+    UNKNOWN: ClassVar[str] = "unknown module; use {expected}"
+    Products: CustomFieldSpecs = None
+    Contacts: CustomFieldSpecs = None
+    Sales_Orders: CustomFieldSpecs = None
+
+
+class MappingFile(Section):
+    """mapping.yaml as a whole."""
+
+    UNKNOWN: ClassVar[str] = "unknown section; expected {expected}"
+    Products: ProductsSection = Field(description="it needs at least `key` and `fields`")
+    Contacts: ContactsSection = Field(description="it needs at least `key` and `fields`")
+    Sales_Orders: SalesOrdersSection = Field(description="it needs `key`, `fields`, `line_items` and `status`")
+    currencies: Annotated[tuple[str, ...], BeforeValidator(_currency_codes)] = ()
+    custom_fields: CustomFieldsSection | None = None
+
+    def to_mapping(self, path: str) -> Mapping:
+        sections = {"Products": self.Products, "Contacts": self.Contacts, "Sales_Orders": self.Sales_Orders}
+        custom = self.custom_fields or CustomFieldsSection()
+        return Mapping(
+            path=path,
+            modules={module: _module_mapping(module, section) for module, section in sections.items()},
+            buyers_without_email=self.Contacts.buyers_without_email,
+            status={amazon: None if zoho == "skip" else zoho for amazon, zoho in self.Sales_Orders.status},
+            currencies=self.currencies,
+            custom_fields={
+                module: tuple(CustomField(module, name, s.label, s.type, s.length, s.unique) for name, s in (getattr(custom, module) or {}).items())
+                for module in MODULE_ORDER
+            },
+        )
+
+
+def _module_mapping(module: str, section: ProductsSection | ContactsSection | SalesOrdersSection) -> ModuleMapping:
+    lines = getattr(section, "line_items", None)
+    return ModuleMapping(module, section.key, dict(section.fields), lines.field if lines else "", dict(lines.fields) if lines else {},
+                         section.existing_records)
 
 
 def label_to_api_name(label: str) -> str:

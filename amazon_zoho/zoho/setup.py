@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .client import ZohoCrmClient
-from .mapping import MODULE_ORDER, Mapping
+from .mapping import MODULE_ORDER, CustomField, Mapping, ModuleMapping
 
 
 class MissingFieldsError(RuntimeError):
@@ -36,37 +36,72 @@ def inspect(client: ZohoCrmClient, mapping: Mapping, module: str) -> ModuleRepor
     mm = mapping[module]
     fields = {f.get("api_name"): f for f in client.fields(module)}
     custom = {cf.api_name: cf for cf in mapping.custom_fields.get(module, ())}
+    wanted = _written_fields(mm)
+    for name, source in wanted.items():
+        if name in fields:
+            report.problems += _type_problems(mapping, mm, name, source, fields[name])
+        else:
+            _report_missing(report, name, custom.get(name))
+    _check_key_is_unique(report, mm, fields.get(mm.key), custom.get(mm.key))
+    report.problems += _unmapped_mandatory_fields(module, fields, set(wanted))
+    return report
+
+
+def _written_fields(mm: ModuleMapping) -> dict[str, str]:
+    """Every Zoho field the payload writes -> its source (the line-item subform's source is `line_items`)."""
     wanted = dict(mm.fields)
     if mm.line_items_field:
         wanted[mm.line_items_field] = "line_items"
-    for name, source in wanted.items():
-        meta = fields.get(name)
-        if meta is None:
-            if name in custom:
-                report.creatable.append(custom[name])
-                report.problems.append(f"{module}.{name}: missing (custom {custom[name].type} field{', unique' if custom[name].unique else ''}); run `make zoho-setup`")
-            else:
-                report.problems.append(f"{module}.{name}: no such field in Zoho; fix the field name in mapping.yaml or add it under custom_fields")
-            continue
-        if name in mm.lookups and meta.get("data_type") != "lookup":
-            report.problems.append(f"{module}.{name}: is {meta.get('data_type')}, but {source} needs a lookup field to {mm.lookups[name]}")
-        if name == mm.line_items_field and meta.get("data_type") != "subform":
-            report.problems.append(f"{module}.{name}: is {meta.get('data_type')}, not the line-item subform")
-        if source == "status" and meta.get("data_type") == "picklist":
-            allowed = {v.get("actual_value") for v in meta.get("pick_list_values") or []}
-            for amazon, value in mapping.status.items():
-                if value is not None and value not in allowed:
-                    report.problems.append(f"{module}.{name}: picklist has no {value!r} (mapping.yaml status {amazon}); allowed: {', '.join(sorted(allowed))}")
-    key = fields.get(mm.key)
-    if key is not None and mm.key != "Email" and not key.get("unique"):
-        report.problems.append(f"{module}.{mm.key}: must be unique, or upserts could duplicate records; run `make zoho-setup` or mark it unique in Zoho")
-        if custom.get(mm.key, None) and custom[mm.key].unique:
-            report.to_make_unique.append((mm.key, str(key.get("id"))))
-    mapped = set(wanted)
-    for name, meta in fields.items():
-        if meta.get("system_mandatory") and not meta.get("read_only") and name not in mapped:
-            report.problems.append(f"{module}.{name}: mandatory in Zoho but not mapped in mapping.yaml")
-    return report
+    return wanted
+
+
+def _report_missing(report: ModuleReport, name: str, custom: CustomField | None) -> None:
+    """A field Zoho lacks: setup creates it when mapping.yaml defines it under custom_fields."""
+    if custom is None:
+        report.problems.append(f"{report.module}.{name}: no such field in Zoho; fix the field name in mapping.yaml or add it under custom_fields")
+        return
+    report.creatable.append(custom)
+    report.problems.append(f"{report.module}.{name}: missing (custom {custom.type} field{', unique' if custom.unique else ''}); run `make zoho-setup`")
+
+
+def _type_problems(mapping: Mapping, mm: ModuleMapping, name: str, source: str, meta: dict) -> list[str]:
+    """What is wrong with the data type of a field Zoho has: lookups, the subform, the Status picklist."""
+    data_type = meta.get("data_type")
+    problems = []
+    if name in mm.lookups and data_type != "lookup":
+        problems.append(f"{mm.module}.{name}: is {data_type}, but {source} needs a lookup field to {mm.lookups[name]}")
+    if name == mm.line_items_field and data_type != "subform":
+        problems.append(f"{mm.module}.{name}: is {data_type}, not the line-item subform")
+    if source == "status" and data_type == "picklist":
+        problems += _missing_picklist_values(mapping, f"{mm.module}.{name}", meta)
+    return problems
+
+
+def _missing_picklist_values(mapping: Mapping, where: str, meta: dict) -> list[str]:
+    """The Zoho Status values mapping.yaml's status table uses that the picklist lacks."""
+    allowed = {v.get("actual_value") for v in meta.get("pick_list_values") or []}
+    return [
+        f"{where}: picklist has no {value!r} (mapping.yaml status {amazon}); allowed: {', '.join(sorted(allowed))}"
+        for amazon, value in mapping.status.items()
+        if value is not None and value not in allowed
+    ]
+
+
+def _check_key_is_unique(report: ModuleReport, mm: ModuleMapping, key: dict | None, custom: CustomField | None) -> None:
+    """The match key must be unique in Zoho (Email excepted); setup makes a custom key unique."""
+    if key is None or mm.key == "Email" or key.get("unique"):
+        return
+    report.problems.append(f"{mm.module}.{mm.key}: must be unique, or upserts could duplicate records; run `make zoho-setup` or mark it unique in Zoho")
+    if custom is not None and custom.unique:
+        report.to_make_unique.append((mm.key, str(key.get("id"))))
+
+
+def _unmapped_mandatory_fields(module: str, fields: dict[str, dict], mapped: set[str]) -> list[str]:
+    return [
+        f"{module}.{name}: mandatory in Zoho but not mapped in mapping.yaml"
+        for name, meta in fields.items()
+        if meta.get("system_mandatory") and not meta.get("read_only") and name not in mapped
+    ]
 
 
 def ensure_fields(client: ZohoCrmClient, mapping: Mapping, module: str, create: bool = True) -> list[str]:

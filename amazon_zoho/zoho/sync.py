@@ -20,16 +20,13 @@ import pandas as pd
 
 from ..http.errors import ApiError
 from ..settings import DEFAULT_PII_SALT
-from ..warehouse import execute_script, run_sql, sql
-from . import bulk
+from . import bulk, steps
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
 from .lines import prune_line_items
 from .mapping import Mapping, ModuleMapping
+from .rows import Held, Result, ToSend, Unmappable, fetch
 from .setup import ensure_fields
-
-RESULT_COLUMNS = ["record_key", "ok", "zoho_id", "action", "error_code", "error_message", "error_field", "error_details",
-                  "sent_payload", "lines_appended"]
 
 
 class BudgetSpent(Exception):
@@ -103,18 +100,20 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "lines_field": mm.line_items_field,
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
     }
-    run_sql(conn, __file__, "backlog.sql", params)
-    run_sql(conn, __file__, "ids.sql", params)
-    if module in ("Contacts", "Sales_Orders"):
-        run_sql(conn, __file__, "contact_keys.sql", params)
-    status_map = pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool})
-    conn.register("zoho_status_map", status_map)
-    try:
-        run_sql(conn, __file__, f"{module.lower()}_payload.sql", params)
-    finally:
-        conn.unregister("zoho_status_map")
-    execute_script(conn, sql(__file__, "pending.sql").replace("{payload}", mm.payload_sql()))
-    run_sql(conn, __file__, "classify_pending.sql", params)
+    frames = _mapping_frames(mapping, mm)
+    for step in steps.PREPARE:
+        if module in step.modules:
+            step.run(conn, params, **{name: frames[name] for name in step.given})
+
+
+def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFrame]:
+    """mapping.yaml as the data frames the PREPARE steps are given."""
+    fields = {"zoho_field": str, "source": str, "lookup": bool}
+    return {
+        "zoho_status_map": pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool}),
+        "payload_fields": pd.DataFrame(mm.payload_fields(), columns=list(fields)).astype(fields),
+        "line_item_fields": pd.DataFrame(mm.line_item_fields(), columns=list(fields)).astype(fields),
+    }
 
 
 def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
@@ -124,15 +123,15 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
-    unmappable = conn.execute("SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable'").fetchall()
+    unmappable = fetch(conn, Unmappable, "SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable'")
     if unmappable and client is not None:
-        _record(conn, module, [_failure(mm, key, payload, "MAPPING_ERROR", reason, None, {}) for key, payload, reason in unmappable])
+        _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
     if unmappable:
         outcome.count_error("MAPPING_ERROR", len(unmappable))
 
-    rows = conn.execute("SELECT record_key, payload, payload_hash, zoho_id, lines_sent, send_payload FROM to_send").fetchall()
+    rows = fetch(conn, ToSend, "SELECT * FROM to_send")
     if client is None:
-        outcome.inserted = sum(1 for r in rows if not r[3])
+        outcome.inserted = sum(1 for r in rows if not r.zoho_id)
         outcome.updated = len(rows) - outcome.inserted
         return outcome
 
@@ -140,7 +139,7 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     push.budget.book(conn, client, push.run_id)  # what the last 24 hours already used
     try:
         _finish_unfinished_jobs(push, mm)
-        needs_prune = conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND lines_to_prune", [module]).fetchall()[0][0]
+        [(needs_prune,)] = conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND lines_to_prune", [module]).fetchall()
         if rows or needs_prune:
             _preflight(push, module)
         remaining = _send(push, mm, rows, outcome)
@@ -149,11 +148,11 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
         if mm.line_items_field:
             outcome.pruned = prune_line_items(conn, client, mm, push.budget, push.run_id)
     except BudgetSpent as exc:
-        _defer(push, module, [r for r in rows if r[0] not in outcome.answered], outcome, str(exc))
+        _defer(push, module, [r for r in rows if r.record_key not in outcome.answered], outcome, str(exc))
     except CreditsExhausted as exc:
         push.budget.exhausted = True
         outcome.notes.append(f"Zoho refused a call for lack of credits: {exc.body[:200]}")
-        _defer(push, module, [r for r in rows if r[0] not in outcome.answered], outcome, "Zoho answered LIMIT_REACHED")
+        _defer(push, module, [r for r in rows if r.record_key not in outcome.answered], outcome, "Zoho answered LIMIT_REACHED")
     finally:
         push.budget.book(conn, client, push.run_id)
         outcome.credits = client.credits_used - credits_before
@@ -171,13 +170,13 @@ def _preflight(push: Push, module: str) -> None:
         push.log(f"created Zoho custom fields on {module}: {created}")
 
 
-def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome) -> list[tuple]:
+def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcome) -> list[ToSend]:
     """Sends `rows` in the cheaper way; returns the rows the budget did not allow."""
     if not rows:
         return []
     outcome.path = bulk.cheaper_path(len(rows), push.path)
     todo = list(rows)
-    held: list[tuple[tuple, dict]] = []  # DUPLICATE_DATA answers that adoption may resolve
+    held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
     if outcome.path == "bulk":
         while todo:
             chunk = todo[: bulk.MAX_JOB_RECORDS]
@@ -185,28 +184,28 @@ def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome
                 push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(len(chunk))} credits, {push.budget.available} left above the reserve; using upsert")
                 break
             jobs: list[str] = []
-            answers = bulk.write_job(push.client, mm, [(r[0], json.loads(r[5])) for r in chunk], push.poll_seconds,
+            answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
             _apply(push, mm, chunk, answers, outcome, held)
-            run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": jobs[0]})
+            steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             todo = todo[len(chunk):]
             push.budget.book(push.conn, push.client, push.run_id)
         # Bulk Write's result file names the clashing field but not the record holding it; an upsert of
         # the same records answers with its id.
-        todo += [row for row, _ in held]
+        todo += [h.row for h in held]
         held = []
         if todo:
             outcome.path = "bulk+upsert"
 
-    def upsert(batch: list[tuple]) -> list[dict]:
-        return push.client.upsert(mm.module, [json.loads(r[5]) for r in batch], duplicate_check_fields=[mm.key])
+    def upsert(batch: list[ToSend]) -> list[dict]:
+        return push.client.upsert(mm.module, [json.loads(r.send_payload) for r in batch], duplicate_check_fields=[mm.key])
 
     remaining = _in_batches(push, mm, todo, upsert, outcome, held)
     return remaining + _adopt(push, mm, held, outcome)
 
 
-def _in_batches(push: Push, mm: ModuleMapping, rows: list[tuple], write: Callable[[list[tuple]], list[dict]],
-                outcome: SyncOutcome, held: list | None = None) -> list[tuple]:
+def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callable[[list[ToSend]], list[dict]],
+                outcome: SyncOutcome, held: list[Held] | None = None) -> list[ToSend]:
     """Writes `rows` 100 per call while the credit budget allows, recording each batch's answers;
     returns the rows the budget did not allow."""
     for start in range(0, len(rows), MAX_UPSERT_BATCH):
@@ -218,57 +217,62 @@ def _in_batches(push: Push, mm: ModuleMapping, rows: list[tuple], write: Callabl
     return []
 
 
-def _apply(push: Push, mm: ModuleMapping, batch: list[tuple], answers: list[dict], outcome: SyncOutcome,
-           held: list[tuple[tuple, dict]] | None = None) -> None:
+def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend], answers: list[dict], outcome: SyncOutcome,
+           held: list[Held] | None = None) -> None:
     """Records Zoho's answers for one batch: written at once, so a crash loses at most the batch in flight.
     With `held`, DUPLICATE_DATA answers the mapping would adopt are put there instead of dead-lettered."""
-    rows = []
+    results = []
     for row, answer in zip(batch, answers):
-        key, payload, digest, zoho_id, lines_sent, send_payload = row
         if held is not None and mm.existing_records == "adopt" and answer.get("code") == "DUPLICATE_DATA":
-            held.append((row, answer))
+            held.append(Held(row, answer))
             continue
-        outcome.answered.add(key)
-        if answer.get("status") == "success":
-            action = answer.get("action") or ("update" if zoho_id else "insert")
-            outcome.inserted += action == "insert"
-            outcome.updated += action != "insert"
-            outcome.adopted += action == "adopt"
-            appended = bool(lines_sent) and action != "insert"
-            rows.append(dict(zip(RESULT_COLUMNS, [key, True, answer["details"]["id"], action, None, None, None, None, None, appended])))
-        else:
-            details = answer.get("details") or {}
-            outcome.count_error(answer.get("code", "UNKNOWN"))
-            rows.append(_failure(mm, key, send_payload, answer.get("code", "UNKNOWN"), answer.get("message"), details.get("api_name"), details))
-    if rows:
-        _record(push.conn, mm.module, rows)
+        outcome.answered.add(row.record_key)
+        results.append(_accepted(row, answer, outcome) if answer.get("status") == "success" else _refused(mm, row, answer, outcome))
+    if results:
+        _record(push.conn, mm.module, results)
 
 
-def _adopt(push: Push, mm: ModuleMapping, held: list[tuple[tuple, dict]], outcome: SyncOutcome) -> list[tuple]:
+def _accepted(row: ToSend, answer: dict, outcome: SyncOutcome) -> Result:
+    action = answer.get("action") or ("update" if row.zoho_id else "insert")
+    outcome.inserted += action == "insert"
+    outcome.updated += action != "insert"
+    outcome.adopted += action == "adopt"
+    return Result(row.record_key, True, zoho_id=answer["details"]["id"], action=action,
+                  lines_appended=bool(row.lines_sent) and action != "insert")
+
+
+def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome) -> Result:
+    code = answer.get("code", "UNKNOWN")
+    details = answer.get("details") or {}
+    outcome.count_error(code)
+    return _failure(mm, row.record_key, row.send_payload, code, answer.get("message"), details.get("api_name"), details)
+
+
+def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome) -> list[ToSend]:
     """Links records Zoho refused because a record we did not create holds one of their unique values
     to that record, and updates it with our payload (our key included, so later upserts match it).
     A clash with a record the id map gives to another of our keys is a real conflict: dead-lettered.
     Returns the rows the budget did not allow."""
     if not held:
         return []
-    ids = [_clashing_id(mm, answer) for _, answer in held]
+    ids = [_clashing_id(mm, h.answer) for h in held]
     named = [i for i in ids if i]
     owners = dict(push.conn.execute(
         "SELECT zoho_id, record_key FROM ops.zoho_sync_state WHERE module = ? AND list_contains(?::VARCHAR[], zoho_id)",
         [mm.module, named],
     ).fetchall()) if named else {}
     adopt, refuse, claimed = [], [], set()
-    for (row, answer), clash_id in zip(held, ids):
-        if clash_id and clash_id not in claimed and owners.get(clash_id, row[0]) == row[0]:
+    for h, clash_id in zip(held, ids):
+        if clash_id and clash_id not in claimed and owners.get(clash_id, h.row.record_key) == h.row.record_key:
             claimed.add(clash_id)
-            adopt.append((*row[:3], clash_id, *row[4:]))  # zoho_id: the record we adopt
+            adopt.append(h.row._replace(zoho_id=clash_id))  # zoho_id: the record we adopt
         else:
-            refuse.append((row, answer))
+            refuse.append(h)
     if refuse:
-        _apply(push, mm, [r for r, _ in refuse], [a for _, a in refuse], outcome)
+        _apply(push, mm, [h.row for h in refuse], [h.answer for h in refuse], outcome)
 
-    def update(batch: list[tuple]) -> list[dict]:
-        answers = push.client.update(mm.module, [{**json.loads(r[5]), "id": r[3]} for r in batch])
+    def update(batch: list[ToSend]) -> list[dict]:
+        answers = push.client.update(mm.module, [{**json.loads(r.send_payload), "id": r.zoho_id} for r in batch])
         # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
         return [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers]
 
@@ -288,29 +292,23 @@ def _clashing_id(mm: ModuleMapping, answer: dict) -> str | None:
     return str(clash["id"]) if clash.get("id") and module == mm.module else None
 
 
-def _failure(mm: ModuleMapping, key, payload, code, message, field_name, details) -> dict:
-    return dict(zip(RESULT_COLUMNS, [key, False, None, None, code, message, field_name, json.dumps(details), mm.redact(payload), False]))
+def _failure(mm: ModuleMapping, key: str, payload: str, code: str, message: str | None, field_name: str | None, details: dict) -> Result:
+    return Result(key, False, error_code=code, error_message=message, error_field=field_name, error_details=json.dumps(details),
+                  sent_payload=mm.redact(payload))
 
 
-def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[dict]) -> None:
-    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"ok": bool, "lines_appended": bool})
-    conn.register("results", results)
-    try:
-        conn.begin()
-        run_sql(conn, __file__, "record_results.sql", {"module": module})
-        conn.commit()
-    finally:
-        conn.unregister("results")
+def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[Result]) -> None:
+    results = pd.DataFrame(rows, columns=Result._fields).astype({"ok": bool, "lines_appended": bool})
+    conn.begin()
+    steps.RECORD_RESULTS.run(conn, {"module": module}, results=results)
+    conn.commit()
 
 
-def _defer(push: Push, module: str, rows: list[tuple], outcome: SyncOutcome, reason: str) -> None:
+def _defer(push: Push, module: str, rows: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
     if not rows:
         return
-    push.conn.register("deferred", pd.DataFrame({"record_key": [r[0] for r in rows]}))
-    try:
-        run_sql(push.conn, __file__, "mark_deferred.sql", {"module": module, "reason": reason})
-    finally:
-        push.conn.unregister("deferred")
+    deferred = pd.DataFrame({"record_key": [r.record_key for r in rows]})
+    steps.MARK_DEFERRED.run(push.conn, {"module": module, "reason": reason}, deferred=deferred)
     outcome.deferred += len(rows)
     outcome.notes.append(f"{len(rows)} {module} records deferred to the next run ({reason})")
     push.log(outcome.notes[-1])
@@ -321,7 +319,7 @@ def _defer(push: Push, module: str, rows: list[tuple], outcome: SyncOutcome, rea
 
 def _job_started(push: Push, module: str, job_id: str, records: int, jobs: list[str]) -> None:
     jobs.append(job_id)
-    run_sql(push.conn, __file__, "bulk_job_started.sql", {"job_id": job_id, "module": module, "run_id": push.run_id, "records": records})
+    steps.BULK_JOB_STARTED.run(push.conn, {"job_id": job_id, "module": module, "run_id": push.run_id, "records": records})
 
 
 def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
@@ -339,9 +337,5 @@ def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
             [(a["key"], a["details"]["id"], a.get("action") == "update") for a in answers if a["status"] == "success"],
             columns=["record_key", "zoho_id", "updated"],
         ).astype({"record_key": str, "zoho_id": str, "updated": bool})
-        push.conn.register("repaired", repaired)
-        try:
-            run_sql(push.conn, __file__, "repair_ids.sql", {"module": mm.module, "has_lines": bool(mm.line_items_field)})
-        finally:
-            push.conn.unregister("repaired")
-        run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": job_id})
+        steps.REPAIR_IDS.run(push.conn, {"module": mm.module, "has_lines": bool(mm.line_items_field)}, repaired=repaired)
+        steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": job_id})

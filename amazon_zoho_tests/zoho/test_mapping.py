@@ -150,3 +150,31 @@ def test_renamed_fields_and_status_values_reach_the_payload(warehouse, tmp_path)
     s1 = _pending(warehouse, mapping, "Products")["S1"][0]
     assert s1["ASIN_Code"] == "B001" and "Amazon_ASIN" not in s1 and "Currency" not in s1
     assert _pending(warehouse, mapping, "Sales_Orders")["O1"][0]["Status"] == "Approved"
+
+
+def test_missing_and_unknown_settings_are_named(tmp_path):
+    def break_it(doc):
+        del doc["Products"]["key"]
+        doc["Products"]["colour"] = "red"
+        del doc["Sales_Orders"]["line_items"]
+        doc["custom_fields"]["Contacts"]["Amazon_Buyer_Key"]["length"] = 300
+
+    path = _variant(tmp_path, break_it)
+    with pytest.raises(MappingError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path} has 4 problem(s):")
+    for expected in (
+        "Products: no entry for key (the match key: Amazon_SKU)",
+        "Products.colour: unknown setting; expected key, fields, existing_records",
+        "Sales_Orders: no entry for line_items",
+        "custom_fields.Contacts.Amazon_Buyer_Key.length: 300 must be a whole number from 1 to 255",
+    ):
+        assert expected in message
+
+
+def test_a_file_that_is_not_a_mapping_says_so(tmp_path):
+    path = tmp_path / "mapping.yaml"
+    path.write_text("- Products\n- Contacts\n")
+    with pytest.raises(MappingError, match=r"has 1 problem\(s\):\n  - the file: must be a mapping with Products, Contacts, Sales_Orders"):
+        load(path)
