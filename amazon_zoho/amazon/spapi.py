@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from ..http.errors import ApiError, RetryableError
-from ..http.retry import retry_after_seconds, retrying
 from ..http.oauth import RefreshTokenProvider
+from ..http.retry import retry_after_seconds, retrying
 from .pacing import RateLimiter
 
 EXPIRED_MARKERS = ("expired", "revoked, malformed or invalid", "missing in the request header")

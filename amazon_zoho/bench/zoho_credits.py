@@ -98,8 +98,7 @@ def _load(resources: dict, day: date) -> None:
 
 
 def _setup(resources: dict) -> None:
-    from ..zoho.mapping import MODULE_ORDER
-    from ..zoho.mapping import load as load_mapping
+    from ..zoho.mapping import MODULE_ORDER, load as load_mapping
     from ..zoho.setup import ensure_fields
 
     client, mapping = resources["zoho"].client(), load_mapping()

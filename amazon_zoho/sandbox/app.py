@@ -14,8 +14,8 @@ import time
 import traceback
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .. import clock
 from .config import SandboxConfig
@@ -35,7 +35,7 @@ QUOTA_EXCEEDED = {
 class Faults:
     """Seeded dice for fault injection, so a chaos run can be replayed."""
 
-    def __init__(self, app: "SandboxApp"):
+    def __init__(self, app: SandboxApp):
         self.app = app
         self._rng = random.Random(app.config.seed * 7919)
         self._lock = threading.Lock()
@@ -241,7 +241,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._serving = False
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         self._serving = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox", daemon=True)
         self._thread.start()
@@ -257,7 +257,7 @@ class Sandbox:
         self.server.server_close()
         self.app.store.close()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -5,10 +5,10 @@ import pydantic
 
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
+from .budget import CreditBudget
 from .mapping import load as load_mapping
 from .report import finish_run, history_markdown, record_sync_run
 from .resource import ZohoCrmResource
-from .budget import CreditBudget
 from .sync import Push, sync_module
 
 _COMMON = dict(group_name="zoho", kinds={"zoho", "duckdb"}, owners=["team:sales-ops"], **daily_writer(retry_delay=10))

@@ -31,7 +31,7 @@ class CreditBudget:
     exhausted: bool = False  # Zoho said LIMIT_REACHED: nothing more this run
 
     @classmethod
-    def from_env(cls, environ=None) -> "CreditBudget":
+    def from_env(cls, environ=None) -> CreditBudget:
         env = os.environ if environ is None else environ
         return cls(daily=_whole("ZOHO_DAILY_CREDITS", env, DEFAULT_DAILY), reserve=_whole("ZOHO_CREDIT_RESERVE", env, DEFAULT_RESERVE))
 

@@ -15,7 +15,7 @@ import json
 import math
 import time
 import zipfile
-from typing import Callable
+from collections.abc import Callable
 
 from .. import clock
 from ..http.errors import ApiError

@@ -9,8 +9,7 @@ import pydantic
 from .. import clock
 from ..warehouse import WarehouseResource, run_sql, sql
 from .budget import CreditBudget
-from .mapping import MODULE_ORDER
-from .mapping import load as load_mapping
+from .mapping import MODULE_ORDER, load as load_mapping
 from .report import history_markdown, record_sync_run
 from .resource import ZohoCrmResource
 from .sync import Push, prepare, sync_module

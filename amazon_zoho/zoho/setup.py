@@ -15,8 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .client import ZohoCrmClient
-from .mapping import MODULE_ORDER, Mapping
-from .mapping import load as load_mapping
+from .mapping import MODULE_ORDER, Mapping, load as load_mapping
 
 
 class MissingFieldsError(RuntimeError):

@@ -3,7 +3,6 @@ and API-FACTS §8-§9 describe, spoken to over real HTTP."""
 
 from __future__ import annotations
 
-
 import jsonschema
 import pytest
 import requests

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .catalog import LINE_ITEMS_MODULE, line_item_fields
 from .common import next_ids
-from .validate import RecordError, id_text, clean_value, invalid, mandatory
+from .validate import RecordError, clean_value, id_text, invalid, mandatory
 
 _FIELDS = {f["api_name"]: f for f in line_item_fields()}
 

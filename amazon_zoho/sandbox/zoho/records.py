@@ -20,9 +20,9 @@ from ..http import Request, Response
 from . import criteria
 from .catalog import MODULES
 from .common import error_response, invalid_module, param_missing
+from .limits import records_cost
 from .org import org_of
 from .writes import MAX_RECORDS, check_dup_fields, write_batch
-from .limits import records_cost
 
 # `/crm/v8/{module}` would also match /crm/v8/users, /org, /settings, /upload...: the router pastes
 # the path into a regex, so a lookahead keeps those names for their own modules.
