@@ -89,7 +89,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         from zoneinfo import ZoneInfo
 
         ZoneInfo(tz)
-    except Exception:
+    except Exception:  # noqa: BLE001 - ZoneInfo raises ValueError, KeyError or OSError for a bad name
         raise SettingsError(f"AMAZON_ZOHO_SCHEDULE_TIMEZONE={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
     now = env.get(clock.ENVIRONMENT_VARIABLE, "")
     if now:
@@ -123,7 +123,8 @@ def _credentials_mode(name: str, keys: tuple[str, ...], env) -> bool:
     present = [k for k in keys if env.get(k)]
     if present and len(present) != len(keys):
         missing = [k for k in keys if k not in present]
-        raise SettingsError(f"{name} credentials are incomplete: {', '.join(missing)} not set. Set all of {', '.join(keys)} for the real API, or none for the sandbox")
+        raise SettingsError(f"{name} credentials are incomplete: {', '.join(missing)} not set. "
+                            f"Set all of {', '.join(keys)} for the real API, or none for the sandbox")
     return not present
 
 

@@ -25,7 +25,8 @@ class SpApiResponse:
 
 
 class SpApiClient:
-    def __init__(self, base_url: str, tokens: RefreshTokenProvider, limiter: RateLimiter, session: requests.Session, timeout: float = 60, max_attempts: int = 8):
+    def __init__(self, base_url: str, tokens: RefreshTokenProvider, limiter: RateLimiter, session: requests.Session,
+                 timeout: float = 60, max_attempts: int = 8):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.limiter = limiter

@@ -119,7 +119,7 @@ class SandboxApp:
             request.path_params = params
             try:
                 response, principal, note = self._gated(route, request)
-            except Exception as exc:  # a sandbox bug must look like a 500, not a dropped socket
+            except Exception as exc:  # noqa: BLE001 - a sandbox bug must look like a 500, not a dropped socket
                 traceback.print_exc()
                 response = _internal_error(route.service, str(exc))
                 note = "sandbox exception"
@@ -224,9 +224,11 @@ def _internal_error(service: str, detail: str) -> Response:
 
 def _not_found(request: Request, path_exists: bool) -> Response:
     if request.path.startswith("/crm/"):
-        return Response.json(404, {"code": "INVALID_URL_PATTERN", "details": {}, "message": "Please check if the URL trying to access is a correct one", "status": "error"})
+        return Response.json(404, {"code": "INVALID_URL_PATTERN", "details": {}, "message": "Please check if the URL trying to access is a correct one",
+                                   "status": "error"})
     status = 405 if path_exists else 404
-    return Response.json(status, {"errors": [{"code": "NotFound" if status == 404 else "MethodNotAllowed", "message": "Resource not found" if status == 404 else "Method not allowed", "details": request.path}]})
+    return Response.json(status, {"errors": [{"code": "NotFound" if status == 404 else "MethodNotAllowed",
+                                              "message": "Resource not found" if status == 404 else "Method not allowed", "details": request.path}]})
 
 
 class Sandbox:

@@ -175,7 +175,8 @@ def _module(module: str, spec, problems: list[str]) -> ModuleMapping:
     if not isinstance(spec, dict):
         problems.append(f"{where}: missing; it needs at least `key` and `fields`")
         return ModuleMapping(module, "", {})
-    allowed = {"key", "fields", "existing_records"} | ({"buyers_without_email"} if module == "Contacts" else set()) | ({"line_items", "status"} if module == "Sales_Orders" else set())
+    allowed = ({"key", "fields", "existing_records"} | ({"buyers_without_email"} if module == "Contacts" else set())
+               | ({"line_items", "status"} if module == "Sales_Orders" else set()))
     for extra in sorted(set(spec) - allowed):
         problems.append(f"{where}.{extra}: unknown setting; expected {', '.join(sorted(allowed))}")
     fields = _fields(f"{where}.fields", spec.get("fields"), SOURCES[module], problems)

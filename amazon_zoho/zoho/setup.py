@@ -44,7 +44,8 @@ def inspect(client: ZohoCrmClient, mapping: Mapping, module: str) -> ModuleRepor
         if meta is None:
             if name in custom:
                 report.creatable.append(custom[name])
-                report.problems.append(f"{module}.{name}: missing (custom {custom[name].type} field{', unique' if custom[name].unique else ''}); run `make zoho-setup`")
+                report.problems.append(f"{module}.{name}: missing (custom {custom[name].type} field{', unique' if custom[name].unique else ''}); "
+                                       "run `make zoho-setup`")
             else:
                 report.problems.append(f"{module}.{name}: no such field in Zoho; fix the field name in mapping.yaml or add it under custom_fields")
             continue

@@ -185,7 +185,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[tuple], outcome: SyncOutcome
                 break
             jobs: list[str] = []
             answers = bulk.write_job(push.client, mm, [(r[0], json.loads(r[5])) for r in chunk], push.poll_seconds,
-                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
+                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
             _apply(push, mm, chunk, answers, outcome, held)
             run_sql(push.conn, __file__, "bulk_job_applied.sql", {"job_id": jobs[0]})
             todo = todo[len(chunk):]

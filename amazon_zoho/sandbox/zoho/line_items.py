@@ -44,7 +44,8 @@ def merge(org, incoming, existing: list[dict], index: int) -> list[dict]:
         row_id = id_text(item.get("id"))  # the SDK sends row ids as JSON numbers (see validate.id_text)
         if row_id is not None:
             if row_id not in rows:
-                raise RecordError("INVALID_DATA", "invalid data", {"api_name": "id", "json_path": f"{path}.id", "parent_api_name": LINE_ITEMS_MODULE, "expected_data_type": "bigint"})
+                raise RecordError("INVALID_DATA", "invalid data",
+                                  {"api_name": "id", "json_path": f"{path}.id", "parent_api_name": LINE_ITEMS_MODULE, "expected_data_type": "bigint"})
             if "_delete" in item:
                 del rows[row_id]
                 order.remove(row_id)
