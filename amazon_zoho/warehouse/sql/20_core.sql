@@ -43,7 +43,7 @@ SELECT * FROM (VALUES
     ('A1VC38T7YXB528', 'JP', 'JPY', 'Amazon.co.jp', false, '%Y/%m/%d', true),
     ('A39IBJ37TRP1C6', 'AU', 'AUD', 'Amazon.com.au', false, '%d/%m/%Y', true),
     ('A19VAU5U5O7RUS', 'SG', 'SGD', 'Amazon.sg', false, '%d/%m/%Y', true)
-) v(marketplace_id, country_code, currency, sales_channel, decimal_comma, posted_date_format, prices_include_tax);
+) v (marketplace_id, country_code, currency, sales_channel, decimal_comma, posted_date_format, prices_include_tax);
 COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates.';
 COMMENT ON COLUMN core.marketplaces.marketplace_id IS 'Amazon marketplace id, e.g. A1PA6795UKMFR9 (Amazon.de).';
 COMMENT ON COLUMN core.marketplaces.country_code IS 'ISO 3166 country of the marketplace.';
