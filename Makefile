@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test fuzz bench chaos zoho-setup sandbox clean
+.PHONY: install run dev lint test fuzz bench chaos zoho-setup sandbox clean
 
 install: $(STAMP)
 
@@ -24,8 +24,13 @@ run: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/python -m amazon_zoho.cli.dev
 
-## make test: the whole test suite
-test: $(STAMP)
+## make lint: ruff on the Python and sqlfluff on the SQL (both configured in pyproject.toml); fails on any finding
+lint: $(STAMP)
+	$(BIN)/python -m ruff check amazon_zoho amazon_zoho_tests deploy
+	$(BIN)/python -m sqlfluff lint amazon_zoho
+
+## make test: the linters, then the whole test suite
+test: lint
 	$(BIN)/python -m pytest -q
 
 ## make fuzz: the property tests with random inputs and 20x the examples; prints the seed, SEED=n replays a run
