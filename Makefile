@@ -2,17 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Reinstalls when the dependencies (pyproject.toml) or their tested versions (constraints.txt) change.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test fuzz bench chaos zoho-setup sandbox clean
+.PHONY: install run dev lint test lock fuzz bench chaos zoho-setup sandbox clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -24,9 +25,24 @@ run: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/python -m amazon_zoho.cli.dev
 
-## make test: the whole test suite
-test: $(STAMP)
+## make lint: ruff on the Python and sqlfluff on the SQL (both configured in pyproject.toml); fails on any finding
+lint: $(STAMP)
+	$(BIN)/python -m ruff check amazon_zoho amazon_zoho_tests deploy
+	$(BIN)/python -m sqlfluff lint amazon_zoho
+
+## make test: the linters, then the whole test suite
+test: lint
 	$(BIN)/python -m pytest -q
+
+## make lock: re-resolve pyproject.toml's dependencies in a throwaway virtualenv and pin them in constraints.txt
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	{ grep '^#' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-lock
 
 ## make fuzz: the property tests with random inputs and 20x the examples; prints the seed, SEED=n replays a run
 fuzz: $(STAMP)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
 
 # The setting that pins the clock in a process (read by settings.py and the sandbox's command line); a parent
 # process hands its children `anchor()` under this name.

@@ -153,14 +153,16 @@ def _read(src: _Source) -> Settings:
     tz = src.get("AMAZON_ZOHO_SCHEDULE_TIMEZONE", "UTC")
     try:
         ZoneInfo(tz)
-    except Exception:
+    except Exception:  # noqa: BLE001 - ZoneInfo raises ValueError, KeyError or OSError for a bad name
         raise SettingsError(f"{src.variable('AMAZON_ZOHO_SCHEDULE_TIMEZONE')}={tz!r} is not an IANA timezone; use e.g. UTC or Europe/Berlin") from None
     now = src.get(clock.ENVIRONMENT_VARIABLE)
     if now:
         try:
             clock.parse_instant(now.partition("@")[0])
         except ValueError:
-            raise SettingsError(f"{src.variable(clock.ENVIRONMENT_VARIABLE)}={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z") from None
+            raise SettingsError(
+                f"{src.variable(clock.ENVIRONMENT_VARIABLE)}={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z"
+            ) from None
     return Settings(
         now=now,
         prefix=src.prefix,

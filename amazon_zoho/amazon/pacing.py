@@ -96,7 +96,7 @@ class Bucket:
 class RateLimiter:
     """The buckets of one seller. `time_scale` speeds refills up to match a sandbox's time-scale knob."""
 
-    _shared: dict[tuple[str, float], "RateLimiter"] = {}
+    _shared: dict[tuple[str, float], RateLimiter] = {}
     _shared_lock = threading.Lock()
 
     def __init__(self, time_scale: float = 1.0):
@@ -105,7 +105,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_seller(cls, seller_key: str, time_scale: float = 1.0) -> "RateLimiter":
+    def for_seller(cls, seller_key: str, time_scale: float = 1.0) -> RateLimiter:
         """Process-wide limiter per seller, so every asset and thread of a run shares the same buckets."""
         with cls._shared_lock:
             key = (seller_key, time_scale)

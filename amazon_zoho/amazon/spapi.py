@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from ..http.errors import ApiError, RetryableError
-from ..http.retry import retry_after_seconds, retrying
 from ..http.oauth import RefreshTokenProvider
+from ..http.retry import retry_after_seconds, retrying
 from .pacing import RateLimiter
 
 EXPIRED_MARKERS = ("expired", "revoked, malformed or invalid", "missing in the request header")
@@ -25,7 +25,8 @@ class SpApiResponse:
 
 
 class SpApiClient:
-    def __init__(self, base_url: str, tokens: RefreshTokenProvider, limiter: RateLimiter, session: requests.Session, timeout: float = 60, max_attempts: int = 8):
+    def __init__(self, base_url: str, tokens: RefreshTokenProvider, limiter: RateLimiter, session: requests.Session,
+                 timeout: float = 60, max_attempts: int = 8):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.limiter = limiter

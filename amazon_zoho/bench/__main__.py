@@ -28,15 +28,15 @@ def run_piece(module: str, kwargs: dict) -> dict:
         f"print('BENCH_JSON ' + json.dumps(run(**{kwargs!r}), default=str))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    line = next((l for l in reversed(done.stdout.splitlines()) if l.startswith("BENCH_JSON ")), None)
+    line = next((out for out in reversed(done.stdout.splitlines()) if out.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
         return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
     return json.loads(line[len("BENCH_JSON "):])
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
-    mem = next((int(l.split()[1]) // 1024 // 1024 for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0)
+    cpu = next((row.split(":", 1)[1].strip() for row in Path("/proc/cpuinfo").read_text().splitlines() if row.startswith("model name")), platform.processor())
+    mem = next((int(row.split()[1]) // 1024 // 1024 for row in Path("/proc/meminfo").read_text().splitlines() if row.startswith("MemTotal")), 0)
     return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 

@@ -296,7 +296,8 @@ def _calls_since(url: str, since_id: int) -> list[dict]:
 
 def render(rows: list[dict]) -> str:
     cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
-            "adopted", "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault", "lost", "duplicated", "garbled_text", "unexplained"]
+            "adopted", "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault",
+            "lost", "duplicated", "garbled_text", "unexplained"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)

@@ -12,10 +12,9 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-
-from collections import Counter
 
 import requests
 

@@ -98,8 +98,7 @@ def _load(resources: dict, day: date) -> None:
 
 
 def _setup(resources: dict) -> None:
-    from ..zoho.mapping import MODULE_ORDER
-    from ..zoho.mapping import load as load_mapping
+    from ..zoho.mapping import MODULE_ORDER, load as load_mapping
     from ..zoho.setup import ensure_fields
 
     client, mapping = resources["zoho"].client(), load_mapping()
@@ -145,7 +144,8 @@ def _search_then_create(warehouse: str, day: date, work: Path) -> int:
         conn.execute("SET TimeZone = 'UTC'")
         for module in MODULES:
             prepare(conn, mapping, module, day, day + timedelta(days=1))
-            rows += conn.execute("SELECT ?, c.record_key, s.zoho_id, c.payload FROM classified c JOIN ops.zoho_sync_state s ON s.module = ? AND s.record_key = c.record_key ORDER BY c.record_key", [module, module]).fetchall()
+            rows += conn.execute("SELECT ?, c.record_key, s.zoho_id, c.payload FROM classified c JOIN ops.zoho_sync_state s"
+                                 " ON s.module = ? AND s.record_key = c.record_key ORDER BY c.record_key", [module, module]).fetchall()
     with Sandbox(port=0, config=SandboxConfig(zoho_daily_credits=100_000_000), state_dir=work / "baseline") as sb:
         requests.post(sb.url + "/_sandbox/zoho/install_custom_fields", timeout=30).raise_for_status()
         client = ZohoCrmResource(client_id=ZOHO_CLIENT_ID, client_secret=ZOHO_CLIENT_SECRET, refresh_token=ZOHO_REFRESH_TOKEN, accounts_url=sb.url).client()
@@ -206,7 +206,8 @@ def _bulk_vs_upsert(n: int, work: Path) -> dict:
             client = ZohoCrmResource(client_id=ZOHO_CLIENT_ID, client_secret=ZOHO_CLIENT_SECRET, refresh_token=ZOHO_REFRESH_TOKEN, accounts_url=sb.url).client()
             before, started = _credits(sb.url), time.perf_counter()
             with warehouse.connect() as conn:
-                outcome = sync_module(Push(conn, client, load_mapping(), CreditBudget(daily=100_000_000, reserve=0), path=path, poll_seconds=1.0, log=lambda m: None),
+                outcome = sync_module(Push(conn, client, load_mapping(), CreditBudget(daily=100_000_000, reserve=0), path=path, poll_seconds=1.0,
+                                           log=lambda m: None),
                                       "Products", day, day + timedelta(days=1))
             held = requests.get(f"{sb.url}/_sandbox/zoho/records/Products", timeout=300).json()["count"]
             assert outcome.inserted == held == n, (outcome, held)

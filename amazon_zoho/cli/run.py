@@ -89,7 +89,7 @@ amazon_zoho: {first} .. {last} (run {run_id})
 
 Try it:
   .venv/bin/python -c "import duckdb; duckdb.connect('{analyst_copy}', read_only=True).sql('''{EXAMPLE_QUERY}''').show()"
-"""
+"""  # noqa: E501 - the summary's Zoho line is printed as one line
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--state-dir", default="data/sandbox", help="where the sandbox keeps its state")
     parser.add_argument("--reset", action="store_true", help="wipe the sandbox state before serving")
-    parser.add_argument("--now", default=os.environ.get(clock.ENVIRONMENT_VARIABLE) or None, help="pin the sandbox's clock to this instant (ISO 8601 with offset, or an INSTANT@EPOCH anchor); it runs on from there")
+    parser.add_argument("--now", default=os.environ.get(clock.ENVIRONMENT_VARIABLE) or None,
+                        help="pin the sandbox's clock to this instant (ISO 8601 with offset, or an INSTANT@EPOCH anchor); it runs on from there")
     for f in dataclasses.fields(SandboxConfig):
         parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None, help=f"knob {f.name} (env SANDBOX_{f.name.upper()})")
     args = parser.parse_args(argv)

@@ -14,8 +14,8 @@ import time
 import traceback
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .. import clock
 from .config import SandboxConfig
@@ -35,7 +35,7 @@ QUOTA_EXCEEDED = {
 class Faults:
     """Seeded dice for fault injection, so a chaos run can be replayed."""
 
-    def __init__(self, app: "SandboxApp"):
+    def __init__(self, app: SandboxApp):
         self.app = app
         self._rng = random.Random(app.config.seed * 7919)
         self._lock = threading.Lock()
@@ -119,7 +119,7 @@ class SandboxApp:
             request.path_params = params
             try:
                 response, principal, note = self._gated(route, request)
-            except Exception as exc:  # a sandbox bug must look like a 500, not a dropped socket
+            except Exception as exc:  # noqa: BLE001 - a sandbox bug must look like a 500, not a dropped socket
                 traceback.print_exc()
                 response = _internal_error(route.service, str(exc))
                 note = "sandbox exception"
@@ -224,9 +224,11 @@ def _internal_error(service: str, detail: str) -> Response:
 
 def _not_found(request: Request, path_exists: bool) -> Response:
     if request.path.startswith("/crm/"):
-        return Response.json(404, {"code": "INVALID_URL_PATTERN", "details": {}, "message": "Please check if the URL trying to access is a correct one", "status": "error"})
+        return Response.json(404, {"code": "INVALID_URL_PATTERN", "details": {}, "message": "Please check if the URL trying to access is a correct one",
+                                   "status": "error"})
     status = 405 if path_exists else 404
-    return Response.json(status, {"errors": [{"code": "NotFound" if status == 404 else "MethodNotAllowed", "message": "Resource not found" if status == 404 else "Method not allowed", "details": request.path}]})
+    return Response.json(status, {"errors": [{"code": "NotFound" if status == 404 else "MethodNotAllowed",
+                                              "message": "Resource not found" if status == 404 else "Method not allowed", "details": request.path}]})
 
 
 class Sandbox:
@@ -241,7 +243,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._serving = False
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         self._serving = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox", daemon=True)
         self._thread.start()
@@ -257,7 +259,7 @@ class Sandbox:
         self.server.server_close()
         self.app.store.close()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -99,7 +99,7 @@ class SandboxConfig:
     fault_target: str = "both"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "SandboxConfig":
+    def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
         env = os.environ if environ is None else environ
         cfg = cls()
         updates = {}
@@ -109,7 +109,7 @@ class SandboxConfig:
                 updates[f.name] = raw
         return cfg.updated(updates)
 
-    def updated(self, changes: dict) -> "SandboxConfig":
+    def updated(self, changes: dict) -> SandboxConfig:
         """Returns a copy with `changes` applied, coercing strings to each field's type."""
         types = {f.name: f.type for f in dataclasses.fields(self)}
         clean = {}

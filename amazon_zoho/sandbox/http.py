@@ -10,9 +10,10 @@ import json
 import re
 import sys
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> "Response":
+    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
         h = {"Content-Type": "application/json"}
         h.update(headers or {})
         return cls(status, json.dumps(payload).encode("utf-8"), h)

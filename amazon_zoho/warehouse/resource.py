@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 from dagster_duckdb import DuckDBResource
@@ -195,7 +195,7 @@ class WarehouseResource(DuckDBResource):
     def analyst_copy_path(self) -> Path:
         return Path(self.analyst_copy or Path(self.database).with_name("analyst.duckdb"))
 
-    def waiting_at_most(self, seconds: float) -> "WarehouseResource":
+    def waiting_at_most(self, seconds: float) -> WarehouseResource:
         """The same warehouse, with connections that give up on the lock after `seconds` (sensors, not runs)."""
         return self.model_copy(update={"lock_timeout_seconds": seconds})
 

@@ -18,6 +18,7 @@ from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
 from ..warehouse import run_sql
 from .client import ZohoCrmClient
 
+
 @dataclass
 class CreditBudget:
     daily: int = DEFAULT_DAILY_CREDITS  # ZOHO_DAILY_CREDITS, via ZohoCrmResource

@@ -15,7 +15,8 @@ import json
 import math
 import time
 import zipfile
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from .. import clock
 from ..http.errors import ApiError

@@ -44,6 +44,7 @@ def finish_run(conn: duckdb.DuckDBPyConnection, notifier: NotifyResource, run_id
     empty = [day for (day,) in conn.execute(sql(__file__, "days_without_orders.sql"), {"start": start, "end": end}).fetchall()]
     if empty:
         subject = "No Amazon orders on " + ", ".join(str(d) for d in empty)
-        notifier.send(subject, "The day(s) brought no orders at all: check listings, the SP-API connection and the marketplace.", {"run_id": run_id}, logger=log)
+        text = "The day(s) brought no orders at all: check listings, the SP-API connection and the marketplace."
+        notifier.send(subject, text, {"run_id": run_id}, logger=log)
         sent.append(subject)
     return sent

@@ -10,8 +10,7 @@ from ..http.oauth import RefreshTokenProvider
 from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
 from .budget import CreditBudget
 from .client import ZohoCrmClient
-from .mapping import Mapping
-from .mapping import load as load_mapping
+from .mapping import Mapping, load as load_mapping
 
 # Accounts host per data centre (Zoho's Python SDK, crm/api/dc/*): note Canada's zohocloud.ca.
 ACCOUNTS_URLS = {

@@ -11,9 +11,9 @@ with line items is flagged and its older rows are deleted afterwards (lines.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -185,7 +185,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
                 break
             jobs: list[str] = []
             answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
-                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))
+                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
             _apply(push, mm, chunk, answers, outcome, held)
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             todo = todo[len(chunk):]

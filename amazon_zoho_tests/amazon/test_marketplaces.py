@@ -18,8 +18,7 @@ from amazon_zoho import settings
 from amazon_zoho.amazon import marketplaces
 from amazon_zoho.amazon.marketplaces import Marketplace, MarketplaceTableError
 from amazon_zoho.amazon.resource import REGION_ENDPOINTS
-from amazon_zoho.sandbox.config import CURRENCIES, SandboxConfig
-from amazon_zoho.sandbox.config import MARKETPLACES as SIMULATED
+from amazon_zoho.sandbox.config import CURRENCIES, MARKETPLACES as SIMULATED, SandboxConfig
 from amazon_zoho.warehouse import WarehouseResource, resource
 from amazon_zoho_tests.properties import support
 

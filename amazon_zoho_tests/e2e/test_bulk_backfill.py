@@ -94,7 +94,7 @@ _BREAKDOWNS = (
     "lambda b: (b ->> '$.type') || '=' || (b ->> '$.subtotal.amount')))"
 )
 _SAME = ",\n        ".join(
-    "json_extract(r, '$.{f}')::VARCHAR IS NOT DISTINCT FROM json_extract(a, '$.{f}')::VARCHAR AS \"{f}\"".format(f=f) for f in _FIELDS
+    f"json_extract(r, '$.{f}')::VARCHAR IS NOT DISTINCT FROM json_extract(a, '$.{f}')::VARCHAR AS \"{f}\"" for f in _FIELDS
 )
 READ_LIKE_CORE = """
 WITH pairs AS (

@@ -24,8 +24,8 @@ from amazon_zoho.amazon.sensors import (
 from amazon_zoho.definitions import defs
 from amazon_zoho.ops.schedules import daily_requests
 from amazon_zoho.partitions import daily_partitions, open_days
-from amazon_zoho.settings import Settings
 from amazon_zoho.sandbox.amazon.settlement_schedule import period_index, settlement
+from amazon_zoho.settings import Settings
 from amazon_zoho_tests.assets import asset
 from amazon_zoho_tests.truth import run_days, truth_orders, zoho_records
 

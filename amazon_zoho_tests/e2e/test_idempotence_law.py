@@ -6,8 +6,7 @@ from datetime import timedelta
 import dagster as dg
 import duckdb
 import requests
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amazon_zoho.definitions import defs
 from amazon_zoho.resources import build_resources

@@ -50,7 +50,8 @@ def test_settled_orders_reconcile_to_the_cent_and_the_rest_say_why(built):
 
 
 def test_settlement_deposits_split_every_cent(built):
-    rows = _rows(built, "SELECT deposit, lines_total, difference, sales + refunds + withheld_tax + fees + service_fees + subscription + reserve + other FROM marts.settlement_deposits")
+    rows = _rows(built, "SELECT deposit, lines_total, difference, sales + refunds + withheld_tax + fees + service_fees + subscription + reserve + other"
+                        " FROM marts.settlement_deposits")
     assert rows and all(d == t == parts and diff == 0 for d, t, diff, parts in rows)
 
 

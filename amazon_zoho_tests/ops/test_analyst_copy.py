@@ -65,7 +65,8 @@ def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_en
     result = _run(resources, day_ago(2))
     copy = resources["warehouse"].analyst_copy_path
     with duckdb.connect(str(copy), read_only=True) as conn:
-        schemas = {s for (s,) in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT schema_name FROM duckdb_schemas() WHERE NOT internal").fetchall()}
+        schemas = {s for (s,) in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables()"
+                                              " UNION SELECT schema_name FROM duckdb_schemas() WHERE NOT internal").fetchall()}
         assert "pii" not in schemas and {"raw", "core", "marts", "ops"} <= schemas
         redacted = conn.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'ops' AND column_name IN ?", [list(REDACTED_COLUMNS)]

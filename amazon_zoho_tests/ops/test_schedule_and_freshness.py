@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+
 # Dagster's own cron walk, the one its daemon uses to place ticks (clock changes included).
 from dagster._utils.schedules import cron_string_iterator
 

@@ -11,7 +11,18 @@ from decimal import Decimal
 from hypothesis import example, given, settings, strategies as st
 
 from .support import (
-    BY_COUNTRY, LINE_KINDS, MARKETPLACES, REPORT_ID, amounts, budget, detail_row, instants, load_settlement, local_amount, summary_row, tsv,
+    BY_COUNTRY,
+    LINE_KINDS,
+    MARKETPLACES,
+    REPORT_ID,
+    amounts,
+    budget,
+    detail_row,
+    instants,
+    load_settlement,
+    local_amount,
+    summary_row,
+    tsv,
 )
 
 SID = "S-prop"

@@ -50,7 +50,8 @@ def _result_rows(z: Zoho, job: dict) -> list[dict]:
 
 def _contacts_job(file_id: str, find_by: str = "Amazon_Buyer_Key") -> dict:
     mappings = [{"api_name": "Amazon_Buyer_Key", "index": 0}, {"api_name": "Last_Name", "index": 1}, {"api_name": "Email", "index": 2}]
-    return {"operation": "upsert", "resource": [{"type": "data", "module": {"api_name": "Contacts"}, "file_id": file_id, "find_by": find_by, "field_mappings": mappings}]}
+    return {"operation": "upsert",
+            "resource": [{"type": "data", "module": {"api_name": "Contacts"}, "file_id": file_id, "find_by": find_by, "field_mappings": mappings}]}
 
 
 def test_upsert_job_writes_records_and_answers_per_row_in_file_order(tmp_path):
@@ -63,7 +64,8 @@ def test_upsert_job_writes_records_and_answers_per_row_in_file_order(tmp_path):
         job = _run(z, _contacts_job(upload.json()["details"]["file_id"]))
 
         assert job["status"] == "COMPLETED" and job["operation"] == "upsert"
-        assert job["resource"][0]["file"] == {"status": "COMPLETED", "name": "Contacts.csv", "added_count": 1, "updated_count": 1, "skipped_count": 2, "total_count": 4}
+        assert job["resource"][0]["file"] == {"status": "COMPLETED", "name": "Contacts.csv", "added_count": 1, "updated_count": 1, "skipped_count": 2,
+                                              "total_count": 4}
         rows = _result_rows(z, job)
         assert [r["Amazon_Buyer_Key"] for r in rows] == ["k1", "k2", "k3", "k4"]
         assert [r["STATUS"] for r in rows] == ["ADDED", "UPDATED", "SKIPPED", "SKIPPED"]
@@ -94,7 +96,8 @@ def test_sales_orders_take_line_items_from_a_child_csv_linked_by_parent_id(tmp_p
         assert [r["STATUS"] for r in rows] == ["ADDED", "ADDED", "SKIPPED"]
         assert rows[2]["ERRORS"] == "MANDATORY_NOT_FOUND-Ordered_Items", "a new order without line items is refused, as by upsert"
         orders = {o["Amazon_Order_ID"]: o for o in z.records("Sales_Orders")}
-        assert [(i["Product_Name"]["id"], i["Quantity"], i["List_Price"]) for i in orders["A-1"]["Ordered_Items"]] == [(products[0], 2.0, 9.5), (products[1], 1.0, 20.0)]
+        items = [(i["Product_Name"]["id"], i["Quantity"], i["List_Price"]) for i in orders["A-1"]["Ordered_Items"]]
+        assert items == [(products[0], 2.0, 9.5), (products[1], 1.0, 20.0)]
         assert orders["A-1"]["Sub_Total"] == 39.0 and orders["A-1"]["Contact_Name"]["id"] == contact
 
 

@@ -3,7 +3,6 @@ for a missing, unknown, expired or revoked token."""
 
 from __future__ import annotations
 
-
 import requests
 
 from amazon_zoho import clock

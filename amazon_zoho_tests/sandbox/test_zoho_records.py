@@ -3,7 +3,6 @@ and API-FACTS §8-§9 describe, spoken to over real HTTP."""
 
 from __future__ import annotations
 
-
 import jsonschema
 import pytest
 import requests
@@ -156,7 +155,8 @@ def test_invalid_values_are_invalid_data_naming_the_field_and_its_json_path(tmp_
         assert bad_mail["code"] == "INVALID_DATA" and bad_mail["message"] == "invalid data"
         assert bad_mail["details"] == {"api_name": "Email", "json_path": "$.data[1].Email", "expected_data_type": "email"}
         assert too_long["code"] == "INVALID_DATA"
-        assert (too_long["details"]["api_name"], too_long["details"]["json_path"], too_long["details"]["maximum_length"]) == ("First_Name", "$.data[2].First_Name", "40")
+        details = too_long["details"]
+        assert (details["api_name"], details["json_path"], details["maximum_length"]) == ("First_Name", "$.data[2].First_Name", "40")
         price = z.upsert("Products", [{"Product_Name": "P", "Unit_Price": "twelve"}]).json()["data"][0]
         assert (price["code"], price["details"]["api_name"], price["details"]["json_path"]) == ("INVALID_DATA", "Unit_Price", "$.data[0].Unit_Price")
 

@@ -10,7 +10,12 @@ import pytest
 
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox.config import (
-    LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN,
+    LWA_CLIENT_ID,
+    LWA_CLIENT_SECRET,
+    LWA_REFRESH_TOKEN,
+    ZOHO_CLIENT_ID,
+    ZOHO_CLIENT_SECRET,
+    ZOHO_REFRESH_TOKEN,
 )
 from amazon_zoho.settings import load
 from amazon_zoho_tests.truth import day_ago

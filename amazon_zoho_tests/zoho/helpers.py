@@ -39,7 +39,8 @@ def load_day(resources, day) -> None:
     assert materialize(UPSTREAM_ASSETS, resources, partition_key=day.isoformat()).success
 
 
-def push(resources, day, write_api: str = "auto", raise_on_error: bool = True, modules: tuple[str, ...] = ("products", "contacts", "sales_orders")) -> dg.ExecuteInProcessResult:
+def push(resources, day, write_api: str = "auto", raise_on_error: bool = True,
+         modules: tuple[str, ...] = ("products", "contacts", "sales_orders")) -> dg.ExecuteInProcessResult:
     assets = [a for a in ZOHO_ASSETS if a.key.path[1] in modules]
     config = {"ops": {f"zoho__{m}": {"config": {"write_api": write_api, "bulk_poll_seconds": 0.05}} for m in modules}}
     result = materialize(assets, resources, partition_key=day.isoformat(), run_config=config, raise_on_error=raise_on_error)

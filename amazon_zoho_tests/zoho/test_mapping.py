@@ -82,14 +82,17 @@ def warehouse(tmp_path):
         ]
         for oid, mp, channel, fc, status, cur, buyer in orders:
             conn.execute(
-                "INSERT INTO core.orders (order_id, marketplace_id, sales_channel, purchase_date, purchase_ts, fulfillment_channel, order_status, currency, buyer_key, line_count)"
+                "INSERT INTO core.orders (order_id, marketplace_id, sales_channel, purchase_date, purchase_ts, fulfillment_channel, order_status, currency,"
+                " buyer_key, line_count)"
                 " VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, 1)", [oid, mp, channel, DAY, f"{DAY} 10:00:00+00", fc, status, cur, buyer])
             sku = None if oid == "O6" else ("S2" if mp == UK else "S1")
             conn.execute(
                 "INSERT INTO core.order_lines (order_id, order_item_id, purchase_date, marketplace_id, sku, quantity_ordered, unit_price, item_tax)"
                 " VALUES (?, ?, ?, ?, ?, 2, 9.99, 1.50)", [oid, oid + "-1", DAY, mp, sku])
-        conn.execute("INSERT INTO core.products (sku, marketplace_id, asin, title, currency, latest_price) VALUES ('S1', ?, 'B001', 'Mug', 'EUR', 9.99), ('S2', ?, 'B002', 'Tea', 'GBP', 4.5)", [DE, UK])
-        conn.execute("INSERT INTO pii.order_contacts (order_id, buyer_key, buyer_name, buyer_email, address_line1, city, postal_code, country_code, fetched_at) VALUES"
+        conn.execute("INSERT INTO core.products (sku, marketplace_id, asin, title, currency, latest_price)"
+                     " VALUES ('S1', ?, 'B001', 'Mug', 'EUR', 9.99), ('S2', ?, 'B002', 'Tea', 'GBP', 4.5)", [DE, UK])
+        conn.execute("INSERT INTO pii.order_contacts (order_id, buyer_key, buyer_name, buyer_email, address_line1, city, postal_code, country_code, fetched_at)"
+                     " VALUES"
                      " ('O1', 'b1', 'Max Mustermann', 'x@marketplace.amazon.de', 'Hauptstr. 1', 'Berlin', '10115', 'DE', now()),"
                      " ('O2', NULL, 'Anna Schmidt', NULL, 'Ring 2', 'Köln', '50667', 'DE', now())")
         conn.execute("INSERT INTO ops.zoho_sync_state (module, record_key, zoho_id, status, synced_at) VALUES"
@@ -116,7 +119,8 @@ def test_default_mapping_builds_payloads_and_reasons(warehouse):
     orders = _pending(warehouse, mapping, "Sales_Orders")
     assert "O4" not in orders, "PENDING maps to skip"
     o1, o3 = orders["O1"][0], orders["O3"][0]
-    assert (o1["Status"], o1["Contact_Name"], o1["Fulfillment_Channel"], o1["Billing_City"], o1["Shipping_City"]) == ("Created", {"id": "800001"}, "FBM", "Berlin", "Berlin")
+    assert (o1["Status"], o1["Contact_Name"], o1["Fulfillment_Channel"], o1["Billing_City"], o1["Shipping_City"]) == (
+        "Created", {"id": "800001"}, "FBM", "Berlin", "Berlin")
     assert o1["Ordered_Items"] == [{"Product_Name": {"id": "900001"}, "Quantity": 2, "List_Price": 9.99, "Discount": 0, "Tax": 1.5}]
     assert (o3["Status"], o3["Contact_Name"]) == ("Approved", {"id": "800003"})
     assert "currency CHF is not enabled in Zoho" in orders["O5"][1]

@@ -26,11 +26,11 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Iterator
 
 from ..config import MARKETPLACES
 from .buyers import Buyer, buyer

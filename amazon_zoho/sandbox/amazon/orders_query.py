@@ -13,15 +13,14 @@ different filters, or older than 24 hours, is refused.
 
 from __future__ import annotations
 
-import bisect
-
 import base64
+import bisect
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from .datagen import Order, orders_created_between
 

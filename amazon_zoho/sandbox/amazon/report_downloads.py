@@ -123,8 +123,8 @@ def _content(app, doc_id: str) -> tuple[bytes, str] | None:
 # -- signing and S3-shaped errors ---------------------------------------------------------------
 def _signature(app, doc_id: str, amz_date: str, ttl: str) -> str:
     # Keyed by the seed so URLs stay valid across a restart of the same sandbox, as S3's would.
-    key = f"sandbox-s3-reports:{app.config.seed}".encode("utf-8")
-    return hmac.new(key, f"{doc_id}\n{amz_date}\n{ttl}".encode("utf-8"), hashlib.sha256).hexdigest()
+    key = f"sandbox-s3-reports:{app.config.seed}".encode()
+    return hmac.new(key, f"{doc_id}\n{amz_date}\n{ttl}".encode(), hashlib.sha256).hexdigest()
 
 
 def _iso(epoch: float) -> str:

@@ -14,6 +14,7 @@ import json
 from ..http import Request, Response
 from .report_model import RETENTION, SETTLEMENT_V2, STATUSES, invalid, parse_time, settlements, view_stored
 
+
 def get_reports(app, req: Request) -> Response:
     now = app.now()
     query = _query_from_token(req) if req.arg("nextToken") is not None else _query_from_filters(req, now)

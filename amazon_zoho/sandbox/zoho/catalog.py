@@ -56,7 +56,7 @@ def _f(api_name, label, data_type, length=255, **extra) -> dict:
 
 
 def _standard(module: str) -> list[dict]:
-    audit = [_f(a, l, t, n, **x) for a, l, t, n, x in _AUDIT]
+    audit = [_f(a, label, t, n, **x) for a, label, t, n, x in _AUDIT]
     if module == "Contacts":
         return [
             _f("First_Name", "First Name", "text", 40),

@@ -35,7 +35,8 @@ def render(module: str, f: dict, seq: int) -> dict:
     return {
         "associated_module": _minified_module(None),
         "data_type": t,
-        "operation_type": {"web_update": not f["read_only"], "api_create": not f["read_only"], "web_create": not f["read_only"], "api_update": not f["read_only"]},
+        "operation_type": {"web_update": not f["read_only"], "api_create": not f["read_only"], "web_create": not f["read_only"],
+                           "api_update": not f["read_only"]},
         "system_mandatory": bool(f["mandatory"]),
         "webhook": True,
         "sequence_number": seq,
@@ -97,7 +98,8 @@ def render(module: str, f: dict, seq: int) -> dict:
         "autonumber": {"starting_number_length": 0, "prefix": None, "suffix": None, "start_number": None},
         "auto_number": {},
         "pick_list_values": [
-            {"colour_code": None, "actual_value": v, "type": "used", "id": field_id(module, f"{f['api_name']}.{v}"), "sequence_number": n + 1, "display_value": v}
+            {"colour_code": None, "actual_value": v, "type": "used", "id": field_id(module, f"{f['api_name']}.{v}"), "sequence_number": n + 1,
+             "display_value": v}
             for n, v in enumerate(f["pick_list"] or [])
         ],
         "crypt": {"mode": None, "status": None},

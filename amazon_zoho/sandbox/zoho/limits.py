@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ..http import Request, Response
 from .common import error_response

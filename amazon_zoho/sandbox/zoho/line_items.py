@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .catalog import LINE_ITEMS_MODULE, line_item_fields
 from .common import next_ids
-from .validate import RecordError, id_text, clean_value, invalid, mandatory
+from .validate import RecordError, clean_value, id_text, invalid, mandatory
 
 _FIELDS = {f["api_name"]: f for f in line_item_fields()}
 
@@ -44,7 +44,8 @@ def merge(org, incoming, existing: list[dict], index: int) -> list[dict]:
         row_id = id_text(item.get("id"))  # the SDK sends row ids as JSON numbers (see validate.id_text)
         if row_id is not None:
             if row_id not in rows:
-                raise RecordError("INVALID_DATA", "invalid data", {"api_name": "id", "json_path": f"{path}.id", "parent_api_name": LINE_ITEMS_MODULE, "expected_data_type": "bigint"})
+                raise RecordError("INVALID_DATA", "invalid data",
+                                  {"api_name": "id", "json_path": f"{path}.id", "parent_api_name": LINE_ITEMS_MODULE, "expected_data_type": "bigint"})
             if "_delete" in item:
                 del rows[row_id]
                 order.remove(row_id)

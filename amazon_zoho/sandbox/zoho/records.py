@@ -20,9 +20,9 @@ from ..http import Request, Response
 from . import criteria
 from .catalog import MODULES
 from .common import error_response, invalid_module, param_missing
+from .limits import records_cost
 from .org import org_of
 from .writes import MAX_RECORDS, check_dup_fields, write_batch
-from .limits import records_cost
 
 # `/crm/v8/{module}` would also match /crm/v8/users, /org, /settings, /upload...: the router pastes
 # the path into a regex, so a lookahead keeps those names for their own modules.
@@ -132,7 +132,8 @@ def _list(org, req: Request) -> Response:
         return Response(204)
     more = len(rows) > per_page
     rows = rows[:per_page]
-    info = {"per_page": per_page, "count": len(rows), "page": page if not req.arg("page_token") else offset // per_page + 1, "more_records": more, "sort_by": "id", "sort_order": "asc"}
+    info = {"per_page": per_page, "count": len(rows), "page": page if not req.arg("page_token") else offset // per_page + 1, "more_records": more,
+            "sort_by": "id", "sort_order": "asc"}
     if more:
         info["next_page_token"] = _encode_token(offset + per_page)
     return Response.json(200, {"data": [_project(r, fields) for r in rows], "info": info})

@@ -120,7 +120,8 @@ def _update(org, req: Request) -> Response:
     module = req.arg("module")
     if module not in MODULES:
         return invalid_module() if module else param_missing("module")
-    target = next((f for f in org.catalog.fields(module) if field_id(module, f["api_name"]) == req.path_params["field_id"] or f["api_name"] == req.path_params["field_id"]), None)
+    target = next((f for f in org.catalog.fields(module)
+                   if field_id(module, f["api_name"]) == req.path_params["field_id"] or f["api_name"] == req.path_params["field_id"]), None)
     if target is None:
         return error_response(400, "INVALID_DATA", "invalid data", {"api_name": "id"})
     try:

@@ -95,7 +95,8 @@ def _target(org, module, data, i, mode, dup_fields) -> tuple[dict | None, str | 
             raise RecordError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "id", "json_path": f"$.data[{i}].id"})
         existing = org.repo.get(module, str(record_id))
         if existing is None:
-            raise RecordError("INVALID_DATA", "the id given seems to be invalid", {"api_name": "id", "json_path": f"$.data[{i}].id", "expected_data_type": "bigint"})
+            raise RecordError("INVALID_DATA", "the id given seems to be invalid",
+                              {"api_name": "id", "json_path": f"$.data[{i}].id", "expected_data_type": "bigint"})
         return existing, None
     for field in dup_fields or org.catalog.default_dup_fields(module):
         ids = org.repo.find(module, field, data.get(field))
