@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 
 from ..core import order_assets
-from ..core.checks import evaluate
 from ..warehouse import WarehouseResource, execute_script, run_sql
+from ..warehouse.checks import evaluate
 
 START, DAYS = date(2026, 1, 1), 30
 

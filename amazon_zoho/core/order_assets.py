@@ -5,10 +5,10 @@ import dagster as dg
 
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, run_sql
-from .checks import Check, results_for, specs
-from .docs import spec_docs
-from .keys import resolve
-from .preview import markdown_preview
+from ..warehouse.checks import Check, results_for, specs
+from ..warehouse.docs import spec_docs
+from ..warehouse.keys import resolve
+from ..warehouse.preview import markdown_preview
 
 ORDERS, LINES, CUSTOMERS, PRODUCTS = ("core", "orders"), ("core", "order_lines"), ("core", "customers"), ("core", "products")
 

@@ -5,7 +5,7 @@ mart's whole definition. For a view, `CREATE OR REPLACE VIEW marts.<name> AS ...
 `CREATE TABLE IF NOT EXISTS marts.<name>` and its COMMENT ONs, then its build for one partition window: the
 statements using $start and $end (delete the window, insert it). The warehouse applies every file's DDL with its
 own (warehouse/resource.py schema_ddl: after core, each mart after the marts it reads); the COMMENT ONs are the
-data dictionary, from which each asset's description and column schema are generated (core/docs.py).
+data dictionary, from which each asset's description and column schema are generated (warehouse/docs.py).
 
 Which shape, by grain: tables (daily_sales, fees) have a grain of a day or a settlement period, so their asset
 deletes the window and inserts it, like core. Views (reconciliation, line matches, deposits, unsettled orders,
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..core.checks import Check, results_for, specs
-from ..core.docs import spec_docs
-from ..core.preview import markdown_preview
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, execute_script
+from ..warehouse.checks import Check, results_for, specs
+from ..warehouse.docs import spec_docs
+from ..warehouse.preview import markdown_preview
 from ..warehouse.resource import ddl_and_build
 
 ORDERS, LINES, SETTLEMENTS, SETTLEMENT_LINES, PRODUCTS = (

@@ -12,13 +12,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from amazon_zoho.core import docs
 from amazon_zoho.definitions import build_defs
 from amazon_zoho.marts import assets
 from amazon_zoho.marts.assets import MARTS, Mart
 from amazon_zoho.ops import analyst_copy
 from amazon_zoho.settings import load
-from amazon_zoho.warehouse import WarehouseResource, resource
+from amazon_zoho.warehouse import WarehouseResource, docs, resource
 from amazon_zoho_tests.truth import day_ago
 
 CREATES = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+VIEW|TABLE\s+IF\s+NOT\s+EXISTS)\s+marts\.(\w+)\b", re.MULTILINE | re.IGNORECASE)

@@ -283,7 +283,7 @@ def test_a_seller_run_lands_in_its_warehouse_and_under_its_keys_in_postgres(prod
         env,
     )
     # A multi-asset that names its keys literally (MaterializeResult(asset_key=["core", ...])) fails here with
-    # "not found in AssetsDefinition": it must take them from the running asset (amazon_zoho/core/keys.py).
+    # "not found in AssetsDefinition": it must take them from the running asset (amazon_zoho/warehouse/keys.py).
     assert run.returncode == 0, run.stderr[-3000:]
     run_id = run.stdout.strip().splitlines()[-1]
     assert run_id != "FAILED", run.stderr[-3000:]

@@ -1,6 +1,6 @@
 -- core: canonical, typed, one row per business key. Money is DECIMAL(18, 2) in the currency named beside it,
 -- timestamps are TIMESTAMPTZ (UTC). The comments below are the data dictionary: Dagster's column schema
--- metadata is generated from them (amazon_zoho/core/docs.py), so edit them here and nowhere else.
+-- metadata is generated from them (amazon_zoho/warehouse/docs.py), so edit them here and nowhere else.
 -- Columns added after a table's first release are also added with ALTER ... IF NOT EXISTS, so existing
 -- warehouse files gain them; every INSERT into core names its columns (BY NAME), so order does not matter.
 BEGIN TRANSACTION;  -- one commit for the whole file: hundreds of COMMENTs cost one WAL flush, not one each

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import dagster as dg
 import duckdb
 
-from ..warehouse import sql
 from .keys import resolve
 from .preview import markdown_preview
+from .resource import sql
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from functools import cache
 import dagster as dg
 import duckdb
 
-from ..warehouse import execute_script, resource
+from . import resource
+from .resource import execute_script
 
 
 @cache
