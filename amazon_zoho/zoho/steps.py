@@ -2,40 +2,25 @@
 
 Steps hand data to each other through temp tables of the connection, and Python hands data in as data frames
 registered for the length of one step (`given`). Names with a schema (ops.zoho_sync_state) are the
-warehouse's tables; the others are temp tables and views. amazon_zoho_tests/zoho/test_steps.py checks these
-declarations against the SQL files, and that every step of PREPARE reads only what an earlier one created.
+warehouse's tables; the others are temp tables and views. The generic part (running a step, reading a file's
+tables) is warehouse/steps.py; amazon_zoho_tests/test_sql_steps.py checks these declarations against the SQL
+files, and that every step of PREPARE reads only what an earlier one created.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import duckdb
-import pandas as pd
-
-from ..warehouse import run_sql
+from ..warehouse import steps as warehouse_steps
 from .mapping import MODULE_ORDER
 
 
 @dataclass(frozen=True)
-class Step:
-    sql_file: str  # in amazon_zoho/zoho/sql/
-    reads: tuple[str, ...] = ()  # temp tables and views an earlier step created, and warehouse tables
-    given: tuple[str, ...] = ()  # data frames Python registers under these names while the step runs
-    creates: tuple[str, ...] = ()  # temp tables and views
-    writes: tuple[str, ...] = ()  # warehouse tables it inserts into, updates or deletes from
-    modules: tuple[str, ...] = MODULE_ORDER  # the modules it runs for, in PREPARE
+class Step(warehouse_steps.Step):
+    """A step of a push: its file in amazon_zoho/zoho/sql/, run for the modules it names."""
 
-    def run(self, conn: duckdb.DuckDBPyConnection, params: dict | None = None, **frames: pd.DataFrame) -> None:
-        if set(frames) != set(self.given):
-            raise ValueError(f"{self.sql_file} is given {', '.join(self.given) or 'nothing'}, not {', '.join(frames) or 'nothing'}")
-        for name, frame in frames.items():
-            conn.register(name, frame)
-        try:
-            run_sql(conn, __file__, self.sql_file, params)
-        finally:
-            for name in frames:
-                conn.unregister(name)
+    modules: tuple[str, ...] = MODULE_ORDER  # the modules it runs for, in PREPARE
+    package_file: str = field(default=__file__, kw_only=True)
 
 
 # What a push of one module sends: sync.prepare runs these in order (each for the modules it names), leaving
