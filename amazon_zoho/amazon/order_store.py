@@ -68,7 +68,8 @@ def store_orders(
 
 
 def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:
-    return conn.execute(query).fetchone()[0]
+    # fetchall, not fetchone: DuckDB registers no data frame (the next step's) while a result is left unfinished.
+    return conn.execute(query).fetchall()[0][0]
 
 
 def _loads(payload: str) -> dict | None:
