@@ -50,7 +50,10 @@ class Step:
         return f"{self.path.parents[1].name}/{self.sql_file}"
 
     def run(self, conn: duckdb.DuckDBPyConnection, params: dict | None = None, **frames: pd.DataFrame) -> None:
-        """Runs every statement of the file (each gets the params it names), with `frames` registered meanwhile."""
+        """Runs every statement of the file (each gets the params it names), with `frames` registered meanwhile.
+
+        DuckDB registers no frame while the connection holds a result not fetched to its end (fetchone() leaves
+        one): fetch what comes before a step that is given frames with fetchall()."""
         with self._given(conn, frames):
             run_sql(conn, self.package_file, self.sql_file, params)
 
@@ -106,6 +109,13 @@ def warehouse_tables(sql: str) -> set[str]:
     return set(re.findall(rf"\b((?:{'|'.join(SCHEMAS)})\.\w+)", sql))
 
 
-def names_in(sql: str, names: set[str]) -> set[str]:
-    """The ones of `names` the SQL names, as whole words."""
-    return {name for name in names if re.search(rf"\b{name}\b", sql)}
+def temp_tables_read(sql: str) -> set[str]:
+    """Tables without a schema the SQL reads (after FROM or JOIN): temp tables, views and registered data frames,
+    not its CTEs nor table functions."""
+    read = set(re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)\b(?!\s*[.(])", sql, re.IGNORECASE))
+    return read - set(re.findall(r"(?:\bWITH|,)\s*(\w+)\s+AS\s*\(", sql, re.IGNORECASE))
+
+
+def macros_called(sql: str, macros: set[str]) -> set[str]:
+    """The ones of `macros` the SQL calls."""
+    return {name for name in macros if re.search(rf"(?<![\w.$]){name}\s*\(", sql)}

@@ -45,5 +45,28 @@ MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho
 REPAIR_IDS = Step("repair_ids.sql", given=("repaired",), writes=("ops.zoho_sync_state",))
 BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
+# The credits of the calls just made (a data frame) into the ledger; answers the rolling 24 hours' use (budget.py).
+CREDIT_LEDGER = Step("credit_ledger.sql", reads=("ops.zoho_credit_ledger",), given=("ledger_entries",), writes=("ops.zoho_credit_ledger",))
+# The sales orders whose duplicate line items were deleted, no longer flagged (lines.py).
+LINES_PRUNED = Step("lines_pruned.sql", given=("pruned",), writes=("ops.zoho_sync_state",))
+# One row per run and module (report.py).
+SYNC_RUN = Step("sync_run.sql", writes=("ops.sync_runs",))
+# A dry run of one module, after PREPARE: what a push would do per record; the products and contacts it would
+# insert get placeholder ids in `dry_run_ids` (made by ids.sql) for the modules after them (jobs.py).
+PREVIEW = Step("preview.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_preview", "dry_run_ids"))
 
-ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED)
+ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
+                         SYNC_RUN, PREVIEW)
+
+
+def prepare(module: str) -> tuple[Step, ...]:
+    """The steps of PREPARE that run for `module`, in order."""
+    return tuple(step for step in PREPARE if module in step.modules)
+
+
+# The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created (or
+# what it is given). A push records each batch's results after PREPARE; a dry run previews after it.
+SEQUENCES: dict[str, tuple[Step, ...]] = {
+    **{f"push {module}": (*prepare(module), RECORD_RESULTS) for module in MODULE_ORDER},
+    **{f"dry run {module}": (*prepare(module), PREVIEW) for module in MODULE_ORDER},
+}
