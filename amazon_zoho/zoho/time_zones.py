@@ -8,7 +8,7 @@ reporting. For missing, we just used the country's time zone", its PR #534). So 
 continent keep Paris time, and Mexico keeps Los Angeles time as the US and Canada do.
 
 marketplaces.csv (amazon/) is the one place for marketplace facts and has no time-zone column yet; until it
-does, the zones live here, and amazon_zoho_tests/zoho/test_money.py checks that every row of that table has
+does, the zones live here, and amazon_zoho_tests/zoho/test_money_payload.py checks that every row of that table has
 one. A marketplace without a zone gets the UTC day.
 """
 

@@ -99,7 +99,7 @@ amounts AS (
             CASE WHEN o.order_total < l.line_totals THEN 'order_total ' || o.order_total || ' < sum of line totals ' || l.line_totals END,
             CASE WHEN coalesce(o.item_subtotal, 0) <> l.items OR coalesce(o.shipping_total, 0) <> l.shipping
                       OR coalesce(o.discount_total, 0) <> l.discounts OR coalesce(o.tax_total, 0) <> l.tax
-                 THEN 'order breakdowns (item, shipping, discount, tax) <> the sums of its lines''' END
+                 THEN 'order breakdowns (item, shipping, discount, tax) <> the sums over its lines' END
         ) AS parts_problem
     FROM orders o
     JOIN lines l USING (order_id)
