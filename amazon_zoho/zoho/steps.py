@@ -54,6 +54,8 @@ PREPARE: tuple[Step, ...] = (
 
 # Zoho's answers for one batch (rows.Result) into the id map and the dead letters.
 RECORD_RESULTS = Step("record_results.sql", reads=("classified",), given=("results",), writes=("ops.zoho_sync_state", "ops.zoho_dead_letters"))
+# Records Zoho holds as the current mapping and payload SQL build them (sync.built_with), after a push.
+MARK_BUILT = Step("mark_built.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_state",))
 # Records the credit budget kept back: deferred to the next run.
 MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho_sync_state",))
 # Record ids from a Bulk Write job an earlier run did not see finish.
@@ -61,4 +63,4 @@ REPAIR_IDS = Step("repair_ids.sql", given=("repaired",), writes=("ops.zoho_sync_
 BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
 
-ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED)
+ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED)

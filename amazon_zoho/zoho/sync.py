@@ -10,6 +10,7 @@ with line items is flagged and its older rows are deleted afterwards (lines.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ..http.errors import ApiError
 from ..settings import DEFAULT_PII_SALT
+from ..warehouse import sql
 from . import bulk, steps, time_zones
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
@@ -86,9 +88,10 @@ class Push:
     salt: str = DEFAULT_PII_SALT  # the warehouse's buyer-key salt (WarehouseResource.pii_salt)
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> None:
+def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> str:
     """Builds temp tables `pending` (record_key, payload, mapping_error), `classified` and `to_send`
-    for the window [start, end) plus every record of the module still owed to Zoho."""
+    for the window [start, end) plus every record of the module still owed to Zoho, or accepted by Zoho from a
+    payload another mapping or other payload SQL built (see built_with). Returns built_with."""
     mm = mapping[module]
     params = {
         "module": module,
@@ -101,9 +104,26 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
     }
     frames = _mapping_frames(mapping, mm)
+    params["built_with"] = built_with(module, params, frames)
     for step in steps.PREPARE:
         if module in step.modules:
             step.run(conn, params, **{name: frames[name] for name in step.given})
+    return params["built_with"]
+
+
+def built_with(module: str, params: dict, frames: dict[str, pd.DataFrame]) -> str:
+    """What builds a module's payloads, as one hash: the SQL of its PREPARE steps, the mapping as they are given it
+    and the other parameters but the window. A record Zoho accepted from a payload built otherwise (an older
+    mapping.yaml, or older payload SQL, such as the one that added VAT twice) is rebuilt by the next run whatever
+    its day, and sent again if its payload changed (backlog.sql)."""
+    digest = hashlib.md5(module.encode())
+    for step in steps.PREPARE:
+        if module in step.modules:
+            digest.update(sql(steps.__file__, step.sql_file).encode())
+            for name in step.given:
+                digest.update(frames[name].to_json(orient="split").encode())
+    digest.update(json.dumps({k: v for k, v in params.items() if k not in ("start", "end", "built_with")}, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFrame]:
@@ -120,7 +140,7 @@ def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFra
 def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     conn, client, mm = push.conn, push.client, push.mapping[module]
     outcome = SyncOutcome(module)
-    prepare(conn, push.mapping, module, start, end, push.salt)
+    build = prepare(conn, push.mapping, module, start, end, push.salt)
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
@@ -158,6 +178,7 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
         push.budget.book(conn, client, push.run_id)
         outcome.credits = client.credits_used - credits_before
         outcome.calls = sum(client.calls.values()) - calls_before
+    steps.MARK_BUILT.run(conn, {"module": module, "built_with": build})
     return outcome
 
 

@@ -103,8 +103,9 @@ def test_us_and_canadian_orders_carry_their_sales_tax_in_the_price(north_america
 
 def _old_payload_totals(resources, warehouse: str, url: str) -> int:
     """Puts every priced sales order back the way the sync wrote it before: each line at Amazon's unit price with
-    its VAT as Tax on top (Zoho counts the VAT twice), no Adjustment (shipping missing), and the id map holding
-    that payload's hashes. Returns how many orders now have a wrong Grand_Total."""
+    its VAT as Tax on top (Zoho counts the VAT twice), no Adjustment (shipping missing), and the id map as an
+    upgraded warehouse has it: that payload's hashes, and no built_with (the column is new). Returns how many
+    orders now have a wrong Grand_Total."""
     lines = {}
     for order_id, price, tax in query(warehouse, "SELECT order_id, unit_price, item_tax FROM core.order_lines ORDER BY order_id, order_item_id"):
         lines.setdefault(order_id, []).append((price, tax))
@@ -119,26 +120,31 @@ def _old_payload_totals(resources, warehouse: str, url: str) -> int:
     for start in range(0, len(updates), 100):
         assert all(a["status"] == "success" for a in client.update("Sales_Orders", updates[start:start + 100]))
     with duckdb.connect(warehouse) as conn:
-        conn.execute("UPDATE ops.zoho_sync_state SET payload_hash = md5('old payload'), lines_hash = md5('old lines') WHERE module = 'Sales_Orders'")
+        conn.execute("UPDATE ops.zoho_sync_state SET payload_hash = md5('old payload'), lines_hash = md5('old lines'), built_with = NULL"
+                     " WHERE module = 'Sales_Orders'")
     totals = dict(query(warehouse, "SELECT order_id, order_total FROM core.orders"))
     return sum(money(o["Grand_Total"]) != totals[o["Amazon_Order_ID"]] for o in records(url, "Sales_Orders") if o["Amazon_Order_Total"] is not None)
 
 
 def test_orders_zoho_holds_with_the_old_totals_are_corrected_by_the_next_run(sandbox, resources, project_env):
-    day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
-    load_day(resources, day)
-    push(resources, day)
-    before = no_duplicates(sandbox.url)
+    """The next daily run pushes another day, and still corrects every order of earlier days: records built by the
+    old payload SQL are in its backlog (sync.built_with)."""
+    earlier, today, warehouse = day_ago(3), day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
+    load_day(resources, earlier)
+    push(resources, earlier)
+    held = len(records(sandbox.url, "Sales_Orders"))
     wrong = _old_payload_totals(resources, warehouse, sandbox.url)
     priced = query(warehouse, "SELECT count(*) FROM core.orders WHERE order_total IS NOT NULL")[0][0]
     assert wrong == priced, "every priced order had VAT counted twice, or shipping missing"
 
-    again = pushed(push(resources, day))["sales_orders"]
+    load_day(resources, today)
+    run = pushed(push(resources, today))["sales_orders"]
 
-    assert again["updated"] == len(records(sandbox.url, "Sales_Orders")) and again["inserted"] == 0
-    assert again["line_item_repairs"] == again["updated"], "the re-sent lines replaced the old ones"
-    assert no_duplicates(sandbox.url) == before
+    new = query(warehouse, "SELECT count(*) FROM core.orders WHERE purchase_date = ? AND order_status <> 'PENDING'", [today])[0][0]
+    assert (run["inserted"], run["updated"]) == (new, held), "today's orders in, every earlier order rewritten"
+    assert run["line_item_repairs"] == held, "the re-sent lines replaced the old ones"
+    no_duplicates(sandbox.url)
     assert_zoho_matches_warehouse(sandbox.url, warehouse)  # one row per core line, and every total right
     assert query(warehouse, "SELECT count(*) FROM ops.zoho_sync_state WHERE lines_to_prune OR status <> 'synced'") == [(0,)]
-    assert all(m["zoho_credits_used"] == 0 for m in pushed(push(resources, day)).values()), "then nothing left to correct"
-
+    again = pushed(push(resources, today))
+    assert all(m["zoho_credits_used"] == 0 and m["inserted"] == m["updated"] == 0 for m in again.values()), "then nothing left to correct"
