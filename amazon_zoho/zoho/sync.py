@@ -199,16 +199,18 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     outcome.path = bulk.cheaper_path(len(rows), push.path)
     todo = list(rows)
     held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
+    repairs = [0]  # orders sent so far whose old line items lines.py deletes after the sends: credits kept for it
     if outcome.path == "bulk":
         while todo:
             chunk = todo[: bulk.MAX_JOB_RECORDS]
-            if not push.budget.allows(bulk.bulk_cost(len(chunk))):
+            if not push.budget.allows(bulk.bulk_cost(len(chunk)) + repair_cost(repairs[0] + _appending(chunk))):
                 push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(len(chunk))} credits, {push.budget.available} left above the reserve; using upsert")
                 break
             jobs: list[str] = []
             answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
             _apply(push, mm, chunk, answers, outcome, held)
+            repairs[0] += _appending(chunk)
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             todo = todo[len(chunk):]
             push.budget.book(push.conn, push.client, push.run_id)
@@ -222,21 +224,36 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     def upsert(batch: list[ToSend]) -> list[dict]:
         return push.client.upsert(mm.module, [json.loads(r.send_payload) for r in batch], duplicate_check_fields=[mm.key])
 
-    remaining = _in_batches(push, mm, todo, upsert, outcome, held)
-    return remaining + _adopt(push, mm, held, outcome)
+    remaining = _in_batches(push, mm, todo, upsert, outcome, held, repairs)
+    return remaining + _adopt(push, mm, held, outcome, repairs)
 
 
 def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callable[[list[ToSend]], list[dict]],
-                outcome: SyncOutcome, held: list[Held] | None = None) -> list[ToSend]:
+                outcome: SyncOutcome, held: list[Held] | None = None, repairs: list[int] | None = None) -> list[ToSend]:
     """Writes `rows` 100 per call while the credit budget allows, recording each batch's answers;
-    returns the rows the budget did not allow."""
+    returns the rows the budget did not allow. The budget keeps room for repairing the line items of the orders
+    sent so far (`repairs`, counted here too; lines.py), so that no sales order waits for the next run holding its
+    old line items beside the new ones (a Grand_Total counting them twice)."""
+    repairs = repairs if repairs is not None else [0]
     for start in range(0, len(rows), MAX_UPSERT_BATCH):
         batch = rows[start : start + MAX_UPSERT_BATCH]
-        if not push.budget.allows(write_cost(len(batch))):
+        if not push.budget.allows(write_cost(len(batch)) + repair_cost(repairs[0] + _appending(batch))):
             return rows[start:]
         _apply(push, mm, batch, write(batch), outcome, held)
+        repairs[0] += _appending(batch)
         push.budget.book(push.conn, push.client, push.run_id)
     return []
+
+
+def _appending(rows: list[ToSend]) -> int:
+    """How many of `rows` send line items to an order Zoho already holds, which appends them to its old rows."""
+    return sum(1 for r in rows if r.lines_sent and r.zoho_id)
+
+
+def repair_cost(orders: int) -> int:
+    """Credits to delete the old line items of `orders` (lines.py): one read each, then updates 100 at a time."""
+    full, rest = divmod(orders, MAX_UPSERT_BATCH)
+    return orders + full * write_cost(MAX_UPSERT_BATCH) + (write_cost(rest) if rest else 0)
 
 
 def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend], answers: list[dict], outcome: SyncOutcome,
@@ -270,7 +287,7 @@ def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome)
     return _failure(mm, row.record_key, row.send_payload, code, answer.get("message"), details.get("api_name"), details)
 
 
-def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome) -> list[ToSend]:
+def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome, repairs: list[int]) -> list[ToSend]:
     """Links records Zoho refused because a record we did not create holds one of their unique values
     to that record, and updates it with our payload (our key included, so later upserts match it).
     A clash with a record the id map gives to another of our keys is a real conflict: dead-lettered.
@@ -298,7 +315,7 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome
         # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
         return [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers]
 
-    remaining = _in_batches(push, mm, adopt, update, outcome)
+    remaining = _in_batches(push, mm, adopt, update, outcome, repairs=repairs)
     if outcome.adopted:
         outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
         push.log(outcome.notes[-1])

@@ -11,6 +11,8 @@ import pytest
 
 from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
+from amazon_zoho.zoho.client import MAX_UPSERT_BATCH, write_cost
+from amazon_zoho.zoho.sync import repair_cost
 from amazon_zoho_tests.truth import day_ago, truth_orders
 from amazon_zoho_tests.zoho.helpers import (
     UPSTREAM_ASSETS,
@@ -148,3 +150,29 @@ def test_orders_zoho_holds_with_the_old_totals_are_corrected_by_the_next_run(san
     assert query(warehouse, "SELECT count(*) FROM ops.zoho_sync_state WHERE lines_to_prune OR status <> 'synced'") == [(0,)]
     again = pushed(push(resources, today))
     assert all(m["zoho_credits_used"] == 0 and m["inserted"] == m["updated"] == 0 for m in again.values()), "then nothing left to correct"
+
+
+def test_a_correction_the_budget_cannot_finish_leaves_no_order_with_its_lines_twice(sandbox, resources, project_env):
+    """Correcting an order re-sends its lines, which Zoho appends, then reads it back and deletes the old rows
+    (1.2 credits an order). With room for only part of that, the push sends no more orders than it can repair in the
+    same run: every order is either corrected or still as it was (deferred), never holding both sets of lines."""
+    days, warehouse = [day_ago(4), day_ago(3), day_ago(2)], project_env["AMAZON_ZOHO_WAREHOUSE"]
+    for day in days:
+        load_day(resources, day)
+        push(resources, day)
+    held = len(records(sandbox.url, "Sales_Orders"))
+    assert _old_payload_totals(resources, warehouse, sandbox.url) > MAX_UPSERT_BATCH
+    used = query(warehouse, "SELECT coalesce(sum(credits), 0) FROM ops.zoho_credit_ledger")[0][0]
+    # The preflight and one batch of 100 orders with their repairs fit; a second batch and its repairs do not.
+    reserve, room = 50, 1 + write_cost(MAX_UPSERT_BATCH) + repair_cost(MAX_UPSERT_BATCH) + 2
+    tight = configured(project_env, ZOHO_CREDIT_RESERVE=str(reserve), ZOHO_DAILY_CREDITS=str(used + reserve + room))
+
+    first = pushed(push(tight, days[-1]))["sales_orders"]
+
+    assert (first["updated"], first["deferred"]) == (MAX_UPSERT_BATCH, held - MAX_UPSERT_BATCH)
+    assert first["line_item_repairs"] == first["updated"], "every order sent was repaired in the same run"
+    lines = dict(query(warehouse, "SELECT order_id, count(*) FROM core.order_lines GROUP BY order_id"))
+    assert all(len(o["Ordered_Items"]) == lines[o["Amazon_Order_ID"]] for o in records(sandbox.url, "Sales_Orders"))
+
+    push(resources, days[-1])  # the next run, with room: the deferred ones
+    assert_zoho_matches_warehouse(sandbox.url, warehouse)
