@@ -39,11 +39,29 @@ SOURCES = {
     "Contacts": ("buyer_key", "first_name", "last_name", "email", "street", "city", "state", "postal_code", "country",
                  "marketplace_id", "sales_channel", "first_order_date", "last_order_date", "order_count"),
     "Sales_Orders": ("order_id", "subject", "status", "amazon_status", "contact", "marketplace_id", "sales_channel",
-                     "fulfillment_channel", "currency", "purchase_date", "order_total",
+                     "fulfillment_channel", "currency", "purchase_date", "purchase_time", "purchase_local_date",
+                     "order_total", "adjustment", "tax_total", "shipping_total", "discount_total", "other_charges", "prices_include_tax",
                      "ship_street", "ship_city", "ship_state", "ship_postal_code", "ship_country",
                      "bill_street", "bill_city", "bill_state", "bill_postal_code", "bill_country"),
 }
-LINE_SOURCES = ("product", "sku", "title", "quantity", "unit_price", "discount", "tax")
+LINE_SOURCES = ("product", "sku", "title", "quantity", "unit_price", "list_price", "discount", "tax")
+# The fields Zoho computes Grand_Total from (sql/sales_orders_payload.sql): the sync makes them add up to Amazon's
+# order total, so each must carry its source. Zoho field -> source, on the order and on each line item.
+MONEY_FIELDS = {"Adjustment": "adjustment"}
+LINE_MONEY_FIELDS = {"Quantity": "quantity", "List_Price": "list_price", "Discount": "discount"}
+# Fields that would move Grand_Total away from Amazon's total: Zoho adds the order's Tax and a line's Tax or
+# Line_Tax on top of prices that already include tax, and subtracts the order's Discount again; the totals
+# themselves are read-only formulas.
+UNWRITABLE_FIELDS = {
+    "Tax": "Zoho adds it to Grand_Total on top of prices that include tax; the tax is in Amazon_Tax_Total",
+    "Discount": "Zoho subtracts it from Grand_Total, but promotions are already on the lines",
+    "Sub_Total": "Zoho computes it", "Grand_Total": "Zoho computes it",
+}
+LINE_UNWRITABLE_FIELDS = {
+    "Tax": "Zoho adds it on top of List_Price, which includes tax already",
+    "Line_Tax": "Zoho adds the tax it computes on top of List_Price, which includes tax already",
+    "Total": "Zoho computes it", "Total_After_Discount": "Zoho computes it", "Net_Total": "Zoho computes it",
+}
 # Sources holding a Zoho record id: sent as a lookup {"id": ...}.
 LOOKUP_SOURCES = {("Sales_Orders", "contact"): "Contacts", ("line", "product"): "Products"}
 # Sources that identify a buyer: kept out of everything but pii and Zoho itself (dead letters redact them).
@@ -329,6 +347,25 @@ class SalesOrdersSection(Section):
     line_items: LineItemsSection = Field(description="`field`, the subform, and its `fields`")
     status: StatusTable = Field(description="each Amazon status -> a Zoho Status value or skip")
     existing_records: Annotated[str, _one_of(EXISTING_RECORDS)] = "adopt"
+
+    @model_validator(mode="after")
+    def _totals_tie_out(self) -> SalesOrdersSection:
+        """Zoho's Grand_Total must come out as Amazon's order total: the money fields carry their sources, and
+        nothing Zoho would add or subtract again is written (sql/sales_orders_payload.sql says why)."""
+        found = []
+        for where, fields, required, refused in (("fields", self.fields, MONEY_FIELDS, UNWRITABLE_FIELDS),
+                                                 (("line_items", "fields"), self.line_items.fields, LINE_MONEY_FIELDS, LINE_UNWRITABLE_FIELDS)):
+            at = where if isinstance(where, tuple) else (where,)
+            for name, source in required.items():
+                if fields.get(name) != source:
+                    found.append(((*at, name), f"must be mapped to {source}: Zoho computes Grand_Total from it, and the sync makes "
+                                               "Grand_Total equal Amazon's order total", fields.get(name)))
+            for name, why in refused.items():
+                if name in fields:
+                    found.append(((*at, name), f"cannot be written: {why}", fields[name]))
+        if found:
+            raise _problems(found)
+        return self
 
 
 class CustomFieldSpec(Section):

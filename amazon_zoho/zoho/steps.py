@@ -32,13 +32,15 @@ PREPARE: tuple[Step, ...] = (
     Step("products_payload.sql", reads=("core.products", "core.order_lines", "backlog"), creates=("source",), modules=("Products",)),
     Step("contacts_payload.sql", reads=("order_contact", "pii.order_contacts", "backlog"), creates=("source",), modules=("Contacts",)),
     Step("sales_orders_payload.sql", reads=("core.orders", "core.order_lines", "pii.order_contacts", "order_contact", "backlog", "zoho_ids"),
-         given=("zoho_status_map",), creates=("source",), modules=("Sales_Orders",)),
+         given=("zoho_status_map", "marketplace_time_zones"), creates=("source",), modules=("Sales_Orders",)),
     Step("pending.sql", reads=("source",), given=("payload_fields", "line_item_fields"), creates=("pending",)),
     Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state"), creates=("classified", "to_send")),
 )
 
 # Zoho's answers for one batch (rows.Result) into the id map and the dead letters.
 RECORD_RESULTS = Step("record_results.sql", reads=("classified",), given=("results",), writes=("ops.zoho_sync_state", "ops.zoho_dead_letters"))
+# Records Zoho holds as the current mapping and payload SQL build them (sync.built_with), after a push.
+MARK_BUILT = Step("mark_built.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_state",))
 # Records the credit budget kept back: deferred to the next run.
 MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho_sync_state",))
 # Record ids from a Bulk Write job an earlier run did not see finish.
@@ -55,8 +57,10 @@ SYNC_RUN = Step("sync_run.sql", writes=("ops.sync_runs",))
 # insert get placeholder ids in `dry_run_ids` (made by ids.sql) for the modules after them (jobs.py).
 PREVIEW = Step("preview.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_preview", "dry_run_ids"))
 
-ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
-                         SYNC_RUN, PREVIEW)
+ALL: tuple[Step, ...] = (
+    *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
+    SYNC_RUN, PREVIEW,
+)
 
 
 def prepare(module: str) -> tuple[Step, ...]:
@@ -65,8 +69,9 @@ def prepare(module: str) -> tuple[Step, ...]:
 
 
 # The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created (or
-# what it is given). A push records each batch's results after PREPARE; a dry run previews after it.
+# what it is given). A push records each batch's results after PREPARE, then which build made what Zoho accepted;
+# a dry run previews after PREPARE.
 SEQUENCES: dict[str, tuple[Step, ...]] = {
-    **{f"push {module}": (*prepare(module), RECORD_RESULTS) for module in MODULE_ORDER},
+    **{f"push {module}": (*prepare(module), RECORD_RESULTS, MARK_BUILT) for module in MODULE_ORDER},
     **{f"dry run {module}": (*prepare(module), PREVIEW) for module in MODULE_ORDER},
 }

@@ -10,6 +10,7 @@ with line items is flagged and its older rows are deleted afterwards (lines.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import pandas as pd
 
 from ..http.errors import ApiError
 from ..settings import DEFAULT_PII_SALT
-from . import bulk, steps
+from ..warehouse import sql
+from . import bulk, steps, time_zones
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
 from .lines import prune_line_items
@@ -86,9 +88,10 @@ class Push:
     salt: str = DEFAULT_PII_SALT  # the warehouse's buyer-key salt (WarehouseResource.pii_salt)
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> None:
+def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> str:
     """Builds temp tables `pending` (record_key, payload, mapping_error), `classified` and `to_send`
-    for the window [start, end) plus every record of the module still owed to Zoho."""
+    for the window [start, end) plus every record of the module still owed to Zoho, or accepted by Zoho from a
+    payload another mapping or other payload SQL built (see built_with). Returns built_with."""
     mm = mapping[module]
     params = {
         "module": module,
@@ -101,8 +104,24 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
     }
     frames = _mapping_frames(mapping, mm)
+    params["built_with"] = built_with(module, params, frames)
     for step in steps.prepare(module):
         step.run(conn, params, **{name: frames[name] for name in step.given})
+    return params["built_with"]
+
+
+def built_with(module: str, params: dict, frames: dict[str, pd.DataFrame]) -> str:
+    """What builds a module's payloads, as one hash: the SQL of its PREPARE steps, the mapping as they are given it
+    and the other parameters but the window. A record Zoho accepted from a payload built otherwise (an older
+    mapping.yaml, or older payload SQL, such as the one that added VAT twice) is rebuilt by the next run whatever
+    its day, and sent again if its payload changed (backlog.sql)."""
+    digest = hashlib.md5(module.encode())
+    for step in steps.prepare(module):
+        digest.update(sql(steps.__file__, step.sql_file).encode())
+        for name in step.given:
+            digest.update(frames[name].to_json(orient="split").encode())
+    digest.update(json.dumps({k: v for k, v in params.items() if k not in ("start", "end", "built_with")}, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFrame]:
@@ -112,13 +131,14 @@ def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFra
         "zoho_status_map": pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool}),
         "payload_fields": pd.DataFrame(mm.payload_fields(), columns=list(fields)).astype(fields),
         "line_item_fields": pd.DataFrame(mm.line_item_fields(), columns=list(fields)).astype(fields),
+        "marketplace_time_zones": time_zones.frame(),
     }
 
 
 def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     conn, client, mm = push.conn, push.client, push.mapping[module]
     outcome = SyncOutcome(module)
-    prepare(conn, push.mapping, module, start, end, push.salt)
+    build = prepare(conn, push.mapping, module, start, end, push.salt)
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
 
@@ -156,6 +176,7 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
         push.budget.book(conn, client, push.run_id)
         outcome.credits = client.credits_used - credits_before
         outcome.calls = sum(client.calls.values()) - calls_before
+    steps.MARK_BUILT.run(conn, {"module": module, "built_with": build})
     return outcome
 
 
@@ -176,16 +197,18 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     outcome.path = bulk.cheaper_path(len(rows), push.path)
     todo = list(rows)
     held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
+    repairs = [0]  # orders sent so far whose old line items lines.py deletes after the sends: credits kept for it
     if outcome.path == "bulk":
         while todo:
             chunk = todo[: bulk.MAX_JOB_RECORDS]
-            if not push.budget.allows(bulk.bulk_cost(len(chunk))):
+            if not push.budget.allows(bulk.bulk_cost(len(chunk)) + repair_cost(repairs[0] + _appending(chunk))):
                 push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(len(chunk))} credits, {push.budget.available} left above the reserve; using upsert")
                 break
             jobs: list[str] = []
             answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
             _apply(push, mm, chunk, answers, outcome, held)
+            repairs[0] += _appending(chunk)
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             todo = todo[len(chunk):]
             push.budget.book(push.conn, push.client, push.run_id)
@@ -199,21 +222,36 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     def upsert(batch: list[ToSend]) -> list[dict]:
         return push.client.upsert(mm.module, [json.loads(r.send_payload) for r in batch], duplicate_check_fields=[mm.key])
 
-    remaining = _in_batches(push, mm, todo, upsert, outcome, held)
-    return remaining + _adopt(push, mm, held, outcome)
+    remaining = _in_batches(push, mm, todo, upsert, outcome, held, repairs)
+    return remaining + _adopt(push, mm, held, outcome, repairs)
 
 
 def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callable[[list[ToSend]], list[dict]],
-                outcome: SyncOutcome, held: list[Held] | None = None) -> list[ToSend]:
+                outcome: SyncOutcome, held: list[Held] | None = None, repairs: list[int] | None = None) -> list[ToSend]:
     """Writes `rows` 100 per call while the credit budget allows, recording each batch's answers;
-    returns the rows the budget did not allow."""
+    returns the rows the budget did not allow. The budget keeps room for repairing the line items of the orders
+    sent so far (`repairs`, counted here too; lines.py), so that no sales order waits for the next run holding its
+    old line items beside the new ones (a Grand_Total counting them twice)."""
+    repairs = repairs if repairs is not None else [0]
     for start in range(0, len(rows), MAX_UPSERT_BATCH):
         batch = rows[start : start + MAX_UPSERT_BATCH]
-        if not push.budget.allows(write_cost(len(batch))):
+        if not push.budget.allows(write_cost(len(batch)) + repair_cost(repairs[0] + _appending(batch))):
             return rows[start:]
         _apply(push, mm, batch, write(batch), outcome, held)
+        repairs[0] += _appending(batch)
         push.budget.book(push.conn, push.client, push.run_id)
     return []
+
+
+def _appending(rows: list[ToSend]) -> int:
+    """How many of `rows` send line items to an order Zoho already holds, which appends them to its old rows."""
+    return sum(1 for r in rows if r.lines_sent and r.zoho_id)
+
+
+def repair_cost(orders: int) -> int:
+    """Credits to delete the old line items of `orders` (lines.py): one read each, then updates 100 at a time."""
+    full, rest = divmod(orders, MAX_UPSERT_BATCH)
+    return orders + full * write_cost(MAX_UPSERT_BATCH) + (write_cost(rest) if rest else 0)
 
 
 def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend], answers: list[dict], outcome: SyncOutcome,
@@ -247,7 +285,7 @@ def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome)
     return _failure(mm, row.record_key, row.send_payload, code, answer.get("message"), details.get("api_name"), details)
 
 
-def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome) -> list[ToSend]:
+def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome, repairs: list[int]) -> list[ToSend]:
     """Links records Zoho refused because a record we did not create holds one of their unique values
     to that record, and updates it with our payload (our key included, so later upserts match it).
     A clash with a record the id map gives to another of our keys is a real conflict: dead-lettered.
@@ -275,7 +313,7 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome
         # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
         return [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers]
 
-    remaining = _in_batches(push, mm, adopt, update, outcome)
+    remaining = _in_batches(push, mm, adopt, update, outcome, repairs=repairs)
     if outcome.adopted:
         outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
         push.log(outcome.notes[-1])

@@ -1,6 +1,6 @@
 """Zoho payloads from a hand-made warehouse: valid JSON holding the record's unique key, and byte for byte the
 same whatever order the warehouse rows were written in (a payload that changes with row order changes its hash,
-and a changed hash is pushed to Zoho again)."""
+and a changed hash is pushed to Zoho again); and a sales order's Grand_Total, by Zoho's formula, is Amazon's total."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from decimal import Decimal
 
 from hypothesis import example, given, settings, strategies as st
 
+from amazon_zoho.amazon import marketplaces as marketplace_table
 from amazon_zoho.zoho.mapping import DEFAULT_PATH, KEY_SOURCE, load
 from amazon_zoho.zoho.sync import prepare
+from amazon_zoho_tests.zoho.helpers import money, zoho_grand_total
 
 from .support import BY_COUNTRY, DAY, budget
 
@@ -147,3 +149,68 @@ def test_contact_payloads_do_not_depend_on_row_order(conn, case):
     first = pending(conn, "Contacts")
     write_contacts(conn, shuffled)
     assert pending(conn, "Contacts") == first
+
+
+# -- Sales orders: the money ----------------------------------------------------------------------------------
+# Any priced order Amazon can send, on a marketplace whose prices include tax or not, in a currency with or
+# without cents: Zoho's Grand_Total over the payload (helpers.zoho_grand_total, Zoho's formula) is order_total.
+TAX_CONVENTION = {m.marketplace_id: m.prices_include_tax for m in marketplace_table.load()}
+MONEY_MARKETPLACES = [BY_COUNTRY[c] for c in ("DE", "GB", "US", "CA", "JP")]
+
+
+@st.composite
+def priced_orders(draw) -> tuple:
+    marketplace = draw(st.sampled_from(MONEY_MARKETPLACES))
+    unit = Decimal(1) if marketplace.currency == "JPY" else Decimal("0.01")
+    amount = st.integers(0, 10**6).map(lambda n: n * unit)
+
+    def up_to(most: Decimal) -> Decimal:
+        return draw(st.integers(0, int(most / unit))) * unit
+
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        item, shipping = draw(amount), draw(st.one_of(st.just(Decimal(0)), amount))
+        item_tax, shipping_tax, promotion = up_to(item), up_to(shipping), -up_to(item)
+        lines.append((draw(st.integers(1, 7)), item, item_tax + shipping_tax, shipping, shipping_tax, promotion))
+    tip = draw(st.one_of(st.just(Decimal(0)), amount))  # charged on the order, on no line
+    return marketplace, lines, tip
+
+
+def write_priced_order(conn, marketplace, lines: list[tuple], tip: Decimal) -> Decimal:
+    clear(conn)
+    included = TAX_CONVENTION[marketplace.marketplace_id]
+    totals = [item + shipping + promotion + (0 if included else tax) for _, item, tax, shipping, _, promotion in lines]
+    order_total = sum(totals) + tip
+    sums = [sum(line[i] for line in lines) for i in (1, 2, 3, 5)]
+    conn.execute(
+        "INSERT INTO core.orders (order_id, marketplace_id, sales_channel, purchase_date, purchase_ts, order_status, status, currency, line_count,"
+        " order_total, item_subtotal, tax_total, shipping_total, discount_total, prices_include_tax)"
+        " VALUES ('O-1', ?, ?, ?, ?, 'SHIPPED', 'shipped', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [marketplace.marketplace_id, marketplace.sales_channel, DAY, MORNING, marketplace.currency, len(lines), order_total, *sums, included])
+    conn.executemany(
+        "INSERT INTO core.order_lines (order_id, order_item_id, purchase_date, marketplace_id, sku, quantity_ordered, currency, item_amount,"
+        " item_tax, shipping, shipping_tax, promotion_discount, line_total) VALUES ('O-1', ?, ?, ?, 'S', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(str(n), DAY, marketplace.marketplace_id, qty, marketplace.currency, item, tax, shipping, shipping_tax, promotion, total)
+         for n, ((qty, item, tax, shipping, shipping_tax, promotion), total) in enumerate(zip(lines, totals))])
+    conn.execute("INSERT INTO ops.zoho_sync_state (module, record_key, zoho_id, status, synced_at) VALUES ('Products', 'S', '1', 'synced', now()),"
+                 " ('Contacts', ?, '2', 'synced', now())", [f"amazon-customer-{marketplace.marketplace_id}"])
+    return order_total
+
+
+@settings(max_examples=budget(50), deadline=None)
+@given(order=priced_orders())
+@example(order=(BY_COUNTRY["DE"], [(3, Decimal("10.00"), Decimal("1.60"), Decimal(0), Decimal(0), Decimal(0))], Decimal(0)))
+@example(order=(BY_COUNTRY["JP"], [(7, Decimal(1000), Decimal(0), Decimal(500), Decimal(0), Decimal(-999))], Decimal(300)))
+def test_sales_order_grand_total_is_the_order_total(conn, order):
+    marketplace, lines, tip = order
+    order_total = write_priced_order(conn, marketplace, lines, tip)
+    prepare(conn, MAPPING, "Sales_Orders", DAY, DAY + timedelta(days=1))
+    [(payload, error)] = conn.execute("SELECT payload, mapping_error FROM pending").fetchall()
+    record = json.loads(payload)
+    assert error is None
+    assert zoho_grand_total(record) == order_total
+    places = 0 if marketplace.currency == "JPY" else 2
+    for item in record["Ordered_Items"]:
+        price, discount = money(item["List_Price"]), money(item["Discount"])
+        assert price == round(price, places) and 0 <= discount <= item["Quantity"] * price
+    assert money(record["Adjustment"]) == round(money(record["Adjustment"]), places)

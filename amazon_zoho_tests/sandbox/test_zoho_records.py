@@ -190,6 +190,30 @@ def test_sales_order_lines_must_reference_existing_products(tmp_path):
         assert len(orders) == 1 and orders[0]["Status"] == "Delivered" and len(orders[0]["Ordered_Items"]) == 2
 
 
+def test_sales_order_totals_are_zohos_formulas_in_the_currencys_precision(tmp_path):
+    """Per row Total = Quantity × List_Price, Total_After_Discount = Total − Discount, Net_Total = that + Tax; per
+    order Sub_Total = Σ Net_Total and Grand_Total = Sub_Total − Discount + Tax + Adjustment (line_items.py cites
+    the sources), rounded to the currency's precision; a client's own totals are ignored (read-only)."""
+    with zoho_sandbox(tmp_path) as (sb, z):
+        order, (p1, p2) = seed_order(z)
+        order |= {"Currency": "GBP", "Adjustment": 3.02, "Discount": 1.0, "Grand_Total": 1.0, "Sub_Total": 1.0}
+        order["Ordered_Items"] = [
+            {"Product_Name": {"id": p1}, "Quantity": 3, "List_Price": 3.33, "Discount": 0.5, "Total": 7.0, "Net_Total": 7.0},
+            {"Product_Name": {"id": p2}, "Quantity": 2, "List_Price": 0.1, "Tax": 0.04},
+        ]
+        record_id = z.upsert("Sales_Orders", [order]).json()["data"][0]["details"]["id"]
+        stored = z.get(f"/Sales_Orders/{record_id}").json()["data"][0]
+        rows = [(r["Total"], r["Total_After_Discount"], r["Net_Total"]) for r in stored["Ordered_Items"]]
+        assert rows == [(9.99, 9.49, 9.49), (0.2, 0.2, 0.24)], "decimal arithmetic: 3 × 3.33 is 9.99, 2 × 0.1 is 0.2"
+        assert (stored["Sub_Total"], stored["Grand_Total"]) == (9.73, 11.75)  # 9.49 + 0.24; 9.73 − 1.00 + 3.02
+
+        yen = dict(order, Subject="Yen", Amazon_Order_ID="250-1", Currency="JPY", Adjustment=None, Discount=None,
+                   Ordered_Items=[{"Product_Name": {"id": p1}, "Quantity": 3, "List_Price": 333.5}])
+        yen_id = z.upsert("Sales_Orders", [yen]).json()["data"][0]["details"]["id"]
+        stored = z.get(f"/Sales_Orders/{yen_id}").json()["data"][0]
+        assert (stored["Ordered_Items"][0]["Total"], stored["Grand_Total"]) == (1001.0, 1001.0), "JPY has no minor unit: 1000.5 rounds half up"
+
+
 # -- reads ---------------------------------------------------------------------------------------
 def test_get_record_by_id_returns_what_was_written(tmp_path):
     with zoho_sandbox(tmp_path) as (sb, z):

@@ -1,6 +1,7 @@
 """Shared steps of the Zoho sync tests: load a day into the warehouse, push it, read what Zoho holds."""
 
 from collections import Counter
+from decimal import Decimal
 
 import dagster as dg
 import duckdb
@@ -84,9 +85,40 @@ def query(warehouse: str, sql: str, params=None) -> list[tuple]:
         return conn.execute(sql, params or []).fetchall()
 
 
+def money(value) -> Decimal:
+    """A JSON number from Zoho as the exact decimal it stands for (null = 0)."""
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def zoho_grand_total(order: dict) -> Decimal:
+    """Grand_Total recomputed from what a sales order holds, with Zoho's formulas (sandbox/zoho/line_items.py
+    cites them), independently of the sandbox: per line Total = Quantity x List_Price, Total_After_Discount =
+    Total - Discount, Net_Total = that + Tax; Sub_Total = sum of Net_Total; Grand_Total = Sub_Total - Discount +
+    Tax + Adjustment. Every amount is already in whole cents (or yen), so nothing is rounded here."""
+    sub_total = sum((money(i.get("Quantity")) * money(i.get("List_Price")) - money(i.get("Discount")) + money(i.get("Tax"))
+                     for i in order["Ordered_Items"]), Decimal(0))
+    return sub_total - money(order.get("Discount")) + money(order.get("Tax")) + money(order.get("Adjustment"))
+
+
+def assert_totals_tie_out(url: str, warehouse: str) -> int:
+    """Every priced sales order in Zoho: Grand_Total recomputed from its lines and order fields = the Grand_Total
+    Zoho holds = core.orders.order_total (Amazon's total), to the cent; an order without prices is at 0.
+    Returns how many priced orders were compared."""
+    totals = dict(query(warehouse, "SELECT order_id, order_total FROM core.orders"))
+    compared = 0
+    for order in records(url, "Sales_Orders"):
+        key, expected = order["Amazon_Order_ID"], totals[order["Amazon_Order_ID"]]
+        recomputed, held = zoho_grand_total(order), money(order["Grand_Total"])
+        assert recomputed == held, f"{key}: Zoho holds Grand_Total {held}, its lines and fields make {recomputed}"
+        assert held == (expected if expected is not None else 0), f"{key}: Grand_Total {held}, Amazon's total {expected}"
+        assert not any(money(i.get("Tax")) for i in order["Ordered_Items"]) and not money(order.get("Tax")), f"{key}: tax added on top"
+        compared += expected is not None
+    return compared
+
+
 def assert_zoho_matches_warehouse(url: str, warehouse: str) -> None:
-    """Every synced record's id is the Zoho record holding its key, and every sales order has exactly the
-    line items core.order_lines has (no copies appended by a re-send)."""
+    """Every synced record's id is the Zoho record holding its key, every sales order has exactly the line
+    items core.order_lines has (no copies appended by a re-send), and its Grand_Total is Amazon's total."""
     for module, key in MODULE_KEYS.items():
         held = {r[key]: r for r in records(url, module)}
         ids = dict(query(warehouse, "SELECT record_key, zoho_id FROM ops.zoho_sync_state WHERE module = ? AND status = 'synced'", [module]))
@@ -95,3 +127,4 @@ def assert_zoho_matches_warehouse(url: str, warehouse: str) -> None:
     lines = dict(query(warehouse, "SELECT order_id, count(*) FROM core.order_lines GROUP BY order_id"))
     for order in records(url, "Sales_Orders"):
         assert len(order["Ordered_Items"]) == lines[order["Amazon_Order_ID"]], f"line items of {order['Amazon_Order_ID']}"
+    assert_totals_tie_out(url, warehouse)

@@ -81,14 +81,17 @@ def warehouse(tmp_path):
             ("O6", DE, "Amazon.de", "MFN", "SHIPPED", "EUR", "b1"),
         ]
         for oid, mp, channel, fc, status, cur, buyer in orders:
+            # Two units at 9.99 with 1.60 VAT inside (DE, UK: prices include tax); a PENDING order has no prices yet.
+            total, vat = (None, None) if status == "PENDING" else (19.98, 3.19)
             conn.execute(
                 "INSERT INTO core.orders (order_id, marketplace_id, sales_channel, purchase_date, purchase_ts, fulfillment_channel, order_status, currency,"
-                " buyer_key, line_count)"
-                " VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, 1)", [oid, mp, channel, DAY, f"{DAY} 10:00:00+00", fc, status, cur, buyer])
+                " buyer_key, line_count, order_total, item_subtotal, tax_total, prices_include_tax)"
+                " VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, 1, ?, ?, ?, true)",
+                [oid, mp, channel, DAY, f"{DAY} 23:10:00+00", fc, status, cur, buyer, total, total, vat])
             sku = None if oid == "O6" else ("S2" if mp == UK else "S1")
             conn.execute(
-                "INSERT INTO core.order_lines (order_id, order_item_id, purchase_date, marketplace_id, sku, quantity_ordered, unit_price, item_tax)"
-                " VALUES (?, ?, ?, ?, ?, 2, 9.99, 1.50)", [oid, oid + "-1", DAY, mp, sku])
+                "INSERT INTO core.order_lines (order_id, order_item_id, purchase_date, marketplace_id, sku, quantity_ordered, unit_price, item_amount,"
+                " item_tax, line_total) VALUES (?, ?, ?, ?, ?, 2, 9.99, ?, ?, ?)", [oid, oid + "-1", DAY, mp, sku, total, vat, total])
         conn.execute("INSERT INTO core.products (sku, marketplace_id, asin, title, currency, latest_price)"
                      " VALUES ('S1', ?, 'B001', 'Mug', 'EUR', 9.99), ('S2', ?, 'B002', 'Tea', 'GBP', 4.5)", [DE, UK])
         conn.execute("INSERT INTO pii.order_contacts (order_id, buyer_key, buyer_name, buyer_email, address_line1, city, postal_code, country_code, fetched_at)"
@@ -121,7 +124,13 @@ def test_default_mapping_builds_payloads_and_reasons(warehouse):
     o1, o3 = orders["O1"][0], orders["O3"][0]
     assert (o1["Status"], o1["Contact_Name"], o1["Fulfillment_Channel"], o1["Billing_City"], o1["Shipping_City"]) == (
         "Created", {"id": "800001"}, "FBM", "Berlin", "Berlin")
-    assert o1["Ordered_Items"] == [{"Product_Name": {"id": "900001"}, "Quantity": 2, "List_Price": 9.99, "Discount": 0, "Tax": 1.5}]
+    # The VAT-inclusive price, no Tax on top (Zoho would add it a second time), and the order's own amounts.
+    assert o1["Ordered_Items"] == [{"Product_Name": {"id": "900001"}, "Quantity": 2, "List_Price": 9.99, "Discount": 0}]
+    assert (o1["Adjustment"], o1["Amazon_Order_Total"], o1["Amazon_Tax_Total"], o1["Amazon_Tax_Included"]) == (0, 19.98, 3.19, True)
+    assert "Tax" not in o1 and "Discount" not in o1 and "Grand_Total" not in o1
+    # 23:10 UTC on 2 March is already 3 March in Berlin (Amazon.de keeps Paris time) but still 2 March in London.
+    assert (o1["Amazon_Purchase_Date"], o1["Amazon_Purchase_Local_Date"]) == ("2026-03-02T23:10:00+00:00", "2026-03-03")
+    assert orders["O3"][0]["Amazon_Purchase_Local_Date"] == "2026-03-02"
     assert (o3["Status"], o3["Contact_Name"]) == ("Approved", {"id": "800003"})
     assert "currency CHF is not enabled in Zoho" in orders["O5"][1]
     assert orders["O6"][1] == "order lines without a SKU: O6-1"
@@ -154,6 +163,27 @@ def test_renamed_fields_and_status_values_reach_the_payload(warehouse, tmp_path)
     s1 = _pending(warehouse, mapping, "Products")["S1"][0]
     assert s1["ASIN_Code"] == "B001" and "Amazon_ASIN" not in s1 and "Currency" not in s1
     assert _pending(warehouse, mapping, "Sales_Orders")["O1"][0]["Status"] == "Approved"
+
+
+def test_the_money_fields_cannot_be_remapped_or_taxed_twice(tmp_path):
+    def break_it(doc):
+        orders = doc["Sales_Orders"]
+        del orders["fields"]["Adjustment"]
+        orders["fields"]["Tax"] = "tax_total"
+        orders["line_items"]["fields"]["List_Price"] = "unit_price"
+        orders["line_items"]["fields"]["Tax"] = "tax"
+
+    with pytest.raises(MappingError) as caught:
+        load(_variant(tmp_path, break_it))
+    message = str(caught.value)
+    assert "has 4 problem(s)" in message
+    for expected in (
+        "Sales_Orders.fields.Adjustment: must be mapped to adjustment: Zoho computes Grand_Total from it",
+        "Sales_Orders.fields.Tax: cannot be written: Zoho adds it to Grand_Total on top of prices that include tax",
+        "Sales_Orders.line_items.fields.List_Price: must be mapped to list_price",
+        "Sales_Orders.line_items.fields.Tax: cannot be written: Zoho adds it on top of List_Price, which includes tax already",
+    ):
+        assert expected in message
 
 
 def test_missing_and_unknown_settings_are_named(tmp_path):

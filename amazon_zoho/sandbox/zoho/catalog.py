@@ -109,7 +109,8 @@ def _standard(module: str) -> list[dict]:
 
 
 def line_item_fields() -> list[dict]:
-    """Fields of one Ordered_Items row. Totals are computed, as in Zoho's inventory modules."""
+    """Fields of one Ordered_Items row. Total, Total_After_Discount and Net_Total are read-only formulas, as in
+    a real org's field export (line_items.py names it); line_items.order_totals computes them."""
     return [
         _f("Product_Name", "Product Name", "lookup", 120, mandatory=True, lookup="Products"),
         _f("Quantity", "Quantity", "double", 16),
@@ -117,6 +118,7 @@ def line_item_fields() -> list[dict]:
         _f("Discount", "Discount", "currency", 16),
         _f("Tax", "Tax", "currency", 16),
         _f("Total", "Total", "currency", 16, read_only=True),
+        _f("Total_After_Discount", "Total After Discount", "currency", 16, read_only=True),
         _f("Net_Total", "Net Total", "currency", 16, read_only=True),
         _f("Description", "Description", "textarea", 2000),
     ]

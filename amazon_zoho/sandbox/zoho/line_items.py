@@ -14,12 +14,41 @@ subform record will append the provided data with the existing data":
   is MANDATORY_NOT_FOUND.
 (The v2 page describes the older replace-all behaviour, where rows left out were deleted; v8 appends.)
 
-Totals follow Zoho's inventory modules: Total = Quantity × List_Price, Net_Total = Total − Discount +
-Tax per row; Sub_Total = Σ Net_Total; Grand_Total = Sub_Total − Discount + Tax + Adjustment.
+Totals are Zoho's to compute: Total, Total_After_Discount and Net_Total on a row, Sub_Total and
+Grand_Total on the order are read-only and written only here (a client that sends them is ignored, as
+validate.py says of every read-only field). The formulas, per row and per order:
+
+    Total                = Quantity × List_Price
+    Total_After_Discount = Total − Discount                 (Discount is an amount, not a percentage)
+    Net_Total            = Total_After_Discount + Tax
+    Sub_Total            = Σ Net_Total
+    Grand_Total          = Sub_Total − Discount + Tax + Adjustment   (the order's own Discount, Tax, Adjustment)
+
+Sources (none is a Zoho page stating the formulas; they are the standard inventory arithmetic these support):
+- the row's fields and which are read-only formulas (Total, Total_After_Discount, Net_Total, all
+  "formula" returning currency): a real org's Ordered_Items field export ("Eksportowano z Zoho CRM API",
+  public code index id 22261311110) [third party];
+- tax is "automatically calculated based on the amount (after the discount)" (Kaizen #9, "Handling
+  product line items in the inventory modules API",
+  https://help.zoho.com/portal/en/community/topic/kaizen-9-handling-product-line-items-in-the-inventory-modules-api);
+  CRM inventory modules have no tax-inclusive mode, so Tax is always added on top;
+- Sales_Orders' Discount, Tax, Adjustment and Sub_Total fields: zohocrm-python-sdk-8.0
+  (zohocrmsdk/src/com/zoho/crm/api/record/field.py, class Sales_Orders; it lists Grand_Total for Quotes,
+  Invoices and Purchase_Orders, and Sales Orders show it in every layout); writing the order's Discount
+  and its taxes as `$line_tax` percentages: samples/record/create_records.py.
+Verify once against a real org by inserting one order with known numbers and reading it back. A raw row Tax is kept as sent (whether Zoho keeps or recomputes it
+without Line_Tax is not established); the project's payload sends none.
+
+Every computed amount is rounded to the precision of the order's currency, "normal" (half up) rounding:
+a currency field carries {rounding_option, precision} (fields.json #/components/schemas/currency,
+../shared/reference/zoho/fields.json), 2 for most currencies and 0 for those without minor units (JPY).
+Amounts are added as decimals, so 3 × 3.33 is 9.99, not 9.990000000000002.
 List_Price defaults to the product's Unit_Price and Quantity to 1.
 """
 
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from .catalog import LINE_ITEMS_MODULE, line_item_fields
 from .common import next_ids
@@ -58,7 +87,7 @@ def merge(org, incoming, existing: list[dict], index: int) -> list[dict]:
             order.append(row["id"])
     if not order:
         raise mandatory(LINE_ITEMS_MODULE, base)
-    return [_with_totals(org, rows[i]) for i in order]
+    return [_with_defaults(org, rows[i]) for i in order]
 
 
 def _clean_row(org, item: dict, path: str, creating: bool) -> dict:
@@ -77,21 +106,40 @@ def _clean_row(org, item: dict, path: str, creating: bool) -> dict:
     return out
 
 
-def _with_totals(org, row: dict) -> dict:
+def _with_defaults(org, row: dict) -> dict:
     if row.get("Quantity") is None:
         row["Quantity"] = 1.0
     if row.get("List_Price") is None:
         product = org.repo.get("Products", row["Product_Name"]["id"]) or {}
         row["List_Price"] = float(product.get("Unit_Price") or 0.0)
-    total = round(row["Quantity"] * row["List_Price"], 2)
-    row["Total"] = total
-    row["Net_Total"] = round(total - (row.get("Discount") or 0.0) + (row.get("Tax") or 0.0), 2)
     return row
 
 
+# Currencies whose ISO 4217 minor unit is 0 (precision 0); every other currency has 2 decimals here.
+ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "PYG", "UGX", "XAF", "XOF", "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"})
+
+
+def precision(currency: str | None) -> int:
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def _amount(value) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def order_totals(record: dict) -> None:
-    sub_total = round(sum(row["Net_Total"] for row in record.get(LINE_ITEMS_MODULE) or []), 2)
-    record["Sub_Total"] = sub_total
-    record["Grand_Total"] = round(
-        sub_total - (record.get("Discount") or 0.0) + (record.get("Tax") or 0.0) + (record.get("Adjustment") or 0.0), 2
-    )
+    """The read-only totals of every row and of the order, in the order's currency."""
+    places = precision(record.get("Currency"))
+    sub_total = Decimal(0)
+    for row in record.get(LINE_ITEMS_MODULE) or []:
+        total = _round(_amount(row.get("Quantity")) * _amount(row.get("List_Price")), places)
+        after_discount = _round(total - _amount(row.get("Discount")), places)
+        net_total = _round(after_discount + _amount(row.get("Tax")), places)
+        row["Total"], row["Total_After_Discount"], row["Net_Total"] = float(total), float(after_discount), float(net_total)
+        sub_total += net_total
+    grand_total = sub_total - _amount(record.get("Discount")) + _amount(record.get("Tax")) + _amount(record.get("Adjustment"))
+    record["Sub_Total"], record["Grand_Total"] = float(_round(sub_total, places)), float(_round(grand_total, places))

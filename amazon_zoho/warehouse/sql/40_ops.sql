@@ -70,6 +70,8 @@ COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_de
 COMMENT ON COLUMN ops.zoho_sync_state.payload_hash IS 'md5 of the last payload Zoho accepted: the same payload again is not sent.';
 COMMENT ON COLUMN ops.zoho_sync_state.lines_hash IS 'md5 of the line items Zoho last accepted (sales orders): unchanged line items are not re-sent.';
 COMMENT ON COLUMN ops.zoho_sync_state.field_hashes IS 'md5 per field of the accepted payload, so a dry run can name the fields that would change.';
+ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS built_with VARCHAR;
+COMMENT ON COLUMN ops.zoho_sync_state.built_with IS 'Hash of the mapping and payload SQL that built the payload Zoho holds; a record built otherwise is rebuilt (and re-sent if it changed) by the next run, whatever its day.';
 COMMENT ON COLUMN ops.zoho_sync_state.lines_to_prune IS 'Zoho appended line items we re-sent to an existing sales order; the older copies still have to be deleted.';
 
 ALTER TABLE ops.sync_runs ADD COLUMN IF NOT EXISTS deferred INTEGER DEFAULT 0;
