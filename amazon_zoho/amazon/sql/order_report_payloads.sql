@@ -19,6 +19,10 @@
 CREATE OR REPLACE TEMP MACRO report_money(s) AS TRY_CAST(nullif(trim(s), '') AS DECIMAL(18, 2));
 CREATE OR REPLACE TEMP MACRO not_money(s) AS nullif(trim(s), '') IS NOT NULL AND TRY_CAST(trim(s) AS DECIMAL(18, 2)) IS NULL;
 CREATE OR REPLACE TEMP MACRO money_json(a, c) AS {'amount': CAST(CAST(a AS DECIMAL(18, 2)) AS VARCHAR), 'currencyCode': c};
+-- item-price is the line total: one unit's price, rounded half up to the cent in whole cents (a DECIMAL divided by an
+-- integer is a DOUBLE in DuckDB, and 79.99 / 2 would round to 39.99 there).
+CREATE OR REPLACE TEMP MACRO unit_price(line, qty) AS CASE WHEN qty > 0
+    THEN CAST((CAST(line * 100 AS BIGINT) * 2 + qty) // (2 * qty) AS DECIMAL(18, 2)) / 100 ELSE line END;
 -- Reports write v0-style statuses ("Shipped", "Canceled", "PartiallyShipped"); v2026 spells them in capitals.
 CREATE OR REPLACE TEMP MACRO report_status(s) AS CASE replace(upper(trim(s)), '_', '')
     WHEN 'PENDING' THEN 'PENDING' WHEN 'PENDINGAVAILABILITY' THEN 'PENDING_AVAILABILITY'
@@ -134,7 +138,7 @@ WITH items AS (
             'quantityOrdered': qty,
             'product': {
                 'asin': asin, 'title': product_name, 'sellerSku': sku,
-                'price': CASE WHEN priced THEN {'unitPrice': money_json(CASE WHEN qty > 0 THEN item_amount / qty ELSE item_amount END, currency_code)} END
+                'price': CASE WHEN priced THEN {'unitPrice': money_json(unit_price(item_amount, qty), currency_code)} END
             },
             'proceeds': CASE WHEN priced AND status <> 'CANCELLED' AND NOT item_cancelled THEN {
                 'proceedsTotal': money_json(item_amount + shipping_amount + gift_wrap_amount - discount_amount + CASE WHEN tax_added THEN tax_amount ELSE 0 END, currency_code),

@@ -40,6 +40,7 @@ SELECT
     breakdown_sum(w.proceeds.breakdowns, 'DELIVERY_TIP') AS delivery_tip,
     list_filter(w.proceeds.breakdowns, lambda b: b.type = 'DELIVERY_TIP')[1].status AS delivery_tip_status,
     w.prices_include_tax,
+    w.version_source,
     w.buyer_key,
     len(w.items) AS line_count,
     w.ship_country,

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS core.orders (
     delivery_tip        DECIMAL(18, 2),
     delivery_tip_status VARCHAR,
     prices_include_tax  BOOLEAN,
+    version_source      VARCHAR,
     buyer_key           VARCHAR,
     line_count          INTEGER NOT NULL,
     ship_country        VARCHAR,
@@ -65,6 +66,7 @@ ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS cod_fee_total DECIMAL(18, 2);
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS other_total DECIMAL(18, 2);
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS delivery_tip DECIMAL(18, 2);
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS delivery_tip_status VARCHAR;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS version_source VARCHAR;
 COMMENT ON TABLE core.orders IS 'One row per Amazon order, latest version wins. Money in the order currency (DECIMAL); buyer_key is pseudonymous.';
 COMMENT ON COLUMN core.orders.order_id IS 'Amazon order id (3-7-7 digits), the key.';
 COMMENT ON COLUMN core.orders.marketplace_id IS 'Marketplace the order was placed on (core.marketplaces).';
@@ -87,6 +89,7 @@ COMMENT ON COLUMN core.orders.other_total IS 'Other charges to the buyer (procee
 COMMENT ON COLUMN core.orders.delivery_tip IS 'Delivery tip (proceeds DELIVERY_TIP): order level only, "charged separately and not attributed to a specific item", so it is in order_total but in no line. The order report has no column for it.';
 COMMENT ON COLUMN core.orders.delivery_tip_status IS 'PENDING or FINALIZED: the tip is processed after checkout and may still change (ORDER_CHANGE DeliveryTipChange).';
 COMMENT ON COLUMN core.orders.prices_include_tax IS 'Tax convention of this order''s amounts, from core.marketplaces and the API its stored version came from (order report: prices_include_tax; Orders API: proceeds_include_tax). true: order_total = item_subtotal + shipping_total + gift_wrap_total + cod_fee_total + other_total + discount_total + delivery_tip; false: tax_total is added as well.';
+COMMENT ON COLUMN core.orders.version_source IS 'Where the stored version came from (raw.order_versions.source): searchOrders, searchOrders:lastUpdated, getOrder, or report. The order report has no column for delivery tips, COD fees or other charges, so a report version lacks them (its total is what its rows add up to) until an Orders API version replaces it.';
 COMMENT ON COLUMN core.orders.buyer_key IS 'Pseudonymous buyer: salted hash of the buyer email. NULL for FBA orders, which carry no email. Never the email itself.';
 COMMENT ON COLUMN core.orders.line_count IS 'Number of order items (rows in core.order_lines).';
 COMMENT ON COLUMN core.orders.ship_country IS 'Delivery country (ISO 3166); the rest of the address lives only in pii.order_contacts.';
