@@ -70,7 +70,7 @@ SELECT
     -- The tax convention of the amounts, per marketplace and per API (amazon/marketplaces.csv): flat-file report
     -- rows (source 'report') follow the report's, everything else the Orders API's. NULL: marketplace unknown.
     CASE WHEN l.source = 'report' THEN m.prices_include_tax ELSE m.proceeds_include_tax END AS prices_include_tax,
-    l.source AS version_source,
+    CASE WHEN l.source = 'report' THEN 'order_report' ELSE 'orders_api' END AS version_source,
     l.o.proceeds AS proceeds,
     l.o.orderItems AS items
 FROM latest l
