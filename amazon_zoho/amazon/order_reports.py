@@ -18,11 +18,12 @@ import duckdb
 import requests
 
 from .. import clock
-from ..warehouse import WarehouseResource, run_sql, sql
+from ..warehouse import WarehouseResource
 from . import flat_files, orders
 from .order_store import store_orders
 from .reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec, download_document, run_reports
 from .spapi import SpApiClient
+from .steps import BUYER_DETAIL_CANDIDATES, INSERT_REPORT_VERSIONS, ORDER_REPORT_PAYLOADS
 
 # Amazon: "Date range exceeded. Report can be requested only upto 30 days" (API-FACTS §12a).
 REPORT_WINDOW = timedelta(days=30)
@@ -103,9 +104,7 @@ def load_orders_from_reports(
             conn.begin()
             loaded, quarantined, new, days = _load_document(conn, document.text, outcome, run_id)
             _record(conn, outcome, loaded, run_id)
-            wanted = [r[0] for r in conn.execute(
-                sql(__file__, "buyer_detail_candidates.sql"), {"pii_since": pii_since, "statuses": BUYER_STATUSES}
-            ).fetchall()]
+            wanted = [r[0] for r in BUYER_DETAIL_CANDIDATES.rows(conn, {"pii_since": pii_since, "statuses": BUYER_STATUSES})]
             conn.commit()
         result.orders += loaded
         result.quarantined += quarantined
@@ -155,11 +154,11 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
         f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT CAST(__line AS INTEGER) AS line_number, "
         f"{raw_line} AS raw_line, {mapped} FROM order_report_file"
     )
-    run_sql(conn, __file__, "order_report_payloads.sql", {
+    ORDER_REPORT_PAYLOADS.run(conn, {
         **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": clock.now(),
         "order_id_cell": header.index("amazon-order-id") + 1,
     })
-    run_sql(conn, __file__, "insert_order_versions.sql")
+    INSERT_REPORT_VERSIONS.run(conn)
     loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]
     quarantined = conn.execute(
         "SELECT count(*) FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id]

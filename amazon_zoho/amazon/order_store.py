@@ -13,9 +13,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from ..warehouse import run_sql
 from . import pii_split
 from .orders import FetchedOrder
+from .steps import INSERT_ORDER_VERSIONS, QUARANTINE_ORDER_VERSIONS, UPSERT_ORDER_CONTACTS
 
 CONTACT_COLUMNS = [
     "order_id", "buyer_key", "buyer_name", "buyer_email", "buyer_company", "recipient_name", "address_line1",
@@ -54,26 +54,22 @@ def store_orders(
         rows.append((order.order_id, order.marketplace_id, payload, order.request_id, source, fetched_at))
         if contact:
             contacts.append({**contact, "fetched_at": fetched_at})
-    conn.register("incoming", pd.DataFrame(rows, columns=INCOMING_COLUMNS))
-    conn.register("incoming_contacts", pd.DataFrame(contacts, columns=[*CONTACT_COLUMNS, "fetched_at"]))
-    try:
-        run_sql(conn, __file__, "insert_order_versions.sql")
-        quarantined = 0
-        if quarantine_date is not None:
-            before = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
-            run_sql(conn, __file__, "quarantine_order_versions.sql", {"window_start": quarantine_date, "run_id": run_id})
-            quarantined = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'") - before
-        run_sql(conn, __file__, "upsert_order_contacts.sql")
-        new = _count(conn, "SELECT count(*) FROM new_versions")
-        days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions ORDER BY 1").fetchall()]
-    finally:
-        conn.unregister("incoming")
-        conn.unregister("incoming_contacts")
+    incoming = pd.DataFrame(rows, columns=INCOMING_COLUMNS)
+    INSERT_ORDER_VERSIONS.run(conn, incoming=incoming)
+    quarantined = 0
+    if quarantine_date is not None:
+        before = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
+        QUARANTINE_ORDER_VERSIONS.run(conn, {"window_start": quarantine_date, "run_id": run_id}, incoming=incoming)
+        quarantined = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'") - before
+    UPSERT_ORDER_CONTACTS.run(conn, incoming_contacts=pd.DataFrame(contacts, columns=[*CONTACT_COLUMNS, "fetched_at"]))
+    new = _count(conn, "SELECT count(*) FROM new_versions")
+    days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions ORDER BY 1").fetchall()]
     return Stored(new, days, quarantined)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:
-    return conn.execute(query).fetchone()[0]
+    # fetchall, not fetchone: DuckDB registers no data frame (the next step's) while a result is left unfinished.
+    return conn.execute(query).fetchall()[0][0]
 
 
 def _loads(payload: str) -> dict | None:

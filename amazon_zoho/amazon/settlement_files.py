@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from ..warehouse import run_sql
 from . import flat_files
 from .reports import decode
+from .steps import QUARANTINE_SETTLEMENT_REJECTS
 
 COLUMNS = [
     "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
@@ -64,9 +64,8 @@ def load_rows(conn: duckdb.DuckDBPyConnection, report_id: str, text: str, file_n
         f"INSERT INTO raw.settlement_rows SELECT ?, CAST(__line AS INTEGER), {select} FROM settlement_file",
         [report_id],
     )
-    run_sql(
-        conn, __file__, "quarantine_settlement_rejects.sql",
-        {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id, "columns": len(header)},
+    QUARANTINE_SETTLEMENT_REJECTS.run(
+        conn, {"partition_date": partition_date, "report_id": report_id, "file_name": file_name, "run_id": run_id, "columns": len(header)}
     )
     loaded = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [report_id]).fetchone()[0]
     # DuckDB writes one reject per missing or extra cell; a line is one rejected row.

@@ -4,7 +4,7 @@
 2-3 items each, 30 purchase days, three EU marketplaces) straight into raw.order_versions with DuckDB SQL,
 then times, in the same process and on the same file:
 
-    ours   core/sql/order_window.sql + orders.sql + order_lines.sql + quarantine_orders.sql over the 30 days,
+    ours   core/steps.py's BUILD_ORDERS (order_window.sql, orders.sql, order_lines.sql, quarantine_orders.sql) over the 30 days,
            in one transaction, exactly as the core_orders asset runs them (typed amounts, reject rules,
            quarantine, ship times, primary keys maintained);
     bare   one CREATE TABLE AS per table: latest version per order, the same JSON fields cast to the same
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..core import order_assets
-from ..warehouse import WarehouseResource, execute_script, run_sql
+from ..core import order_assets, steps
+from ..warehouse import WarehouseResource, execute_script
 from ..warehouse.checks import evaluate
 
 START, DAYS = date(2026, 1, 1), 30
@@ -186,8 +186,8 @@ def _measure(warehouse: WarehouseResource, params: dict) -> dict:
         ).fetchone()  # also warms the cache for both contenders
 
         def ours():
-            for name in ("order_window.sql", "orders.sql", "order_lines.sql", "quarantine_orders.sql"):
-                run_sql(conn, order_assets.__file__, name, params)
+            for step in steps.BUILD_ORDERS:
+                step.run(conn, params)
 
         bare_seconds = _timed(conn, lambda: execute_script(conn, BARE, params))
         ours_seconds = _timed(conn, ours)

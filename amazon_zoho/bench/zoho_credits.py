@@ -15,7 +15,6 @@ Custom fields are created first (`make zoho-setup` does it once per org) and not
 import argparse
 import json
 import math
-import os
 import sys
 import tempfile
 import time
@@ -44,9 +43,8 @@ def run(orders_per_day: int = 334, bulk_records: int = 25_000) -> dict:
         warehouse = str(work / "warehouse.duckdb")
         env = {"AMAZON_ZOHO_SANDBOX_URL": sb.url, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000", "AMAZON_ZOHO_WAREHOUSE": warehouse,
                "AMAZON_ZOHO_ARCHIVE_DIR": str(work / "archive"), "AMAZON_ZOHO_START_DATE": "2026-01-01"}
-        os.environ.update(env)
         resources = _resources(env)
-        _load(resources, day)
+        _load(env, resources, day)
         _setup(resources)
         before = _credits(sb.url)
         started = time.perf_counter()
@@ -86,10 +84,13 @@ def _resources(env: dict) -> dict:
     return build_resources(load(env))
 
 
-def _load(resources: dict, day: date) -> None:
+def _load(env: dict, resources: dict, day: date) -> None:
     import dagster as dg
 
-    from ..definitions import defs
+    from ..definitions import build_defs
+    from ..settings import load
+
+    defs = build_defs(load(env))
 
     zoho = [a for a in defs.assets if all(k.path[0] == "zoho" for k in a.keys)]
     feeds = dg.AssetSelection.groups("zoho").upstream().resolve(defs.resolve_asset_graph())

@@ -4,11 +4,12 @@
 import dagster as dg
 
 from ..partitions import daily_writer
-from ..warehouse import WarehouseResource, run_sql
+from ..warehouse import WarehouseResource
 from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
 from ..warehouse.keys import resolve
 from ..warehouse.preview import markdown_preview
+from . import steps
 
 ORDERS, LINES, CUSTOMERS, PRODUCTS = ("core", "orders"), ("core", "order_lines"), ("core", "customers"), ("core", "products")
 
@@ -61,10 +62,8 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     params = {"start": window.start.date(), "end": window.end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        run_sql(conn, __file__, "order_window.sql", params)
-        run_sql(conn, __file__, "orders.sql", params)
-        run_sql(conn, __file__, "order_lines.sql", params)
-        run_sql(conn, __file__, "quarantine_orders.sql", {**params, "run_id": context.run_id})
+        for step in steps.BUILD_ORDERS:
+            step.run(conn, {**params, "run_id": context.run_id})
         conn.commit()
         orders = conn.execute("SELECT count(*) FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
@@ -89,7 +88,7 @@ def core_customers_products(context: dg.AssetExecutionContext, warehouse: Wareho
     """Rebuilds core.customers and core.products from all canonical orders."""
     with warehouse.connect() as conn:
         conn.begin()
-        run_sql(conn, __file__, "customers_products.sql")
+        steps.CUSTOMERS_PRODUCTS.run(conn)
         conn.commit()
         customers = conn.execute("SELECT count(*) FROM core.customers").fetchone()[0]
         products = conn.execute("SELECT count(*) FROM core.products").fetchone()[0]

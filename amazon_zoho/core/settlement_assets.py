@@ -4,11 +4,12 @@
 import dagster as dg
 
 from ..partitions import daily_writer
-from ..warehouse import WarehouseResource, run_sql
+from ..warehouse import WarehouseResource
 from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
 from ..warehouse.keys import resolve
 from ..warehouse.preview import markdown_preview
+from . import steps
 
 SETTLEMENTS, LINES = ("core", "settlements"), ("core", "settlement_lines")
 
@@ -46,8 +47,8 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     params = {"start": window.start.date(), "end": window.end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        run_sql(conn, __file__, "settlement_window.sql", params)
-        run_sql(conn, __file__, "settlements.sql", {**params, "run_id": context.run_id})
+        for step in steps.BUILD_SETTLEMENTS:
+            step.run(conn, {**params, "run_id": context.run_id})
         conn.commit()
         settlements = conn.execute("SELECT count(*) FROM core.settlements WHERE end_date >= $start AND end_date < $end", params).fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM core.settlement_lines WHERE end_date >= $start AND end_date < $end", params).fetchone()[0]

@@ -10,7 +10,8 @@ and purges whatever has expired by now.
 import dagster as dg
 
 from ..partitions import daily_writer
-from ..warehouse import WarehouseResource, run_sql
+from ..warehouse import WarehouseResource
+from .steps import PII_RETENTION
 
 
 def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -29,7 +30,7 @@ def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     days = warehouse.pii_retention_days
     with warehouse.connect() as conn:
         conn.begin()
-        run_sql(conn, __file__, "pii_retention.sql", {"days": days})
+        PII_RETENTION.run(conn, {"days": days})
         conn.commit()
         deleted = conn.execute("SELECT count(*) FROM pii_expired").fetchone()[0]
         remaining, waiting, oldest = conn.execute(

@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 
 from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
-from ..warehouse import run_sql
 from .client import ZohoCrmClient
+from .steps import CREDIT_LEDGER
 
 
 @dataclass
@@ -37,12 +37,7 @@ class CreditBudget:
     def book(self, conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, run_id: str | None) -> None:
         """Writes the client's calls since the last booking to the ledger and refreshes `used_24h`."""
         entries = pd.DataFrame(client.drain_ledger(), columns=["ts", "operation", "credits"]).astype({"ts": float, "operation": str, "credits": int})
-        conn.register("ledger_entries", entries)
-        try:
-            run_sql(conn, __file__, "credit_ledger.sql", {"run_id": run_id})
-            self.used_24h = int(conn.fetchall()[0][0])
-        finally:
-            conn.unregister("ledger_entries")
+        self.used_24h = int(CREDIT_LEDGER.rows(conn, {"run_id": run_id}, ledger_entries=entries)[0][0])
 
     def describe(self) -> str:
         return f"{self.used_24h} of {self.daily} credits used in 24 h, {self.reserve} kept in reserve"

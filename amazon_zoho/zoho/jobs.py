@@ -7,10 +7,11 @@ import dagster as dg
 import pydantic
 
 from .. import clock
-from ..warehouse import WarehouseResource, run_sql, sql
+from ..warehouse import WarehouseResource, sql
 from .mapping import MODULE_ORDER
 from .report import history_markdown, record_sync_run
 from .resource import ZohoCrmResource
+from .steps import PREVIEW
 from .sync import Push, prepare, sync_module
 
 
@@ -55,7 +56,7 @@ def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, zoho: 
     with warehouse.connect() as conn:
         for module in MODULE_ORDER:
             prepare(conn, mapping, module, first, last + timedelta(days=1), warehouse.pii_salt)
-            run_sql(conn, __file__, "preview.sql", {"run_id": context.run_id, "module": module})
+            PREVIEW.run(conn, {"run_id": context.run_id, "module": module})
         summary = conn.execute(sql(__file__, "preview_summary.sql"), {"run_id": context.run_id}).fetchall()
     lines = [f"Dry run {first}..{last}: nothing was sent to Zoho. Every record is in `ops.zoho_sync_preview` (run_id = {context.run_id}).", "",
              "| module | decision | records | examples (changed fields or reason) |", "|---|---|---|---|"]

@@ -13,10 +13,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ..warehouse import run_sql, sql
+from ..warehouse import sql
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, ZohoCrmClient, write_cost
 from .mapping import ModuleMapping
+from .steps import LINES_PRUNED
 
 
 def prune_line_items(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, mm: ModuleMapping, budget: CreditBudget, run_id: str | None) -> int:
@@ -44,11 +45,7 @@ def prune_line_items(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, mm:
         done += [key for (key, _), answer in zip(batch, answers) if answer.get("status") == "success"]
     budget.book(conn, client, run_id)
     if done:
-        conn.register("pruned", pd.DataFrame({"record_key": done}))
-        try:
-            run_sql(conn, __file__, "lines_pruned.sql", {"module": mm.module})
-        finally:
-            conn.unregister("pruned")
+        LINES_PRUNED.run(conn, {"module": mm.module}, pruned=pd.DataFrame({"record_key": done}))
     return sum(1 for key, _ in fixes if key in set(done))
 
 

@@ -9,13 +9,14 @@ from datetime import date
 import duckdb
 
 from ..ops.notify import NotifyResource
-from ..warehouse import run_sql, sql
+from ..warehouse import sql
+from .steps import SYNC_RUN
 from .sync import SyncOutcome
 
 
 def record_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str, partition_range: str, outcome: SyncOutcome) -> int:
     """Writes the run's row; returns the module's dead letters outstanding."""
-    run_sql(conn, __file__, "sync_run.sql", {
+    SYNC_RUN.run(conn, {
         "run_id": run_id, "partition_range": partition_range, "module": outcome.module, "inserted": outcome.inserted,
         "updated": outcome.updated, "unchanged": outcome.unchanged, "failed": outcome.failed, "credits": outcome.credits,
         "deferred": outcome.deferred, "calls": outcome.calls, "path": outcome.path,

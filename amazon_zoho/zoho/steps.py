@@ -2,40 +2,25 @@
 
 Steps hand data to each other through temp tables of the connection, and Python hands data in as data frames
 registered for the length of one step (`given`). Names with a schema (ops.zoho_sync_state) are the
-warehouse's tables; the others are temp tables and views. amazon_zoho_tests/zoho/test_steps.py checks these
-declarations against the SQL files, and that every step of PREPARE reads only what an earlier one created.
+warehouse's tables; the others are temp tables and views. The generic part (running a step, reading a file's
+tables) is warehouse/steps.py; amazon_zoho_tests/test_sql_steps.py checks these declarations against the SQL
+files, and that every step of PREPARE reads only what an earlier one created.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import duckdb
-import pandas as pd
-
-from ..warehouse import run_sql
+from ..warehouse import steps as warehouse_steps
 from .mapping import MODULE_ORDER
 
 
 @dataclass(frozen=True)
-class Step:
-    sql_file: str  # in amazon_zoho/zoho/sql/
-    reads: tuple[str, ...] = ()  # temp tables and views an earlier step created, and warehouse tables
-    given: tuple[str, ...] = ()  # data frames Python registers under these names while the step runs
-    creates: tuple[str, ...] = ()  # temp tables and views
-    writes: tuple[str, ...] = ()  # warehouse tables it inserts into, updates or deletes from
-    modules: tuple[str, ...] = MODULE_ORDER  # the modules it runs for, in PREPARE
+class Step(warehouse_steps.Step):
+    """A step of a push: its file in amazon_zoho/zoho/sql/, run for the modules it names."""
 
-    def run(self, conn: duckdb.DuckDBPyConnection, params: dict | None = None, **frames: pd.DataFrame) -> None:
-        if set(frames) != set(self.given):
-            raise ValueError(f"{self.sql_file} is given {', '.join(self.given) or 'nothing'}, not {', '.join(frames) or 'nothing'}")
-        for name, frame in frames.items():
-            conn.register(name, frame)
-        try:
-            run_sql(conn, __file__, self.sql_file, params)
-        finally:
-            for name in frames:
-                conn.unregister(name)
+    modules: tuple[str, ...] = MODULE_ORDER  # the modules it runs for, in PREPARE
+    package_file: str = field(default=__file__, kw_only=True)
 
 
 # What a push of one module sends: sync.prepare runs these in order (each for the modules it names), leaving
@@ -60,5 +45,28 @@ MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho
 REPAIR_IDS = Step("repair_ids.sql", given=("repaired",), writes=("ops.zoho_sync_state",))
 BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
+# The credits of the calls just made (a data frame) into the ledger; answers the rolling 24 hours' use (budget.py).
+CREDIT_LEDGER = Step("credit_ledger.sql", reads=("ops.zoho_credit_ledger",), given=("ledger_entries",), writes=("ops.zoho_credit_ledger",))
+# The sales orders whose duplicate line items were deleted, no longer flagged (lines.py).
+LINES_PRUNED = Step("lines_pruned.sql", given=("pruned",), writes=("ops.zoho_sync_state",))
+# One row per run and module (report.py).
+SYNC_RUN = Step("sync_run.sql", writes=("ops.sync_runs",))
+# A dry run of one module, after PREPARE: what a push would do per record; the products and contacts it would
+# insert get placeholder ids in `dry_run_ids` (made by ids.sql) for the modules after them (jobs.py).
+PREVIEW = Step("preview.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_preview", "dry_run_ids"))
 
-ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED)
+ALL: tuple[Step, ...] = (*PREPARE, RECORD_RESULTS, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
+                         SYNC_RUN, PREVIEW)
+
+
+def prepare(module: str) -> tuple[Step, ...]:
+    """The steps of PREPARE that run for `module`, in order."""
+    return tuple(step for step in PREPARE if module in step.modules)
+
+
+# The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created (or
+# what it is given). A push records each batch's results after PREPARE; a dry run previews after it.
+SEQUENCES: dict[str, tuple[Step, ...]] = {
+    **{f"push {module}": (*prepare(module), RECORD_RESULTS) for module in MODULE_ORDER},
+    **{f"dry run {module}": (*prepare(module), PREVIEW) for module in MODULE_ORDER},
+}

@@ -101,9 +101,8 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
         "lines_path": f"$.{mm.line_items_field or 'no_line_items'}",  # a valid JSON path even without line items
     }
     frames = _mapping_frames(mapping, mm)
-    for step in steps.PREPARE:
-        if module in step.modules:
-            step.run(conn, params, **{name: frames[name] for name in step.given})
+    for step in steps.prepare(module):
+        step.run(conn, params, **{name: frames[name] for name in step.given})
 
 
 def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFrame]:

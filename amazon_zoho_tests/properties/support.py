@@ -12,8 +12,7 @@ from hypothesis import settings, strategies as st
 
 from amazon_zoho.amazon import marketplaces as marketplace_table
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
-from amazon_zoho.core import settlement_assets
-from amazon_zoho.warehouse import run_sql
+from amazon_zoho.core import steps
 from amazon_zoho_tests.hypothesis_profiles import CI_EXAMPLES
 
 DAY = date(2026, 1, 15)
@@ -101,8 +100,8 @@ def load_settlement(conn, marketplace: Marketplace, text: str, settlement_id: st
     )
     loaded = load_rows(conn, REPORT_ID, text, f"{REPORT_ID}.tsv", DAY, "run-prop")
     params = {"start": DAY, "end": DAY + timedelta(days=1)}
-    run_sql(conn, settlement_assets.__file__, "settlement_window.sql", params)
-    run_sql(conn, settlement_assets.__file__, "settlements.sql", {**params, "run_id": "run-prop"})
+    for step in steps.BUILD_SETTLEMENTS:
+        step.run(conn, {**params, "run_id": "run-prop"})
     return loaded
 
 
