@@ -38,7 +38,8 @@ class Marketplace:
     region: str  # na, eu or fe
     sales_channel: str  # e.g. Amazon.de, as salesChannel.marketplaceName and the reports write it
     currency: str  # ISO 4217
-    prices_include_tax: bool  # VAT/GST inside item and shipping amounts (not in the US and Canada)
+    prices_include_tax: bool  # the order report's item/shipping/gift-wrap prices contain their tax (not in the US and Canada)
+    proceeds_include_tax: bool  # Orders API v2026 ITEM/SHIPPING/... breakdowns contain the TAX breakdown (false everywhere)
     decimal_comma: bool  # settlement files write 95,00
     posted_date_format: str  # strftime of the settlement file's local posted-date column
 
@@ -76,7 +77,7 @@ def load(path: Path | str = TABLE) -> tuple[Marketplace, ...]:
                 raise MarketplaceTableError(f"{where}: {name} {row[name]!r} does not look like one (e.g. {_EXAMPLE[name]})")
         if row["region"] not in REGIONS:
             raise MarketplaceTableError(f"{where}: region {row['region']!r} is not one of {', '.join(REGIONS)}")
-        for name in ("prices_include_tax", "decimal_comma"):
+        for name in ("prices_include_tax", "proceeds_include_tax", "decimal_comma"):
             if row[name] not in _BOOLEANS:
                 raise MarketplaceTableError(f"{where}: {name} {row[name]!r} must be true or false")
             row[name] = _BOOLEANS[row[name]]

@@ -12,9 +12,10 @@ from .spapi import SpApiClient
 
 # What the canonical model and the Zoho sync read, and nothing more: BUYER (buyer key, contact name and
 # e-mail), RECIPIENT (ship country, contact address), PROCEEDS (totals, line amounts), FULFILLMENT (status,
-# AFN/MFN, quantities shipped, delivery window), PACKAGES (ship time of merchant-fulfilled orders). PROMOTION,
-# TAX, CANCELLATION and the rest add bytes nobody reads; items always come with the order.
-INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES")
+# AFN/MFN, quantities shipped and unshipped, delivery window), CANCELLATION (who cancelled an item and why: core
+# counts a cancelled item's units from the FULFILLMENT quantities, this says why), PACKAGES (ship time of
+# merchant-fulfilled orders). PROMOTION, TAX and the rest add bytes nobody reads; items always come with the order.
+INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "CANCELLATION", "FULFILLMENT", "PACKAGES")
 PII_DATA = ("BUYER", "RECIPIENT")
 # Amazon's Data Protection Policy: buyer PII only as long as needed to fulfil the order, "no longer than
 # 30 days after order shipment" (API-FACTS §12b). We ask for buyer and recipient only for orders that

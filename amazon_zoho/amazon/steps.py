@@ -33,7 +33,7 @@ ORDER_REPORT_PAYLOADS = step(
     reads=("core.marketplaces",),
     prepared=("order_report_lines", "order_report_rejects"),
     creates=("order_report_typed", "order_report_held", "order_report_items", "order_report_orders", "incoming"),
-    macros=("report_money", "not_money", "money_json", "report_status"),
+    macros=("report_money", "not_money", "money_json", "unit_price", "report_status"),
     writes=("ops.quarantine",),
 )
 INSERT_REPORT_VERSIONS = replace(INSERT_ORDER_VERSIONS, reads=("incoming", "raw.order_versions"), given=())

@@ -55,8 +55,9 @@ FROM lines;
 
 CREATE OR REPLACE TEMP TABLE gen_orders AS
 WITH priced AS (
-    SELECT *, unit_price * quantity AS item_amount, round((unit_price * quantity + shipping) * 19 / 119, 2) AS tax,
-              unit_price * quantity + shipping AS line_total
+    -- Orders API v2026 amounts: TAX added to ITEM and SHIPPING (amazon/marketplaces.csv proceeds_include_tax).
+    SELECT *, unit_price * quantity AS item_amount, round((unit_price * quantity + shipping) * 0.19, 2) AS tax,
+              unit_price * quantity + shipping + round((unit_price * quantity + shipping) * 0.19, 2) AS line_total
     FROM gen_lines
 )
 SELECT

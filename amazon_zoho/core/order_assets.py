@@ -17,15 +17,16 @@ ORDERS, LINES, CUSTOMERS, PRODUCTS = ("core", "orders"), ("core", "order_lines")
 ORDER_CHECKS = [
     Check(ORDERS, "unique_key", "order_id is unique.", blocking=True),
     Check(ORDERS, "keys_not_null", "order_id, marketplace_id, purchase_ts, currency and status are set.", blocking=True),
-    Check(ORDERS, "total_equals_lines", "order_total = the sum of its lines' parts, to the cent (Amazon's proceeds "
-          "semantics: tax added in the US/CA, contained elsewhere; see the SQL).", blocking=True),
+    Check(ORDERS, "total_equals_lines", "order_total = the sum of its lines' parts + delivery tip, to the cent (Amazon's proceeds "
+          "semantics: tax added or contained per marketplace and API, amazon/marketplaces.csv; see the SQL).", blocking=True),
     Check(ORDERS, "nothing_quarantined", "Lists the window's orders kept out of core (ops.quarantine) with the reason.",
           severity=dg.AssetCheckSeverity.WARN),
     Check(LINES, "unique_key", "(order_id, order_item_id) is unique.", blocking=True),
     Check(LINES, "keys_not_null", "order_id, order_item_id, sku and currency are set.", blocking=True),
     Check(LINES, "belong_to_orders", "Every line's order is in core.orders, in the same partition.", blocking=True),
     Check(LINES, "no_negative_quantities", "quantity_ordered and quantity_shipped are never negative.", blocking=True),
-    Check(LINES, "total_equals_parts", "line_total = item + shipping + discount (+ tax where added), to the cent.", blocking=True),
+    Check(LINES, "total_equals_parts", "line_total = item + shipping + gift wrap + COD fee + other + discount (+ tax where added), "
+          "to the cent.", blocking=True),
 ]
 DIMENSION_CHECKS = [
     Check(CUSTOMERS, "unique_key", "buyer_key is set and unique.", blocking=True),

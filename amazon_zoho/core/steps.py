@@ -11,12 +11,13 @@ from ..warehouse.steps import Step, beside
 
 step = beside(__file__)
 
-# core.orders and core.order_lines for [$start, $end): the window's latest versions typed once, the orders
-# that violate the model set aside (`order_rejects`, with the reason), then each table, then the rejects.
+# core.orders and core.order_lines for [$start, $end): the window's latest versions and their items typed once
+# (every proceeds breakdown in its column), the orders that violate the model or do not add up set aside
+# (`order_rejects`, with the reason), then each table, then the rejects.
 ORDER_WINDOW = step("order_window.sql", reads=("raw.order_versions", "core.marketplaces"),
-                    creates=("order_window", "item_window", "order_amounts", "order_rejects"))
-ORDERS = step("orders.sql", reads=("order_window", "order_rejects", "core.marketplaces"), macros=("breakdown_sum",), writes=("core.orders",))
-ORDER_LINES = step("order_lines.sql", reads=("item_window", "order_rejects", "breakdown_sum", "core.marketplaces"), writes=("core.order_lines",))
+                    creates=("order_window", "item_window", "order_amounts", "order_rejects"), macros=("breakdown_sum", "breakdown_detail"))
+ORDERS = step("orders.sql", reads=("item_window", "order_window", "order_rejects", "breakdown_sum", "core.marketplaces"), writes=("core.orders",))
+ORDER_LINES = step("order_lines.sql", reads=("item_window", "order_rejects", "core.marketplaces"), writes=("core.order_lines",))
 QUARANTINE_ORDERS = step("quarantine_orders.sql", reads=("order_rejects", "raw.order_versions"), writes=("ops.quarantine",))
 BUILD_ORDERS: tuple[Step, ...] = (ORDER_WINDOW, ORDERS, ORDER_LINES, QUARANTINE_ORDERS)
 

@@ -24,7 +24,8 @@ class SimulatedMarketplace(NamedTuple):
     locale: str  # Faker locale of the buyers' names and addresses
     order_prefix: str  # 3-digit order-id prefix, one of the several Amazon uses there
     tax_rate: Decimal  # VAT or sales tax; it never leaves the sandbox, only the amounts computed with it do
-    prices_include_tax: bool
+    prices_include_tax: bool  # how the order report (and v0) show amounts: tax inside item/shipping/gift-wrap prices
+    proceeds_include_tax: bool  # how Orders API v2026 proceeds show them: TAX inside ITEM/SHIPPING/... (else added)
     decimal_comma: bool  # in settlement files
     posted_date_format: str  # of the settlement file's posted-date column
 
@@ -51,7 +52,7 @@ CURRENCIES: dict[str, tuple[Decimal, Decimal]] = {
 MARKETPLACES: dict[str, SimulatedMarketplace] = {
     m: SimulatedMarketplace(
         row.country_code, row.currency, row.sales_channel, locale, prefix, Decimal(rate),
-        row.prices_include_tax, row.decimal_comma, row.posted_date_format,
+        row.prices_include_tax, row.proceeds_include_tax, row.decimal_comma, row.posted_date_format,
     )
     for m, (locale, prefix, rate) in _SIMULATION.items()
     for row in (amazon_marketplaces.BY_ID[m],)

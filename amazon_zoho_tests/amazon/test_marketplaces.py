@@ -27,7 +27,7 @@ MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "
 # Models whose examples use real marketplace ids. The Finances model's do not (ATIV93840DER, AXXXXXXXXXER).
 MODELS_WITH_REAL_IDS = ("orders_2026-01-01.json", "reports_2021-06-30.json", "notifications_v1.json", "OrderChangeNotification.json")
 # A marketplace Amazon does not have: XA is a user-assigned ISO 3166 code, XTS the ISO 4217 code for testing.
-NEW_ROW = "A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,true,%d.%m.%Y"
+NEW_ROW = "A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y"
 NEW_ID = NEW_ROW.split(",")[0]
 
 
@@ -108,20 +108,23 @@ def test_a_fresh_warehouse_has_the_table_as_core_marketplaces(tmp_path):
 
 def _core_marketplaces(conn) -> set[tuple]:
     return set(conn.execute(
-        "SELECT marketplace_id, country_code, currency, sales_channel, prices_include_tax, decimal_comma, posted_date_format FROM core.marketplaces"
+        "SELECT marketplace_id, country_code, currency, sales_channel, prices_include_tax, proceeds_include_tax, decimal_comma, posted_date_format "
+        "FROM core.marketplaces"
     ).fetchall())
 
 
 def _expected(rows) -> set[tuple]:
-    return {(m.marketplace_id, m.country_code, m.currency, m.sales_channel, m.prices_include_tax, m.decimal_comma, m.posted_date_format) for m in rows}
+    return {(m.marketplace_id, m.country_code, m.currency, m.sales_channel, m.prices_include_tax, m.proceeds_include_tax, m.decimal_comma,
+             m.posted_date_format) for m in rows}
 
 
 def test_the_sandbox_sells_in_table_marketplaces_with_the_tables_facts():
     for marketplace_id, simulated in SIMULATED.items():
         row = marketplaces.BY_ID[marketplace_id]
-        assert (simulated.country, simulated.currency, simulated.sales_channel, simulated.prices_include_tax, simulated.decimal_comma,
-                simulated.posted_date_format) == (row.country_code, row.currency, row.sales_channel, row.prices_include_tax,
-                                                  row.decimal_comma, row.posted_date_format)
+        assert (simulated.country, simulated.currency, simulated.sales_channel, simulated.prices_include_tax, simulated.proceeds_include_tax,
+                simulated.decimal_comma, simulated.posted_date_format) == (
+            row.country_code, row.currency, row.sales_channel, row.prices_include_tax, row.proceeds_include_tax, row.decimal_comma,
+            row.posted_date_format)
         assert simulated.currency in CURRENCIES, f"sandbox/config.py CURRENCIES needs {simulated.currency}"
     assert len({s.order_prefix for s in SIMULATED.values()}) == len(SIMULATED), "order-id prefixes name the marketplace"
     # The project's default seller (no AMAZON_MARKETPLACE_IDS) is the sandbox's default seller.
@@ -148,7 +151,7 @@ def test_the_zoho_mapping_currencies_are_marketplace_currencies():
 
 def test_a_new_row_reaches_settings_and_core_marketplaces(tmp_path, monkeypatch):
     table = _extended(tmp_path)
-    assert marketplaces.by_id(table)[NEW_ID] == Marketplace(NEW_ID, "XA", "eu", "Amazon.example", "XTS", True, True, "%d.%m.%Y")
+    assert marketplaces.by_id(table)[NEW_ID] == Marketplace(NEW_ID, "XA", "eu", "Amazon.example", "XTS", True, False, True, "%d.%m.%Y")
     monkeypatch.setattr(settings, "MARKETPLACE_REGIONS", marketplaces.regions(table))  # as settings.py builds it
     assert settings.load({"AMAZON_MARKETPLACE_IDS": f"A1PA6795UKMFR9,{NEW_ID}"}).region == "eu"
     assert resource.schema_digest(table) != resource.schema_digest(), "existing warehouses re-seed"
@@ -188,13 +191,14 @@ def _quarantined(conn) -> str:
 
 
 @pytest.mark.parametrize("row, problem", [
-    ("A1NEWMARKETXA,XA,us,Amazon.example,XTS,true,true,%d.%m.%Y", "region 'us'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,yes,true,%d.%m.%Y", "prices_include_tax 'yes'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,true,%d.%m", "posted_date_format"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,EURO,true,true,%d.%m.%Y", "currency 'EURO'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,true", "7 cells"),
-    ("A1PA6795UKMFR9,XA,eu,Amazon.example,XTS,true,true,%d.%m.%Y", "A1PA6795UKMFR9 is already on line"),
-    ("A1NEWMARKETXA,XA,eu,amazon.de,XTS,true,true,%d.%m.%Y", "amazon.de is already on line"),
+    ("A1NEWMARKETXA,XA,us,Amazon.example,XTS,true,false,true,%d.%m.%Y", "region 'us'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,yes,false,true,%d.%m.%Y", "prices_include_tax 'yes'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,no,true,%d.%m.%Y", "proceeds_include_tax 'no'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m", "posted_date_format"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,EURO,true,false,true,%d.%m.%Y", "currency 'EURO'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true", "8 cells"),
+    ("A1PA6795UKMFR9,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y", "A1PA6795UKMFR9 is already on line"),
+    ("A1NEWMARKETXA,XA,eu,amazon.de,XTS,true,false,true,%d.%m.%Y", "amazon.de is already on line"),
 ])
 def test_a_bad_row_is_named_with_its_line(tmp_path, row, problem):
     table = _extended(tmp_path, row)

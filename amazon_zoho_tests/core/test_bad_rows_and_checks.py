@@ -5,12 +5,17 @@ core assets run on their own.
 """
 
 import json
+from datetime import date
+from decimal import Decimal
 
 import dagster as dg
 import duckdb
 import pytest
 
+from amazon_zoho.core import order_assets
+from amazon_zoho.core.order_assets import ORDER_CHECKS
 from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho.warehouse.checks import evaluate
 from amazon_zoho_tests.assets import asset
 
 DAY = "2026-06-01"
@@ -103,16 +108,35 @@ def test_unknown_currency_negative_quantity_and_keyless_lines_are_quarantined_wi
     assert all(e.passed for key, e in checks.items() if key[1] != "nothing_quarantined")
 
 
-def test_an_order_whose_total_is_not_its_lines_blocks_what_comes_after(warehouse):
+def test_an_order_whose_total_is_not_its_parts_is_quarantined_with_both_figures_and_the_rest_lands(warehouse):
     _store_orders(warehouse, [_order("good-1", [_item("i1", "10.00")]), _order("off-by-a-cent", [_item("i1", "10.00")], grand_total="10.01")])
-    result = dg.materialize([core_orders, core_customers_products], partition_key=DAY, resources={"warehouse": warehouse}, raise_on_error=False)
+    result = dg.materialize([core_orders, core_customers_products], partition_key=DAY, resources={"warehouse": warehouse})
 
-    assert not result.success
-    failed = _evaluations(result)[("core/orders", "total_equals_lines")]
-    assert not failed.passed and failed.blocking
-    assert "off-by-a-cent" in failed.metadata["sample"].value and "good-1" not in failed.metadata["sample"].value
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "core/customers" not in materialized, "a blocking check stops downstream assets (and so Zoho)"
+    assert result.success, "nothing else of the window is held back"
+    with duckdb.connect(warehouse.path, read_only=True) as conn:
+        assert conn.execute("SELECT order_id, order_total FROM core.orders").fetchall() == [("good-1", Decimal("10.00"))]
+        held = dict(conn.execute("SELECT record_key, reason FROM ops.quarantine WHERE source = 'core_orders'").fetchall())
+    assert set(held) == {"off-by-a-cent"}
+    assert "grandTotal 10.01 <> 10.00" in held["off-by-a-cent"], held  # both figures: Amazon's total and the sum of its parts
+    # The order's ITEM breakdown (10.01 in _order) disagrees with its item's too, and says so.
+    assert "proceeds ITEM 10.01 <> 10.00" in held["off-by-a-cent"], held
+    checks = _evaluations(result)
+    assert all(e.passed for key, e in checks.items() if key[1] != "nothing_quarantined")
+
+
+def test_the_blocking_total_checks_still_catch_what_reaches_core_wrong(warehouse):
+    # The rejects keep such orders out; the checks are the guard behind them (a bug in a rule, a hand edit).
+    _store_orders(warehouse, [_order("good-1", [_item("i1", "10.00"), _item("i2", "5.00")])])
+    dg.materialize([core_orders], partition_key=DAY, resources={"warehouse": warehouse})
+    with warehouse.connect() as conn:
+        conn.execute("UPDATE core.order_lines SET line_total = 5.01 WHERE order_item_id = 'i2'")
+        params = {"start": date(2026, 6, 1), "end": date(2026, 6, 2)}
+        checks = {c.name: c for c in ORDER_CHECKS}
+        orders = evaluate(conn, order_assets.__file__, checks["total_equals_lines"], params, dg.AssetKey(["core", "orders"]))
+        lines = evaluate(conn, order_assets.__file__, checks["total_equals_parts"], params, dg.AssetKey(["core", "order_lines"]))
+    assert not orders.passed and orders.metadata["failing_rows"].value == 1 and "good-1" in orders.metadata["sample"].value
+    assert not lines.passed and "i2" in lines.metadata["sample"].value
+    assert checks["total_equals_lines"].blocking and checks["total_equals_parts"].blocking
 
 
 def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple]) -> None:

@@ -77,7 +77,8 @@ def test_fees_by_type_and_period_equal_the_fee_lines(built):
 def test_product_performance_adds_up_to_core(built):
     [(units, paid, net)] = _rows(built, "SELECT sum(units_ordered), sum(buyer_paid), sum(net_settled) FROM marts.product_performance")
     [(core_units, core_paid, core_net)] = _rows(built, """
-        SELECT (SELECT sum(quantity_ordered) FROM core.order_lines JOIN core.orders USING (order_id) WHERE status NOT IN ('cancelled', 'unfulfillable')),
+        SELECT (SELECT sum(quantity_ordered - quantity_cancelled) FROM core.order_lines JOIN core.orders USING (order_id)
+                WHERE status NOT IN ('cancelled', 'unfulfillable')),
                (SELECT sum(line_total) FROM core.order_lines),
                (SELECT sum(amount) FROM core.settlement_lines WHERE sku IS NOT NULL)""")
     assert (units, paid, net) == (core_units, core_paid, core_net)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 
+from amazon_zoho.amazon.marketplaces import BY_ID
 from amazon_zoho.amazon.order_reports import _load_document
 from amazon_zoho.amazon.reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec
 
@@ -47,7 +48,7 @@ def items(draw) -> dict:
         # "promotion discounts may be signed either way" (order_report_payloads.sql)
         "item_discount": draw(cents) * draw(st.sampled_from([1, -1])),
         "ship_discount": draw(st.sampled_from([Decimal(0), Decimal("-4.99"), Decimal("4.99")])),
-        "item_shipped": draw(st.booleans()),
+        "item_status": draw(st.sampled_from(["Shipped", "Unshipped", "Cancelled"])),
     }
 
 
@@ -71,7 +72,7 @@ def report_text(marketplace, orders: list[dict]) -> str:
                 "last-updated-date": order["updated"].isoformat(), "order-status": order["status"],
                 "fulfillment-channel": order["channel"], "sales-channel": marketplace.sales_channel, "order-channel": "",
                 "ship-service-level": "Standard", "product-name": item["title"], "sku": item["sku"], "asin": item["asin"],
-                "item-status": "Shipped" if item["item_shipped"] else "Unshipped", "quantity": str(item["quantity"]),
+                "item-status": item["item_status"], "quantity": str(item["quantity"]),
                 "currency": marketplace.currency, "item-price": money(item["unit"] * item["quantity"]),
                 "item-tax": money(item["item_tax"]), "shipping-price": money(item["shipping"]),
                 "shipping-tax": money(item["shipping_tax"]), "gift-wrap-price": money(item["gift_wrap"]), "gift-wrap-tax": "0.00",
@@ -88,17 +89,34 @@ def amount(value: Decimal, currency: str) -> dict:
 
 
 def expected_item(item: dict, currency: str, tax_added: bool) -> tuple[Decimal, dict]:
-    """(what the buyer paid for the line, its proceeds breakdowns) as the v2026 API would show them."""
+    """(what the buyer paid for the line, its proceeds breakdowns) as the v2026 API would show them: each money
+    column its breakdown, the promotions and taxes split by what they apply to (detailedBreakdowns)."""
     line = item["unit"] * item["quantity"]
-    discount = abs(item["item_discount"]) + abs(item["ship_discount"])
+    item_discount, ship_discount = abs(item["item_discount"]), abs(item["ship_discount"])
+    discount = item_discount + ship_discount
     tax = item["item_tax"] + item["shipping_tax"]
     paid = line + item["shipping"] + item["gift_wrap"] - discount + (tax if tax_added else 0)
     breakdowns = [{"type": "ITEM", "subtotal": amount(line, currency)}]
-    for kind, value in (("SHIPPING", item["shipping"]), ("GIFT_WRAP", item["gift_wrap"]), ("DISCOUNT", -discount)):
+    for kind, value in (("SHIPPING", item["shipping"]), ("GIFT_WRAP", item["gift_wrap"])):
         if value != 0:
             breakdowns.append({"type": kind, "subtotal": amount(value, currency)})
-    breakdowns.append({"type": "TAX", "subtotal": amount(tax, currency)})
+    if discount:
+        details = [{"subtype": s, "value": amount(-v, currency)} for s, v in (("ITEM", item_discount), ("SHIPPING", ship_discount)) if v]
+        breakdowns.append({"type": "DISCOUNT", "subtotal": amount(-discount, currency), "detailedBreakdowns": details})
+    details = [{"subtype": "ITEM", "value": amount(item["item_tax"], currency)}]
+    if item["shipping_tax"]:
+        details.append({"subtype": "SHIPPING", "value": amount(item["shipping_tax"], currency)})
+    breakdowns.append({"type": "TAX", "subtotal": amount(tax, currency), "detailedBreakdowns": details})
     return paid, breakdowns
+
+
+def without_nulls(node):
+    """The payload without null fields (DuckDB's to_json writes a struct's absent field as null)."""
+    if isinstance(node, dict):
+        return {k: without_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [without_nulls(v) for v in node]
+    return node
 
 
 def zulu(instant: datetime) -> str:
@@ -122,7 +140,7 @@ def test_report_rows_become_v2026_orders_with_the_files_amounts(conn, marketplac
     assert (loaded, quarantined, new) == (len(orders), 0, len(orders))
     stored = {oid: json.loads(p) for oid, p in conn.execute("SELECT order_id, payload FROM raw.order_versions WHERE source = 'report'").fetchall()}
     assert set(stored) == {order_id(n) for n in range(len(orders))}
-    tax_added = marketplace.country in ("US", "CA")
+    tax_added = not BY_ID[marketplace.marketplace_id].prices_include_tax  # the report's convention (marketplaces.csv)
     for n, order in enumerate(orders):
         got, status = stored[order_id(n)], STATUSES[order["status"]]
         assert (got["createdTime"], got["lastUpdatedTime"]) == (zulu(order["purchased"]), zulu(order["updated"]))
@@ -131,8 +149,11 @@ def test_report_rows_become_v2026_orders_with_the_files_amounts(conn, marketplac
         assert len(got["orderItems"]) == len(order["items"])
         priced = status not in ("PENDING",)
         with_proceeds = priced and status != "CANCELLED"
-        grand = Decimal(0)
+        grand = item_sum = Decimal(0)
         for position, (item, shown) in enumerate(zip(order["items"], got["orderItems"]), start=1):
+            # An item cancelled inside an order that stands: listed, with no proceeds and no unit to ship, counted nowhere.
+            dropped = item["item_status"] == "Cancelled" and status != "CANCELLED"
+            assert ("cancellation" in without_nulls(shown)) == dropped
             assert shown["orderItemId"] == f"{order_id(n)}-{position}"
             assert shown["quantityOrdered"] == item["quantity"]
             assert (shown["product"]["sellerSku"], shown["product"]["asin"]) == (item["sku"], item["asin"])
@@ -142,14 +163,14 @@ def test_report_rows_become_v2026_orders_with_the_files_amounts(conn, marketplac
             else:
                 assert shown["product"]["price"] is None
             paid, breakdowns = expected_item(item, marketplace.currency, tax_added)
-            grand += paid
-            if with_proceeds:
-                assert shown["proceeds"] == {"proceedsTotal": amount(paid, marketplace.currency), "breakdowns": breakdowns}
+            if with_proceeds and not dropped:
+                grand += paid
+                item_sum += item["unit"] * item["quantity"]
+                assert without_nulls(shown["proceeds"]) == {"proceedsTotal": amount(paid, marketplace.currency), "breakdowns": breakdowns}
             else:
                 assert shown["proceeds"] is None
         if with_proceeds:
             assert got["proceeds"]["grandTotal"] == amount(grand, marketplace.currency)
-            item_sum = sum((i["unit"] * i["quantity"] for i in order["items"]), Decimal(0))
             assert got["proceeds"]["breakdowns"][0] == {"type": "ITEM", "subtotal": amount(item_sum, marketplace.currency)}
         else:
             assert got["proceeds"] is None

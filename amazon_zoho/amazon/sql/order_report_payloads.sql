@@ -8,9 +8,21 @@
 -- keeps in raw; the postal code is PII and is dropped). Reports have no buyer: getOrder adds it for
 -- merchant-fulfilled orders (order_reports.py). Amounts in the file: item-price is the line total
 -- (unit x quantity), promotion discounts may be signed either way, taxes are the amounts Amazon computed.
+-- Each money column becomes the v2026 breakdown it reports (research_12 §C3): item-price ITEM, shipping-price
+-- SHIPPING, gift-wrap-price GIFT_WRAP, item- and ship-promotion-discount DISCOUNT (detailed ITEM and SHIPPING),
+-- item-, shipping- and gift-wrap-tax TAX (detailed ITEM, SHIPPING, GIFT_WRAP). Whether tax is inside the prices or
+-- added is the report's convention for the marketplace (core.marketplaces.prices_include_tax: VAT-inclusive in the
+-- EU, UK and JP, added in the US and CA); core reads report versions with that convention. The file has no column
+-- for COD fees, other charges or delivery tips: an order carrying them reaches its full total once an Orders API
+-- version of it is stored. A line whose item-status is Cancelled in an order that is not is an item cancelled
+-- inside its order: it keeps its row, with no proceeds and no unit left to ship, and counts in no total.
 CREATE OR REPLACE TEMP MACRO report_money(s) AS TRY_CAST(nullif(trim(s), '') AS DECIMAL(18, 2));
 CREATE OR REPLACE TEMP MACRO not_money(s) AS nullif(trim(s), '') IS NOT NULL AND TRY_CAST(trim(s) AS DECIMAL(18, 2)) IS NULL;
 CREATE OR REPLACE TEMP MACRO money_json(a, c) AS {'amount': CAST(CAST(a AS DECIMAL(18, 2)) AS VARCHAR), 'currencyCode': c};
+-- item-price is the line total: one unit's price, rounded half up to the cent in whole cents (a DECIMAL divided by an
+-- integer is a DOUBLE in DuckDB, and 79.99 / 2 would round to 39.99 there).
+CREATE OR REPLACE TEMP MACRO unit_price(line, qty) AS CASE WHEN qty > 0
+    THEN CAST((CAST(line * 100 AS BIGINT) * 2 + qty) // (2 * qty) AS DECIMAL(18, 2)) / 100 ELSE line END;
 -- Reports write v0-style statuses ("Shipped", "Canceled", "PartiallyShipped"); v2026 spells them in capitals.
 CREATE OR REPLACE TEMP MACRO report_status(s) AS CASE replace(upper(trim(s)), '_', '')
     WHEN 'PENDING' THEN 'PENDING' WHEN 'PENDINGAVAILABILITY' THEN 'PENDING_AVAILABILITY'
@@ -38,8 +50,8 @@ SELECT
     p.*,
     m.marketplace_id,
     coalesce(nullif(trim(p.currency), ''), m.currency) AS currency_code,
-    -- Sales tax is added at checkout in the US and Canada; elsewhere prices include VAT.
-    coalesce(m.country_code IN ('US', 'CA'), false) AS tax_added,
+    -- The report's tax convention for the marketplace (amazon/marketplaces.csv says where it comes from).
+    NOT coalesce(m.prices_include_tax, true) AS tax_added,
     concat_ws('; ',
         CASE WHEN p.order_id IS NULL THEN 'amazon-order-id is empty' END,
         CASE WHEN p.created_ts IS NULL THEN 'purchase-date is not an ISO-8601 timestamp: ' || coalesce(p.purchase_date, 'empty') END,
@@ -97,11 +109,19 @@ SELECT
     coalesce(report_money(item_price), 0) AS item_amount,
     coalesce(report_money(shipping_price), 0) AS shipping_amount,
     coalesce(report_money(gift_wrap_price), 0) AS gift_wrap_amount,
+    abs(coalesce(report_money(item_promotion_discount), 0)) AS item_discount,
+    abs(coalesce(report_money(ship_promotion_discount), 0)) AS ship_discount,
     abs(coalesce(report_money(item_promotion_discount), 0)) + abs(coalesce(report_money(ship_promotion_discount), 0)) AS discount_amount,
+    coalesce(report_money(item_tax), 0) AS item_tax_amount,
+    coalesce(report_money(shipping_tax), 0) AS shipping_tax_amount,
+    coalesce(report_money(gift_wrap_tax), 0) AS gift_wrap_tax_amount,
     coalesce(report_money(item_tax), 0) + coalesce(report_money(shipping_tax), 0) + coalesce(report_money(gift_wrap_tax), 0) AS tax_amount,
+    -- An item cancelled inside an order that stands (the order's own cancellation covers all its lines).
+    upper(trim(item_status)) IN ('CANCELLED', 'CANCELED') AND status <> 'CANCELLED' AS item_cancelled,
     -- "For self-fulfilled orders, item price is not shown for orders in a 'pending' state."
     status NOT IN ('PENDING', 'PENDING_AVAILABILITY') AND report_money(item_price) IS NOT NULL AS priced,
     CASE WHEN upper(trim(item_status)) = 'SHIPPED' THEN qty ELSE 0 END AS shipped_qty,
+    CASE WHEN upper(trim(item_status)) IN ('CANCELLED', 'CANCELED') THEN 0 WHEN upper(trim(item_status)) = 'SHIPPED' THEN 0 ELSE qty END AS unshipped_qty,
     -- Files before May 2026 have no order-item-id: the line's position in its order stands in.
     coalesce(nullif(trim(order_item_id), ''), order_id || '-' || row_number() OVER (PARTITION BY order_id ORDER BY line_number)) AS item_id
 FROM order_report_typed t
@@ -111,27 +131,49 @@ CREATE OR REPLACE TEMP TABLE order_report_orders AS
 WITH items AS (
     SELECT
         *,
-        item_amount + shipping_amount + gift_wrap_amount - discount_amount + CASE WHEN tax_added THEN tax_amount ELSE 0 END AS paid,
+        CASE WHEN item_cancelled THEN 0
+             ELSE item_amount + shipping_amount + gift_wrap_amount - discount_amount + CASE WHEN tax_added THEN tax_amount ELSE 0 END END AS paid,
         {
             'orderItemId': item_id,
             'quantityOrdered': qty,
             'product': {
                 'asin': asin, 'title': product_name, 'sellerSku': sku,
-                'price': CASE WHEN priced THEN {'unitPrice': money_json(CASE WHEN qty > 0 THEN item_amount / qty ELSE item_amount END, currency_code)} END
+                'price': CASE WHEN priced THEN {'unitPrice': money_json(unit_price(item_amount, qty), currency_code)} END
             },
-            'proceeds': CASE WHEN priced AND status <> 'CANCELLED' THEN {
+            'proceeds': CASE WHEN priced AND status <> 'CANCELLED' AND NOT item_cancelled THEN {
                 'proceedsTotal': money_json(item_amount + shipping_amount + gift_wrap_amount - discount_amount + CASE WHEN tax_added THEN tax_amount ELSE 0 END, currency_code),
                 'breakdowns': list_filter([
-                    {'type': 'ITEM', 'subtotal': money_json(item_amount, currency_code)},
-                    CASE WHEN shipping_amount <> 0 THEN {'type': 'SHIPPING', 'subtotal': money_json(shipping_amount, currency_code)} END,
-                    CASE WHEN gift_wrap_amount <> 0 THEN {'type': 'GIFT_WRAP', 'subtotal': money_json(gift_wrap_amount, currency_code)} END,
-                    CASE WHEN discount_amount <> 0 THEN {'type': 'DISCOUNT', 'subtotal': money_json(-discount_amount, currency_code)} END,
-                    {'type': 'TAX', 'subtotal': money_json(tax_amount, currency_code)}
+                    {'type': 'ITEM', 'subtotal': money_json(item_amount, currency_code), 'detailedBreakdowns': NULL},
+                    CASE WHEN shipping_amount <> 0 THEN {'type': 'SHIPPING', 'subtotal': money_json(shipping_amount, currency_code), 'detailedBreakdowns': NULL} END,
+                    CASE WHEN gift_wrap_amount <> 0 THEN {'type': 'GIFT_WRAP', 'subtotal': money_json(gift_wrap_amount, currency_code), 'detailedBreakdowns': NULL} END,
+                    CASE WHEN discount_amount <> 0 THEN {'type': 'DISCOUNT', 'subtotal': money_json(-discount_amount, currency_code),
+                        'detailedBreakdowns': list_filter([
+                            CASE WHEN item_discount <> 0 THEN {'subtype': 'ITEM', 'value': money_json(-item_discount, currency_code)} END,
+                            CASE WHEN ship_discount <> 0 THEN {'subtype': 'SHIPPING', 'value': money_json(-ship_discount, currency_code)} END
+                        ], lambda d: d IS NOT NULL)} END,
+                    {'type': 'TAX', 'subtotal': money_json(tax_amount, currency_code),
+                        'detailedBreakdowns': list_filter([
+                            {'subtype': 'ITEM', 'value': money_json(item_tax_amount, currency_code)},
+                            CASE WHEN shipping_tax_amount <> 0 THEN {'subtype': 'SHIPPING', 'value': money_json(shipping_tax_amount, currency_code)} END,
+                            CASE WHEN gift_wrap_tax_amount <> 0 THEN {'subtype': 'GIFT_WRAP', 'value': money_json(gift_wrap_tax_amount, currency_code)} END
+                        ], lambda d: d IS NOT NULL)}
                 ], lambda b: b IS NOT NULL)
             } END,
-            'fulfillment': {'quantityFulfilled': shipped_qty, 'quantityUnfulfilled': qty - shipped_qty}
+            'cancellation': CASE WHEN item_cancelled THEN {'cancellationExecution': {'cancelReason': 'item-status ' || trim(item_status) || ' in the order report'}} END,
+            'fulfillment': {'quantityFulfilled': shipped_qty, 'quantityUnfulfilled': unshipped_qty}
         } AS item
     FROM order_report_items
+),
+-- The amounts of the items that count: not cancelled inside their order.
+counted AS (
+    SELECT
+        *,
+        CASE WHEN item_cancelled THEN 0 ELSE item_amount END AS c_item,
+        CASE WHEN item_cancelled THEN 0 ELSE shipping_amount END AS c_shipping,
+        CASE WHEN item_cancelled THEN 0 ELSE gift_wrap_amount END AS c_gift_wrap,
+        CASE WHEN item_cancelled THEN 0 ELSE discount_amount END AS c_discount,
+        CASE WHEN item_cancelled THEN 0 ELSE tax_amount END AS c_tax
+    FROM items
 )
 SELECT
     order_id,
@@ -151,14 +193,14 @@ SELECT
         },
         'recipient': CASE WHEN any_value(status) IN ('UNSHIPPED', 'PARTIALLY_SHIPPED', 'SHIPPED') AND any_value(ship_country) IS NOT NULL THEN
             {'deliveryAddress': {'city': any_value(ship_city), 'stateOrRegion': any_value(ship_state), 'countryCode': any_value(ship_country)}} END,
-        'proceeds': CASE WHEN bool_and(priced) AND any_value(status) <> 'CANCELLED' THEN {
+        'proceeds': CASE WHEN coalesce(bool_and(priced) FILTER (WHERE NOT item_cancelled), bool_and(priced)) AND any_value(status) <> 'CANCELLED' THEN {
             'grandTotal': money_json(sum(paid), any_value(currency_code)),
             'breakdowns': list_filter([
-                {'type': 'ITEM', 'subtotal': money_json(sum(item_amount), any_value(currency_code))},
-                CASE WHEN sum(shipping_amount) <> 0 THEN {'type': 'SHIPPING', 'subtotal': money_json(sum(shipping_amount), any_value(currency_code))} END,
-                CASE WHEN sum(gift_wrap_amount) <> 0 THEN {'type': 'GIFT_WRAP', 'subtotal': money_json(sum(gift_wrap_amount), any_value(currency_code))} END,
-                CASE WHEN sum(discount_amount) <> 0 THEN {'type': 'DISCOUNT', 'subtotal': money_json(-sum(discount_amount), any_value(currency_code))} END,
-                {'type': 'TAX', 'subtotal': money_json(sum(tax_amount), any_value(currency_code))}
+                {'type': 'ITEM', 'subtotal': money_json(sum(c_item), any_value(currency_code))},
+                CASE WHEN sum(c_shipping) <> 0 THEN {'type': 'SHIPPING', 'subtotal': money_json(sum(c_shipping), any_value(currency_code))} END,
+                CASE WHEN sum(c_gift_wrap) <> 0 THEN {'type': 'GIFT_WRAP', 'subtotal': money_json(sum(c_gift_wrap), any_value(currency_code))} END,
+                CASE WHEN sum(c_discount) <> 0 THEN {'type': 'DISCOUNT', 'subtotal': money_json(-sum(c_discount), any_value(currency_code))} END,
+                {'type': 'TAX', 'subtotal': money_json(sum(c_tax), any_value(currency_code))}
             ], lambda b: b IS NOT NULL)
         } END,
         'fulfillment': {
@@ -168,7 +210,7 @@ SELECT
         },
         'orderItems': list(item ORDER BY line_number)
     })::VARCHAR AS payload
-FROM items
+FROM counted
 GROUP BY order_id;
 
 CREATE OR REPLACE TEMP TABLE incoming AS

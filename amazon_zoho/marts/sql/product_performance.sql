@@ -3,8 +3,8 @@ CREATE OR REPLACE VIEW marts.product_performance AS
 WITH sold AS (
     SELECT
         l.sku, l.marketplace_id, coalesce(l.currency, o.currency) AS currency,
-        count(DISTINCT l.order_id) FILTER (WHERE o.status NOT IN ('cancelled', 'unfulfillable')) AS orders,
-        coalesce(sum(l.quantity_ordered) FILTER (WHERE o.status NOT IN ('cancelled', 'unfulfillable')), 0) AS units_ordered,
+        count(DISTINCT l.order_id) FILTER (WHERE o.status NOT IN ('cancelled', 'unfulfillable') AND NOT coalesce(l.cancelled, false)) AS orders,
+        coalesce(sum(l.quantity_ordered - coalesce(l.quantity_cancelled, 0)) FILTER (WHERE o.status NOT IN ('cancelled', 'unfulfillable')), 0) AS units_ordered,
         coalesce(sum(l.quantity_shipped), 0) AS units_shipped,
         coalesce(sum(l.item_amount), 0) AS item_sales,
         coalesce(sum(l.promotion_discount), 0) AS promotions,
@@ -44,8 +44,8 @@ COMMENT ON COLUMN marts.product_performance.marketplace_id IS 'Marketplace.';
 COMMENT ON COLUMN marts.product_performance.currency IS 'ISO 4217 currency of every amount in the row.';
 COMMENT ON COLUMN marts.product_performance.asin IS 'ASIN (core.products).';
 COMMENT ON COLUMN marts.product_performance.title IS 'Product title (core.products).';
-COMMENT ON COLUMN marts.product_performance.orders IS 'Orders with this SKU that are not cancelled.';
-COMMENT ON COLUMN marts.product_performance.units_ordered IS 'Units ordered on orders that are not cancelled.';
+COMMENT ON COLUMN marts.product_performance.orders IS 'Orders with this SKU that are not cancelled (nor is its line).';
+COMMENT ON COLUMN marts.product_performance.units_ordered IS 'Units ordered on orders that are not cancelled, less the units cancelled inside them.';
 COMMENT ON COLUMN marts.product_performance.units_shipped IS 'Units shipped.';
 COMMENT ON COLUMN marts.product_performance.item_sales IS 'Item prices x quantities (VAT included where prices include tax).';
 COMMENT ON COLUMN marts.product_performance.promotions IS 'Promotion discounts, negative.';

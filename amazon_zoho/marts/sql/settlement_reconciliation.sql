@@ -27,7 +27,7 @@ joined AS (
         coalesce(o.order_id, s.order_id) AS order_id,
         o.marketplace_id, coalesce(o.currency, s.currency) AS currency, o.purchase_date, o.status,
         o.order_total AS sold, o.item_subtotal AS sold_principal, o.shipping_total AS sold_shipping, o.tax_total AS sold_tax,
-        o.discount_total AS sold_promotions, o.prices_include_tax,
+        o.discount_total AS sold_promotions, o.gift_wrap_total AS sold_gift_wrap, o.delivery_tip AS sold_delivery_tip, o.prices_include_tax,
         coalesce(s.settled_principal, 0) AS settled_principal, coalesce(s.settled_shipping, 0) AS settled_shipping,
         coalesce(s.settled_tax, 0) AS settled_tax, coalesce(s.settled_other_charges, 0) AS settled_other_charges,
         coalesce(s.settled_promotions, 0) AS settled_promotions,
@@ -41,12 +41,14 @@ joined AS (
 SELECT
     * EXCLUDE (in_core, in_settlements),
     settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions AS settled_sale,
-    CASE WHEN in_core THEN coalesce(sold, 0) - (settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions) END AS difference,
+    CASE WHEN in_core THEN coalesce(sold, 0) - coalesce(sold_delivery_tip, 0)
+        - (settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions) END AS difference,
     CASE
         WHEN NOT in_core THEN 'order_not_in_core'
         WHEN NOT in_settlements AND sold IS NULL THEN 'nothing_to_settle'
         WHEN NOT in_settlements THEN 'unsettled'
-        WHEN coalesce(sold, 0) = settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions THEN 'settled'
+        WHEN coalesce(sold, 0) - coalesce(sold_delivery_tip, 0)
+             = settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions THEN 'settled'
         ELSE 'difference'
     END AS reconciliation_status
 FROM joined;
@@ -61,7 +63,9 @@ COMMENT ON COLUMN marts.settlement_reconciliation.sold_principal IS 'Item prices
 COMMENT ON COLUMN marts.settlement_reconciliation.sold_shipping IS 'Shipping charged (core.orders.shipping_total).';
 COMMENT ON COLUMN marts.settlement_reconciliation.sold_tax IS 'Tax Amazon reported on the order (contained in sold where prices include tax).';
 COMMENT ON COLUMN marts.settlement_reconciliation.sold_promotions IS 'Promotion discounts, negative (core.orders.discount_total).';
-COMMENT ON COLUMN marts.settlement_reconciliation.prices_include_tax IS 'Tax convention of the marketplace (core.marketplaces): true means sold_tax is inside sold, false means it is added.';
+COMMENT ON COLUMN marts.settlement_reconciliation.sold_gift_wrap IS 'Gift wrap charged (core.orders.gift_wrap_total); it settles as ItemPrice/GiftWrap (settled_other_charges).';
+COMMENT ON COLUMN marts.settlement_reconciliation.sold_delivery_tip IS 'Delivery tip (core.orders.delivery_tip): in sold, but "charged separately" (Amazon''s model) and with no documented settlement row, so difference leaves it out.';
+COMMENT ON COLUMN marts.settlement_reconciliation.prices_include_tax IS 'Tax convention of the order''s amounts (core.orders.prices_include_tax): true means sold_tax is inside sold, false means it is added.';
 COMMENT ON COLUMN marts.settlement_reconciliation.settled_principal IS 'Order lines classed principal (ItemPrice/Principal).';
 COMMENT ON COLUMN marts.settlement_reconciliation.settled_shipping IS 'Order lines classed shipping (ItemPrice/Shipping).';
 COMMENT ON COLUMN marts.settlement_reconciliation.settled_tax IS 'Order lines classed tax (ItemPrice/Tax, ShippingTax): only where tax is added (US, CA).';
@@ -76,5 +80,5 @@ COMMENT ON COLUMN marts.settlement_reconciliation.settlement_lines IS 'Number of
 COMMENT ON COLUMN marts.settlement_reconciliation.settlement_ids IS 'Settlements the order appears in (a refund often lands in a later one).';
 COMMENT ON COLUMN marts.settlement_reconciliation.last_posted_ts IS 'When the latest settlement line of the order was posted.';
 COMMENT ON COLUMN marts.settlement_reconciliation.settled_sale IS 'settled_principal + settled_shipping + settled_tax + settled_other_charges + settled_promotions: the sale as settled, before fees and refunds.';
-COMMENT ON COLUMN marts.settlement_reconciliation.difference IS 'sold - settled_sale, to the cent. 0 once the order settled in full; the whole sale while it is unsettled; NULL for orders not in core.';
+COMMENT ON COLUMN marts.settlement_reconciliation.difference IS 'sold - sold_delivery_tip - settled_sale, to the cent. 0 once the order settled in full; the whole sale while it is unsettled; NULL for orders not in core.';
 COMMENT ON COLUMN marts.settlement_reconciliation.reconciliation_status IS 'settled (difference 0), difference (settled, but not to the cent: look here), unsettled (priced, no settlement line yet), nothing_to_settle (pending or cancelled), order_not_in_core (settled order bought before the start date or quarantined).';

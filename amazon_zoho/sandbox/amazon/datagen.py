@@ -8,17 +8,30 @@ timeline of events; what an API shows is the order "as of now" (the latest event
     about 5 % are CANCELLED within the first day instead (from PENDING or UNSHIPPED)
     about 3 % of shipped orders are REFUNDED 3-10 days after shipping: the status stays SHIPPED,
     lastUpdatedTime moves, and the refund appears in the settlement covering that time.
+    about 10 % of the orders with several items that are not cancelled lose one item (never the first) when
+    they become UNSHIPPED (the seller cancels it, no inventory): the order stands, the item counts nowhere.
+    US orders that carry a delivery tip have it PENDING until TIP_FINALIZED, 2 days after shipping (an order
+    change: lastUpdatedTime moves, as with Amazon's ORDER_CHANGE DeliveryTipChange).
 
 Orders created after now are invisible. Order ids are 3-7-7 digits, "PPP-DDDDDHH-NNNNNNN": PPP names
 the marketplace and DDDDD the UTC day (days since 2000-01-01), so finding an order regenerates one day.
 
-Money (all Decimal, per item; the order sums its items):
-    unit_price      shelf price per unit; item_price = unit_price x quantity
-    shipping_price  charged to the buyer (attributed to the first item)
-    promotion_discount  positive amount taken off the item
-    item_tax, shipping_tax  tax amounts. EU/UK: VAT contained in the prices (the buyer pays
-                    item_price + shipping_price - promotion_discount). US/CA: sales tax added on top.
-    `Item.paid` / `Order.paid` is what the buyer paid in every case.
+Money (all Decimal, per item; the order sums its items and adds its tip). Each amount is drawn before tax
+(EU/UK: the shelf price with its VAT taken out, to the cent) and its tax is computed on it, so both of Amazon's
+ways of showing an order are exact: `Item.shown(True)` has the tax inside every price (the order report and v0 in
+VAT marketplaces), `Item.shown(False)` adds it (the US and Canada everywhere, and Orders API v2026 proceeds:
+amazon/marketplaces.csv prices_include_tax / proceeds_include_tax say which API shows which).
+    unit_net        price per unit before tax; item = unit x quantity
+    shipping_net    charged to the buyer (attributed to the first item)
+    gift_wrap_net   gift wrap on one item of about 4 % of the orders
+    promotion_net, ship_promotion_net  positive amounts taken off the item (about 8 % of items) and off its
+                    shipping (a free-shipping promotion on about a third of the orders that charge shipping)
+    item_tax, shipping_tax, gift_wrap_tax  tax on what is charged: tax(item) - tax(promotion), and so on
+    tip             delivery tip, order level (US only, about 3 % of its orders: Amazon's only tip example is an
+                    Amazon.com order, and no marketplace is documented to have them)
+    COD fees: none. Amazon documents cash on delivery for JP only (v0 model: "The COD collection method (only
+    supported in the JP marketplace)"; CODFee in its JPY getOrderItems example), and the sandbox does not sell in JP.
+    `Item.paid` / `Order.paid` is what the buyer paid in every case (a cancelled item: 0).
 """
 
 from __future__ import annotations
@@ -27,7 +40,7 @@ import random
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -45,6 +58,43 @@ _MARKETPLACE_DIGIT = {m: str(i) for i, m in enumerate(ORDER_PREFIX)}
 _PERMUTE = 7_654_321  # coprime with 10**7, so index -> 7-digit suffix is a bijection (no duplicate ids)
 
 PENDING, UNSHIPPED, SHIPPED, CANCELLED, REFUNDED = "PENDING", "UNSHIPPED", "SHIPPED", "CANCELLED", "REFUNDED"
+TIP_FINALIZED = "TIP_FINALIZED"
+# Events that change an order without changing its status.
+_CHANGES = (REFUNDED, TIP_FINALIZED)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One item's money as an API shows it: `included` says whether the tax is inside the prices."""
+
+    included: bool
+    unit_price: Decimal
+    item: Decimal
+    shipping: Decimal
+    gift_wrap: Decimal
+    item_promotion: Decimal  # positive
+    ship_promotion: Decimal  # positive
+    item_tax: Decimal  # on what is charged for the item (its promotion's tax taken off)
+    shipping_tax: Decimal
+    gift_wrap_tax: Decimal
+    # The tax split as Orders API v2026 details it (TAX detailedBreakdowns ITEM, SHIPPING, GIFT_WRAP, DISCOUNT):
+    tax_on_item: Decimal
+    tax_on_shipping: Decimal
+    tax_on_discounts: Decimal  # negative
+
+    @property
+    def tax(self) -> Decimal:
+        return self.item_tax + self.shipping_tax + self.gift_wrap_tax
+
+    @property
+    def discount(self) -> Decimal:
+        return self.item_promotion + self.ship_promotion
+
+    @property
+    def paid(self) -> Decimal:
+        gross = self.item + self.shipping + self.gift_wrap - self.discount
+        return gross if self.included else gross + self.tax
 
 
 @dataclass(frozen=True)
@@ -52,22 +102,54 @@ class Item:
     order_item_id: str
     product: Product
     quantity: int
-    unit_price: Decimal
-    shipping_price: Decimal
-    promotion_discount: Decimal
+    unit_net: Decimal
+    shipping_net: Decimal
+    promotion_net: Decimal
     promotion_id: str | None
-    item_tax: Decimal
-    shipping_tax: Decimal
-    tax_included: bool
+    rate: Decimal
+    tax_included: bool  # the marketplace's prices include tax (how the order report shows them)
+    gift_wrap_net: Decimal = ZERO
+    ship_promotion_net: Decimal = ZERO
+    ship_promotion_id: str | None = None
+    cancelled: bool = False  # cancelled inside its order when the order became UNSHIPPED
 
     @property
-    def item_price(self) -> Decimal:
-        return self.unit_price * self.quantity
+    def item_net(self) -> Decimal:
+        return self.unit_net * self.quantity
+
+    @property
+    def item_tax(self) -> Decimal:
+        return _tax(self.item_net, self.rate) - _tax(self.promotion_net, self.rate)
+
+    @property
+    def shipping_tax(self) -> Decimal:
+        return _tax(self.shipping_net, self.rate) - _tax(self.ship_promotion_net, self.rate)
+
+    @property
+    def gift_wrap_tax(self) -> Decimal:
+        return _tax(self.gift_wrap_net, self.rate)
+
+    @property
+    def promotion_ids(self) -> list[str]:
+        return [p for p in (self.promotion_id, self.ship_promotion_id) if p]
+
+    def shown(self, included: bool) -> Shown:
+        """The item's amounts with the tax inside every price (included) or before tax."""
+        rate = self.rate
+        full = {"item": self.item_net, "shipping": self.shipping_net, "gift_wrap": self.gift_wrap_net,
+                "item_promotion": self.promotion_net, "ship_promotion": self.ship_promotion_net}
+        if included:
+            full = {k: v + _tax(v, rate) for k, v in full.items()}
+        unit = (full["item"] / self.quantity).quantize(CENT, ROUND_HALF_UP) if included else self.unit_net
+        return Shown(
+            included, unit, **full, item_tax=self.item_tax, shipping_tax=self.shipping_tax, gift_wrap_tax=self.gift_wrap_tax,
+            tax_on_item=_tax(self.item_net, rate), tax_on_shipping=_tax(self.shipping_net, rate),
+            tax_on_discounts=-(_tax(self.promotion_net, rate) + _tax(self.ship_promotion_net, rate)),
+        )
 
     @property
     def paid(self) -> Decimal:
-        gross = self.item_price + self.shipping_price - self.promotion_discount
-        return gross if self.tax_included else gross + self.item_tax + self.shipping_tax
+        return ZERO if self.cancelled else self.shown(False).paid
 
 
 @dataclass(frozen=True)
@@ -83,6 +165,7 @@ class Order:
     events: tuple[tuple[datetime, str], ...]  # time-ordered, first is (created, PENDING)
     refund_item: int = 0  # which item a REFUNDED event refunds in full (principal and tax, not shipping)
     cancel_requester: str = "BUYER"
+    tip: Decimal = ZERO  # delivery tip, order level (PENDING until the TIP_FINALIZED event)
 
     @property
     def currency(self) -> str:
@@ -106,7 +189,16 @@ class Order:
 
     @property
     def paid(self) -> Decimal:
-        return sum((i.paid for i in self.items), Decimal("0"))
+        return sum((i.paid for i in self.items), self.tip)
+
+    @property
+    def standing_items(self) -> tuple[Item, ...]:
+        """The items that count: all but one cancelled inside the order."""
+        return tuple(i for i in self.items if not i.cancelled)
+
+    def tip_status(self, now: datetime) -> str:
+        finalized = self.event_time(TIP_FINALIZED)
+        return "FINALIZED" if finalized is not None and finalized <= now else "PENDING"
 
     def event_time(self, kind: str) -> datetime | None:
         return next((t for t, k in self.events if k == kind), None)
@@ -120,7 +212,7 @@ class Order:
             if t > now:
                 break
             last = t
-            if kind != REFUNDED:
+            if kind not in _CHANGES:
                 status = kind
         return status, last
 
@@ -190,18 +282,15 @@ def _order(rng: random.Random, seed, marketplace_id, order_id, created, products
     items = []
     for n, product in enumerate(chosen):
         quantity = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
-        unit = product.price(currency)
-        ship = shipping if n == 0 else Decimal("0.00")
+        unit = _net(product.price(currency), rate, included)
+        ship = _net(shipping, rate, included) if n == 0 else Decimal("0.00")
         promo, promo_id = Decimal("0.00"), None
         if rng.random() < 0.08:
             promo = (unit * quantity * Decimal(rng.choice(("0.05", "0.10", "0.15")))).quantize(CENT, ROUND_HALF_UP)
             promo_id = f"PLM-{country}-" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(10))
         # day (5) + marketplace (1) + order suffix (7) + line (1) = 14 digits, unique per seller
         item_id = f"{order_id[4:9]}{_MARKETPLACE_DIGIT[marketplace_id]}{order_id[-7:]}{n + 1}"
-        items.append(
-            Item(item_id, product, quantity, unit, ship, promo, promo_id,
-                 _tax(unit * quantity - promo, rate, included), _tax(ship, rate, included), included)
-        )
+        items.append(Item(item_id, product, quantity, unit, ship, promo, promo_id, rate, included))
     events = [(created, PENDING)]
     unshipped = created + timedelta(seconds=rng.randint(600, 3600))
     requester = "BUYER"
@@ -220,11 +309,35 @@ def _order(rng: random.Random, seed, marketplace_id, order_id, created, products
         level = rng.choices(("STANDARD", "NEXT_DAY"), weights=(70, 30))[0]
     else:
         level = rng.choices(("STANDARD", "EXPEDITED"), weights=(85, 15))[0]
+    refund_item = rng.randrange(len(items))
+    # What the first draws leave alone: gift wrap, shipping promotions, an item cancelled inside its order and tips
+    # come from a generator of their own, so adding them kept every order's ids, items, prices and timeline.
+    extra = random.Random(f"extras:{seed}:{order_id}")
+    wrapped = extra.randrange(len(items)) if extra.random() < 0.04 else None
+    if wrapped is not None:
+        items[wrapped] = replace(items[wrapped], gift_wrap_net=_net(Decimal(extra.choice(("2.99", "3.99", "4.99"))), rate, included))
+    if items[0].shipping_net and extra.random() < 0.35:
+        code = "".join(extra.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+        items[0] = replace(items[0], ship_promotion_net=items[0].shipping_net, ship_promotion_id=f"FREESHIP-{country}-{code}")
+    stands = all(kind != CANCELLED for _, kind in events)
+    if len(items) > 1 and stands and extra.random() < 0.10:
+        gone = extra.randrange(1, len(items))  # the first item (with the order's shipping) stays
+        items[gone] = replace(items[gone], cancelled=True)
+        refund_item = 0 if refund_item == gone else refund_item
+    tip = ZERO
+    if country == "US" and stands and extra.random() < 0.03:
+        tip = Decimal(extra.choice(("2.00", "3.00", "5.00")))
+        shipped_at = next(t for t, kind in events if kind == SHIPPED)
+        events = sorted([*events, (shipped_at + timedelta(days=2), TIP_FINALIZED)])
     return Order(seed, order_id, marketplace_id, created, "AMAZON" if afn else "MERCHANT", level, buyer_index,
-                 tuple(items), tuple(events), rng.randrange(len(items)), requester)
+                 tuple(items), tuple(events), refund_item, requester, tip)
 
 
-def _tax(gross: Decimal, rate: Decimal, included: bool) -> Decimal:
-    """VAT contained in a gross amount (EU/UK), or sales tax on a net amount (US/CA), to the cent."""
-    amount = gross * rate / (1 + rate) if included else gross * rate
-    return amount.quantize(CENT, ROUND_HALF_UP)
+def _net(price: Decimal, rate: Decimal, included: bool) -> Decimal:
+    """A price before tax: as drawn where tax is added (US/CA), its VAT taken out to the cent elsewhere."""
+    return (price / (1 + rate)).quantize(CENT, ROUND_HALF_UP) if included else price
+
+
+def _tax(net: Decimal, rate: Decimal) -> Decimal:
+    """Tax on an amount before tax, to the cent."""
+    return (net * rate).quantize(CENT, ROUND_HALF_UP)

@@ -7,6 +7,14 @@ after now do not exist yet. No buyer name or e-mail ("do not include customer-id
 information"), but the ship-to city, region, postal code and country. Self-fulfilled orders show no
 prices while Pending. Encoded Cp1252, which Amazon declares in the download's Content-Type; characters
 Cp1252 lacks become "?", as in real files.
+
+Money columns per the marketplace's report convention (amazon/marketplaces.csv prices_include_tax): in the EU
+and UK item-price, shipping-price and gift-wrap-price contain the VAT that item-tax, shipping-tax and
+gift-wrap-tax state ("item_price ... Contains the VAT-inclusive price", Amazon's VCS guide); in the US and Canada
+they are before tax. Promotions are negative in item-promotion-discount and ship-promotion-discount (what real
+files show; the loader takes either sign). An item cancelled inside an order that stands is a row with
+item-status Cancelled, its quantity and its prices still shown (Amazon does not say what such a row carries; this
+is the case that must not count). The file has no column for a delivery tip or a COD fee.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from ..config import MARKETPLACES
 from .catalog import CENT
 from .datagen import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Item, Order, orders_created_between
 from .orders_query import MAX_ORDER_LIFETIME_DAYS
@@ -58,16 +67,19 @@ def render_order_report(app, report_type: str, marketplace_ids, start: datetime,
 def _row(order: Order, item: Item, status: str, updated: datetime) -> list[str]:
     buyer = order.buyer
     priced = order.afn or status != PENDING  # "item price is not shown for orders in a 'pending' state"
+    shown = item.shown(MARKETPLACES[order.marketplace_id].prices_include_tax)
+    item_status = "Cancelled" if item.cancelled and status != PENDING else ITEM_STATUS[status]
     return [
         order.order_id, "", _iso(order.created), _iso(updated), ORDER_STATUS[status], item.order_item_id,
         "Amazon" if order.afn else "Merchant", order.marketplace_name, "", SERVICE_LEVEL[order.service_level],
-        item.product.title, item.product.sku, item.product.asin, ITEM_STATUS[status], str(item.quantity),
+        item.product.title, item.product.sku, item.product.asin, item_status, str(item.quantity),
         order.currency if priced else "",
-        _money(item.item_price, priced), _money(item.item_tax, priced),
-        _money(item.shipping_price, priced), _money(item.shipping_tax, priced), "", "",
-        _money(item.promotion_discount, priced and item.promotion_discount > 0), "",
+        _money(shown.item, priced), _money(shown.item_tax, priced),
+        _money(shown.shipping, priced), _money(shown.shipping_tax, priced),
+        _money(shown.gift_wrap, priced and shown.gift_wrap > 0), _money(shown.gift_wrap_tax, priced and shown.gift_wrap > 0),
+        _money(-shown.item_promotion, priced and shown.item_promotion > 0), _money(-shown.ship_promotion, priced and shown.ship_promotion > 0),
         buyer.city, buyer.state_or_region or "", buyer.postal_code, buyer.country_code,
-        item.promotion_id or "", "", "true" if buyer.company else "false", "", "", "false",
+        ",".join(item.promotion_ids), "", "true" if buyer.company else "false", "", "", "false",
     ]
 
 

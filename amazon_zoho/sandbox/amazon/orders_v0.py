@@ -2,7 +2,9 @@
 generated orders, so benchmarks can compare the old list-then-fetch-items-per-order pattern.
 
 Shapes per API-FACTS §2a: `{"payload": …}` envelope, PascalCase, Money `{CurrencyCode, Amount}` with
-Amount a string, ItemPrice the line total (unit price x quantity), no pricing while Pending. Buyer
+Amount a string, ItemPrice the line total (unit price x quantity), no pricing while Pending; amounts
+contain their tax where the marketplace's prices do (prices_include_tax, like the order report). An item
+cancelled inside its order shows no pricing and nothing shipped. Buyer
 info and the restricted address parts need a Restricted Data Token, which this sandbox does not issue,
 so only the unrestricted address parts (city, region, postal code, country) appear.
 A NextToken carries the filters of the first page; with it the other filters are not re-read.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from ..config import MARKETPLACES
 from ..http import Request, Response
 from . import orders_query as q
 from .catalog import CENT
@@ -120,7 +123,7 @@ def get_order_items(app, req: Request) -> Response:
 
 def _order(order: Order, status: str, last: datetime) -> dict:
     shipped = status == SHIPPED
-    units = sum(i.quantity for i in order.items)
+    units = sum(i.quantity for i in (order.items if status == PENDING else order.standing_items))
     day = order.created.replace(hour=0, minute=0, second=0)
     out = {
         "AmazonOrderId": order.order_id,
@@ -173,18 +176,25 @@ def _item(order: Order, item, status: str) -> dict:
         "QuantityShipped": item.quantity if status == SHIPPED else 0,
         "ProductInfo": {"NumberOfItems": "1"},
     }
-    if status != PENDING:  # "While an order is Pending, getOrderItems returns no pricing"
-        zero = item.shipping_price * 0
+    gone = item.cancelled and status != PENDING
+    if gone:
+        out["QuantityShipped"] = 0
+    if status != PENDING and not gone:  # "While an order is Pending, getOrderItems returns no pricing"
+        shown = item.shown(MARKETPLACES[order.marketplace_id].prices_include_tax)
         out.update({
-            "ItemPrice": _money(item.item_price, cur),
-            "ItemTax": _money(item.item_tax, cur),
-            "ShippingPrice": _money(item.shipping_price, cur),
-            "ShippingTax": _money(item.shipping_tax, cur),
-            "ShippingDiscount": _money(zero, cur),
-            "ShippingDiscountTax": _money(zero, cur),
-            "PromotionDiscount": _money(item.promotion_discount, cur),
-            "PromotionDiscountTax": _money(zero, cur),
-            "PromotionIds": [item.promotion_id] if item.promotion_id else [],
+            "ItemPrice": _money(shown.item, cur),
+            "ItemTax": _money(shown.item_tax, cur),
+            "ShippingPrice": _money(shown.shipping, cur),
+            "ShippingTax": _money(shown.shipping_tax, cur),
+            "ShippingDiscount": _money(shown.ship_promotion, cur),
+            "ShippingDiscountTax": _money(shown.tax_on_shipping - shown.shipping_tax, cur),
+            "PromotionDiscount": _money(shown.item_promotion, cur),
+            "PromotionDiscountTax": _money(shown.tax_on_item - shown.item_tax, cur),
+            "PromotionIds": item.promotion_ids,
         })
-    out.update({"IsGift": "false", "ConditionId": "New", "ConditionSubtypeId": "New", "IsTransparency": False, "SerialNumberRequired": False})
+        if shown.gift_wrap:
+            out["BuyerInfo"] = {"GiftWrapPrice": _money(shown.gift_wrap, cur), "GiftWrapTax": _money(shown.gift_wrap_tax, cur),
+                                "GiftWrapLevel": "Classic"}
+    out.update({"IsGift": "true" if item.gift_wrap_net else "false", "ConditionId": "New", "ConditionSubtypeId": "New",
+                "IsTransparency": False, "SerialNumberRequired": False})
     return out

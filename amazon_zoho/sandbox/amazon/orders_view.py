@@ -13,10 +13,14 @@ Each dataset adds its sections:
 EXPENSE (points, JP only), PAYMENT and FULFILLMENT_ORDERS (Easy Ship only) add nothing for these sellers.
 PENDING orders carry no pricing at all, as on Amazon.
 
-Proceeds: grandTotal is what the buyer paid. Breakdowns ITEM (unit price x quantity), SHIPPING, DISCOUNT
-(negative) and TAX (with detailedBreakdowns ITEM / SHIPPING). In EU/UK marketplaces VAT is included in
-ITEM/SHIPPING/DISCOUNT and TAX states the VAT they contain (grandTotal = ITEM + SHIPPING + DISCOUNT);
-in US/CA tax is added (grandTotal = ITEM + SHIPPING + DISCOUNT + TAX).
+Proceeds: grandTotal is what the buyer paid. Breakdowns ITEM (unit price x quantity), SHIPPING, GIFT_WRAP,
+DISCOUNT (negative; item detailedBreakdowns ITEM / SHIPPING for item and shipping promotions), TAX (item
+detailedBreakdowns ITEM, SHIPPING, GIFT_WRAP and DISCOUNT, the tax taken off with the promotions) and, at order
+level only, DELIVERY_TIP with its status (PENDING, then FINALIZED). Whether TAX is inside the other breakdowns
+or added to them is the marketplace's proceeds_include_tax (amazon/marketplaces.csv: added everywhere, as in the
+model's examples): grandTotal = ITEM + SHIPPING + GIFT_WRAP + DISCOUNT (+ TAX where added) + DELIVERY_TIP.
+An item cancelled inside an order that stands (from UNSHIPPED on) carries its cancellation, no unit shipped or
+left to ship and no proceeds, and counts in no order breakdown.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from ..config import MARKETPLACES
 from .catalog import CENT
 from .datagen import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Item, Order
 from .orders_query import iso
@@ -57,7 +62,10 @@ def order_json(order: Order, status: str, last_updated: datetime, included: set[
     if "RECIPIENT" in included and status in SHIPPING_STATUSES:
         out["recipient"] = {"deliveryAddress": _address(order)}
     if "PROCEEDS" in included and priced and status != CANCELLED:
-        out["proceeds"] = {"grandTotal": money(order.paid, cur), "breakdowns": _breakdowns(order.items, cur, order_level=True)}
+        breakdowns = _breakdowns(order.standing_items, cur, _included(order), order_level=True)
+        if order.tip:
+            breakdowns.append({"type": "DELIVERY_TIP", "status": order.tip_status(last_updated), "subtotal": money(order.tip, cur)})
+        out["proceeds"] = {"grandTotal": money(order.paid, cur), "breakdowns": breakdowns}
     if "FULFILLMENT" in included:
         out["fulfillment"] = _fulfillment(order, status)
     out["orderItems"] = [_item(order, item, status, included) for item in order.items]
@@ -74,13 +82,17 @@ def _item(order: Order, item: Item, status: str, included: set[str]) -> dict:
         "sellerSku": item.product.sku,
         "condition": {"conditionType": "NEW", "conditionSubtype": "NEW"},
     }
+    shown = item.shown(_included(order))
     if status != PENDING:
-        product["price"] = {"unitPrice": money(item.unit_price, cur)}
+        product["price"] = {"unitPrice": money(shown.unit_price, cur)}
     out: dict = {"orderItemId": item.order_item_id, "quantityOrdered": item.quantity, "product": product}
-    if "PROCEEDS" in included and status not in (PENDING, CANCELLED):
-        out["proceeds"] = {"proceedsTotal": money(item.paid, cur), "breakdowns": _breakdowns((item,), cur, order_level=False)}
-    if "PROMOTION" in included and item.promotion_id:
-        out["promotion"] = {"breakdowns": [{"promotionId": item.promotion_id}]}
+    gone = item.cancelled and status != PENDING  # cancelled inside the order when it became UNSHIPPED
+    if "PROCEEDS" in included and status not in (PENDING, CANCELLED) and not gone:
+        out["proceeds"] = {"proceedsTotal": money(item.paid, cur), "breakdowns": _breakdowns((item,), cur, _included(order), order_level=False)}
+    if "PROMOTION" in included and item.promotion_ids:
+        out["promotion"] = {"breakdowns": [{"promotionId": p} for p in item.promotion_ids]}
+    if "CANCELLATION" in included and gone:
+        out["cancellation"] = {"cancellationExecution": {"cancelledBy": "MERCHANT", "cancelReason": "NO_INVENTORY"}}
     if "CANCELLATION" in included and status == CANCELLED:
         reason = "BUYER_CANCELED" if order.cancel_requester == "BUYER" else "NO_INVENTORY"
         # The generator says SELLER; v2026's ItemCancellationExecution.cancelledBy knows BUYER, MERCHANT, AMAZON.
@@ -89,31 +101,42 @@ def _item(order: Order, item: Item, status: str, included: set[str]) -> dict:
         if order.cancel_requester == "BUYER":
             out["cancellation"]["cancellationRequest"] = {"requester": "BUYER", "cancelReason": reason}
     if "FULFILLMENT" in included:
-        shipped = item.quantity if status == SHIPPED else 0
-        out["fulfillment"] = {"quantityFulfilled": shipped, "quantityUnfulfilled": item.quantity - shipped}
+        shipped = item.quantity if status == SHIPPED and not gone else 0
+        out["fulfillment"] = {"quantityFulfilled": shipped, "quantityUnfulfilled": 0 if gone or status == CANCELLED else item.quantity - shipped}
+        if item.gift_wrap_net:
+            out["fulfillment"]["packing"] = {"giftOption": {"giftMessage": "Enjoy!", "giftWrapLevel": "STANDARD"}}
     if "TAX" in included and not item.tax_included:
         # v2026 spells the model MARKETPLACE_FACILITATOR (ItemTaxCollection); "MarketplaceFacilitator" is v0's spelling.
         out["tax"] = {"taxCollections": [{"model": "MARKETPLACE_FACILITATOR", "responsibleParty": "Amazon Services, Inc."}]}
     return out
 
 
-def _breakdowns(items, cur: str, order_level: bool) -> list[dict]:
-    zero = Decimal("0")
-    item = sum((i.item_price for i in items), zero)
-    ship = sum((i.shipping_price for i in items), zero)
-    disc = sum((i.promotion_discount for i in items), zero)
-    item_tax = sum((i.item_tax for i in items), zero)
-    ship_tax = sum((i.shipping_tax for i in items), zero)
-    out = [{"type": "ITEM", "subtotal": money(item, cur)}]
-    if ship:
-        out.append({"type": "SHIPPING", "subtotal": money(ship, cur)})
-    if disc:
-        out.append({"type": "DISCOUNT", "subtotal": money(-disc, cur)})
-    tax = {"type": "TAX", "subtotal": money(item_tax + ship_tax, cur)}
-    if not order_level:  # the model has detailed breakdowns on item proceeds only
-        tax["detailedBreakdowns"] = [{"subtype": "ITEM", "value": money(item_tax, cur)}]
-        if ship:
-            tax["detailedBreakdowns"].append({"subtype": "SHIPPING", "value": money(ship_tax, cur)})
+def _included(order: Order) -> bool:
+    return MARKETPLACES[order.marketplace_id].proceeds_include_tax
+
+
+def _breakdowns(items, cur: str, included: bool, order_level: bool) -> list[dict]:
+    shown = [i.shown(included) for i in items]
+
+    def total(field: str) -> Decimal:
+        return sum((getattr(s, field) for s in shown), Decimal("0"))
+
+    out = [{"type": "ITEM", "subtotal": money(total("item"), cur)}]
+    for kind, field in (("SHIPPING", "shipping"), ("GIFT_WRAP", "gift_wrap")):
+        if total(field):
+            out.append({"type": kind, "subtotal": money(total(field), cur)})
+    if total("discount"):
+        discount = {"type": "DISCOUNT", "subtotal": money(-total("discount"), cur)}
+        if not order_level:  # the model has detailed breakdowns on item proceeds only
+            discount["detailedBreakdowns"] = [{"subtype": s, "value": money(-total(f), cur)}
+                                              for s, f in (("ITEM", "item_promotion"), ("SHIPPING", "ship_promotion")) if total(f)]
+        out.append(discount)
+    tax = {"type": "TAX", "subtotal": money(total("tax"), cur)}
+    if not order_level:
+        tax["detailedBreakdowns"] = [{"subtype": "ITEM", "value": money(total("tax_on_item"), cur)}]
+        tax["detailedBreakdowns"] += [{"subtype": s, "value": money(total(f), cur)}
+                                      for s, f in (("SHIPPING", "tax_on_shipping"), ("GIFT_WRAP", "gift_wrap_tax"), ("DISCOUNT", "tax_on_discounts"))
+                                      if total(f)]
     out.append(tax)
     return out
 
@@ -157,5 +180,5 @@ def _package(order: Order) -> dict:
         "shipTime": iso(shipped),
         "shippingService": "Standard",
         "trackingNumber": "".join(ch for ch in order.order_id if ch.isdigit())[-12:],
-        "packageItems": [{"orderItemId": i.order_item_id, "quantity": i.quantity} for i in order.items],
+        "packageItems": [{"orderItemId": i.order_item_id, "quantity": i.quantity} for i in order.standing_items],
     }

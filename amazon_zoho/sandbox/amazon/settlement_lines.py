@@ -1,14 +1,17 @@
 """The money movements of one settlement period, as Amazon books them (one `Line` per amount).
 
-Choices, per shipped item (posted at the SHIPPED event):
-    ItemPrice/Principal, ItemPrice/Shipping   what the buyer was charged (EU/UK: VAT included)
-    ItemPrice/Tax, ItemPrice/ShippingTax      US/CA only: sales tax collected from the buyer, which Amazon
-    ItemWithheldTax/MarketplaceFacilitatorTax-Principal, -Shipping   remits itself as marketplace
-                                              facilitator, so these net to zero. EU/UK sellers remit VAT
-                                              themselves and see no tax rows.
-    Promotion/Principal                       minus the promotion discount
-    ItemFees/Commission                       referral fee: 15 % of (item price + shipping - discount),
-                                              at least 0.30 per item, like Home & Kitchen
+Choices, per shipped item (posted at the SHIPPED event; an item cancelled inside its order has none):
+    ItemPrice/Principal, ItemPrice/Shipping, ItemPrice/GiftWrap   what the buyer was charged (EU/UK: VAT
+                                              included, as in the order report)
+    ItemPrice/Tax, ItemPrice/ShippingTax, ItemPrice/GiftWrapTax   US/CA only: sales tax collected from the
+    ItemWithheldTax/MarketplaceFacilitatorTax-Principal, -Shipping, -Giftwrap   buyer, which Amazon remits
+                                              itself as marketplace facilitator, so these net to zero. EU/UK
+                                              sellers remit VAT themselves and see no tax rows.
+    Promotion/Principal, Promotion/Shipping   minus the item and the shipping promotion
+    ItemFees/Commission                       referral fee: 15 % of (item price + shipping + gift wrap -
+                                              discounts), at least 0.30 per item, like Home & Kitchen
+A delivery tip has no row: Amazon documents none for settlements (marts.settlement_reconciliation sets tips
+apart).
     ItemFees/FBAPerUnitFulfillmentFee         FBA (AFN) orders only: the product's fee x quantity
 Per REFUNDED event (principal and tax of one item, never shipping): the ItemPrice/Tax/withheld rows
 reversed, the discount given back, the item's commission credited back, and ItemFees/RefundCommission
@@ -99,39 +102,45 @@ def _order_lines(order: Order, shipped: datetime) -> list[Line]:
     common = dict(order_id=order.order_id, shipment_id=_shipment_id(order), marketplace_name=order.marketplace_name,
                   fulfillment_id="AFN" if order.afn else "MFN", posted=shipped)
     out = []
-    for item in order.items:
+    for item in order.standing_items:
         row = dict(common, order_item_code=item.order_item_id, sku=item.product.sku, quantity=str(item.quantity))
-        amounts = [("ItemPrice", "Principal", item.item_price), ("ItemPrice", "Shipping", item.shipping_price)]
+        s = item.shown(item.tax_included)
+        amounts = [("ItemPrice", "Principal", s.item), ("ItemPrice", "Shipping", s.shipping), ("ItemPrice", "GiftWrap", s.gift_wrap)]
         if not item.tax_included:
             amounts += [
-                ("ItemPrice", "Tax", item.item_tax),
-                ("ItemPrice", "ShippingTax", item.shipping_tax),
-                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", -item.item_tax),
-                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Shipping", -item.shipping_tax),
+                ("ItemPrice", "Tax", s.item_tax),
+                ("ItemPrice", "ShippingTax", s.shipping_tax),
+                ("ItemPrice", "GiftWrapTax", s.gift_wrap_tax),
+                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", -s.item_tax),
+                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Shipping", -s.shipping_tax),
+                ("ItemWithheldTax", "MarketplaceFacilitatorTax-Giftwrap", -s.gift_wrap_tax),
             ]
-        amounts.append(("ItemFees", "Commission", -_commission(item.item_price + item.shipping_price - item.promotion_discount)))
+        amounts.append(("ItemFees", "Commission", -_commission(s.item + s.shipping + s.gift_wrap - s.discount)))
         if order.afn:
             amounts.append(("ItemFees", "FBAPerUnitFulfillmentFee", -item.product.fba_fee(order.currency) * item.quantity))
         out += [Line("Order", kind, what, amount, **row) for kind, what, amount in amounts if amount]
-        if item.promotion_discount:
-            out.append(Line("Order", "Promotion", "Principal", -item.promotion_discount, **row, promotion_id=item.promotion_id or ""))
+        if s.item_promotion:
+            out.append(Line("Order", "Promotion", "Principal", -s.item_promotion, **row, promotion_id=item.promotion_id or ""))
+        if s.ship_promotion:
+            out.append(Line("Order", "Promotion", "Shipping", -s.ship_promotion, **row, promotion_id=item.ship_promotion_id or ""))
     return out
 
 
 def _refund_lines(order: Order, refunded: datetime) -> list[Line]:
     item: Item = order.items[order.refund_item]
-    commission = _commission(item.item_price - item.promotion_discount)
+    s = item.shown(item.tax_included)
+    commission = _commission(s.item - s.item_promotion)
     admin_fee = min(Decimal("5.00"), (commission * Decimal("0.20")).quantize(CENT, ROUND_HALF_UP))
     row = dict(order_id=order.order_id, adjustment_id=_digits(f"adjustment:{order.order_id}", 11),
                marketplace_name=order.marketplace_name, fulfillment_id="AFN" if order.afn else "MFN",
                posted=refunded, order_item_code=item.order_item_id, sku=item.product.sku)
-    amounts = [("ItemPrice", "Principal", -item.item_price)]
+    amounts = [("ItemPrice", "Principal", -s.item)]
     if not item.tax_included:
-        amounts += [("ItemPrice", "Tax", -item.item_tax), ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", item.item_tax)]
+        amounts += [("ItemPrice", "Tax", -s.item_tax), ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", s.item_tax)]
     amounts += [("ItemFees", "Commission", commission), ("ItemFees", "RefundCommission", -admin_fee)]
     out = [Line("Refund", kind, what, amount, **row) for kind, what, amount in amounts if amount]
-    if item.promotion_discount:
-        out.append(Line("Refund", "Promotion", "Principal", item.promotion_discount, **row, promotion_id=item.promotion_id or ""))
+    if s.item_promotion:
+        out.append(Line("Refund", "Promotion", "Principal", s.item_promotion, **row, promotion_id=item.promotion_id or ""))
     return out
 
 

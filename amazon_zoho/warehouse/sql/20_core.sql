@@ -12,9 +12,11 @@ CREATE TABLE IF NOT EXISTS core.marketplaces (
     sales_channel      VARCHAR NOT NULL,
     decimal_comma      BOOLEAN NOT NULL,
     posted_date_format VARCHAR NOT NULL,
-    prices_include_tax BOOLEAN
+    prices_include_tax BOOLEAN,
+    proceeds_include_tax BOOLEAN
 );
 ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
+ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS proceeds_include_tax BOOLEAN;
 -- Its rows are amazon_zoho/amazon/marketplaces.csv, inserted by the warehouse resource after this file runs.
 COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates (from amazon_zoho/amazon/marketplaces.csv).';
 COMMENT ON COLUMN core.marketplaces.marketplace_id IS 'Amazon marketplace id, e.g. A1PA6795UKMFR9 (Amazon.de).';
@@ -23,7 +25,8 @@ COMMENT ON COLUMN core.marketplaces.currency IS 'ISO 4217 currency the marketpla
 COMMENT ON COLUMN core.marketplaces.sales_channel IS 'The marketplace''s name as Amazon writes it (salesChannel.marketplaceName).';
 COMMENT ON COLUMN core.marketplaces.decimal_comma IS 'True when settlement files write amounts with a decimal comma (95,00).';
 COMMENT ON COLUMN core.marketplaces.posted_date_format IS 'strftime format of the settlement file''s local posted-date column.';
-COMMENT ON COLUMN core.marketplaces.prices_include_tax IS 'True when buyer prices include VAT/GST (EU, UK, JP, MX): tax is contained in item and shipping amounts. False in the US and Canada, where sales tax is added on top.';
+COMMENT ON COLUMN core.marketplaces.prices_include_tax IS 'Tax convention of the all-orders flat-file report: true when item-price, shipping-price and gift-wrap-price contain their tax (EU, UK, JP, MX: VAT/GST-inclusive prices, as Amazon documents), false in the US and Canada, where sales tax is added on top. Evidence in amazon/marketplaces.csv.';
+COMMENT ON COLUMN core.marketplaces.proceeds_include_tax IS 'Tax convention of Orders API v2026-01-01 proceeds: true when the ITEM, SHIPPING, GIFT_WRAP ... breakdowns contain the TAX breakdown, false when TAX is added to them (every marketplace by default: the model and its examples, amazon/marketplaces.csv).';
 
 CREATE TABLE IF NOT EXISTS core.orders (
     order_id            VARCHAR PRIMARY KEY,
@@ -41,7 +44,13 @@ CREATE TABLE IF NOT EXISTS core.orders (
     tax_total           DECIMAL(18, 2),
     shipping_total      DECIMAL(18, 2),
     discount_total      DECIMAL(18, 2),
+    gift_wrap_total     DECIMAL(18, 2),
+    cod_fee_total       DECIMAL(18, 2),
+    other_total         DECIMAL(18, 2),
+    delivery_tip        DECIMAL(18, 2),
+    delivery_tip_status VARCHAR,
     prices_include_tax  BOOLEAN,
+    version_source      VARCHAR,
     buyer_key           VARCHAR,
     line_count          INTEGER NOT NULL,
     ship_country        VARCHAR,
@@ -52,6 +61,12 @@ ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS status VARCHAR;
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS shipped_ts TIMESTAMPTZ;
 ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS latest_delivery_ts TIMESTAMPTZ;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS gift_wrap_total DECIMAL(18, 2);
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS cod_fee_total DECIMAL(18, 2);
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS other_total DECIMAL(18, 2);
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS delivery_tip DECIMAL(18, 2);
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS delivery_tip_status VARCHAR;
+ALTER TABLE core.orders ADD COLUMN IF NOT EXISTS version_source VARCHAR;
 COMMENT ON TABLE core.orders IS 'One row per Amazon order, latest version wins. Money in the order currency (DECIMAL); buyer_key is pseudonymous.';
 COMMENT ON COLUMN core.orders.order_id IS 'Amazon order id (3-7-7 digits), the key.';
 COMMENT ON COLUMN core.orders.marketplace_id IS 'Marketplace the order was placed on (core.marketplaces).';
@@ -63,12 +78,18 @@ COMMENT ON COLUMN core.orders.fulfillment_channel IS 'AFN = fulfilled by Amazon 
 COMMENT ON COLUMN core.orders.order_status IS 'Amazon fulfillmentStatus as sent: PENDING, UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, CANCELLED, UNFULFILLABLE, PENDING_AVAILABILITY.';
 COMMENT ON COLUMN core.orders.status IS 'Normalized status, stable across API versions: pending, unshipped, partially_shipped, shipped, cancelled, unfulfillable (unknown for a value we have not seen).';
 COMMENT ON COLUMN core.orders.currency IS 'ISO 4217 currency of every amount of the order.';
-COMMENT ON COLUMN core.orders.order_total IS 'What the buyer paid: proceeds.grandTotal as Amazon sent it. NULL while PENDING or once CANCELLED (Amazon sends no prices then).';
-COMMENT ON COLUMN core.orders.item_subtotal IS 'Sum of item prices x quantities (proceeds ITEM breakdown); includes VAT where prices_include_tax.';
+COMMENT ON COLUMN core.orders.order_total IS 'What the buyer paid: proceeds.grandTotal as Amazon sent it, = the sum of the lines'' line_total + delivery_tip (orders that do not add up are quarantined). NULL while PENDING or once CANCELLED (Amazon sends no prices then).';
+COMMENT ON COLUMN core.orders.item_subtotal IS 'Sum of item prices x quantities of the lines not cancelled (proceeds ITEM breakdown, or the sum of the lines'' when the order carries no breakdowns); includes tax where prices_include_tax.';
 COMMENT ON COLUMN core.orders.tax_total IS 'Tax amount Amazon reports (proceeds TAX breakdown), never computed from a rate. Contained in the other amounts where prices_include_tax, added on top otherwise.';
 COMMENT ON COLUMN core.orders.shipping_total IS 'Shipping charged to the buyer (proceeds SHIPPING breakdown).';
-COMMENT ON COLUMN core.orders.discount_total IS 'Promotion discounts, negative (proceeds DISCOUNT breakdown).';
-COMMENT ON COLUMN core.orders.prices_include_tax IS 'Tax convention of the marketplace: true means order_total = item_subtotal + shipping_total + discount_total; false means tax_total is added as well.';
+COMMENT ON COLUMN core.orders.discount_total IS 'Promotion discounts on items and shipping, negative (proceeds DISCOUNT breakdown).';
+COMMENT ON COLUMN core.orders.gift_wrap_total IS 'Gift wrap charged to the buyer (proceeds GIFT_WRAP breakdown; gift-wrap-price in the order report).';
+COMMENT ON COLUMN core.orders.cod_fee_total IS 'Cash-on-delivery fee charged to the buyer (proceeds COD_FEE breakdown; Amazon documents COD for JP). The order report has no column for it.';
+COMMENT ON COLUMN core.orders.other_total IS 'Other charges to the buyer (proceeds OTHER breakdown). The order report has no column for them.';
+COMMENT ON COLUMN core.orders.delivery_tip IS 'Delivery tip (proceeds DELIVERY_TIP): order level only, "charged separately and not attributed to a specific item", so it is in order_total but in no line. The order report has no column for it.';
+COMMENT ON COLUMN core.orders.delivery_tip_status IS 'PENDING or FINALIZED: the tip is processed after checkout and may still change (ORDER_CHANGE DeliveryTipChange).';
+COMMENT ON COLUMN core.orders.prices_include_tax IS 'Tax convention of this order''s amounts, from core.marketplaces and the API its stored version came from (order report: prices_include_tax; Orders API: proceeds_include_tax). true: order_total = item_subtotal + shipping_total + gift_wrap_total + cod_fee_total + other_total + discount_total + delivery_tip; false: tax_total is added as well.';
+COMMENT ON COLUMN core.orders.version_source IS 'Which API the stored version came from: orders_api (searchOrders or getOrder) or order_report (the all-orders flat file; raw.order_versions.source report). The order report has no column for delivery tips, COD fees or other charges, so a report version lacks them (its total is what its rows add up to) until an Orders API version replaces it.';
 COMMENT ON COLUMN core.orders.buyer_key IS 'Pseudonymous buyer: salted hash of the buyer email. NULL for FBA orders, which carry no email. Never the email itself.';
 COMMENT ON COLUMN core.orders.line_count IS 'Number of order items (rows in core.order_lines).';
 COMMENT ON COLUMN core.orders.ship_country IS 'Delivery country (ISO 3166); the rest of the address lives only in pii.order_contacts.';
@@ -93,9 +114,29 @@ CREATE TABLE IF NOT EXISTS core.order_lines (
     shipping           DECIMAL(18, 2),
     promotion_discount DECIMAL(18, 2),
     line_total         DECIMAL(18, 2),
+    gift_wrap          DECIMAL(18, 2),
+    gift_wrap_tax      DECIMAL(18, 2),
+    cod_fee            DECIMAL(18, 2),
+    cod_fee_tax        DECIMAL(18, 2),
+    other_charges      DECIMAL(18, 2),
+    other_tax          DECIMAL(18, 2),
+    shipping_discount  DECIMAL(18, 2),
+    discount_tax       DECIMAL(18, 2),
+    quantity_cancelled INTEGER,
+    cancelled          BOOLEAN,
     PRIMARY KEY (order_id, order_item_id)
 );
 ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS shipping_tax DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS gift_wrap DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS gift_wrap_tax DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS cod_fee DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS cod_fee_tax DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS other_charges DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS other_tax DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS shipping_discount DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS discount_tax DECIMAL(18, 2);
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS quantity_cancelled INTEGER;
+ALTER TABLE core.order_lines ADD COLUMN IF NOT EXISTS cancelled BOOLEAN;
 COMMENT ON TABLE core.order_lines IS 'One row per order item. Tax is the amount Amazon sent, never a rate.';
 COMMENT ON COLUMN core.order_lines.order_id IS 'The order (core.orders.order_id).';
 COMMENT ON COLUMN core.order_lines.order_item_id IS 'Amazon orderItemId; with order_id, the key. Settlement rows carry it as order_item_code.';
@@ -104,16 +145,26 @@ COMMENT ON COLUMN core.order_lines.marketplace_id IS 'The order''s marketplace.'
 COMMENT ON COLUMN core.order_lines.sku IS 'Seller SKU (sellerSku).';
 COMMENT ON COLUMN core.order_lines.asin IS 'Amazon product id (ASIN).';
 COMMENT ON COLUMN core.order_lines.title IS 'Product title as listed on the marketplace.';
-COMMENT ON COLUMN core.order_lines.quantity_ordered IS 'Units ordered; never negative (negative quantities are quarantined).';
+COMMENT ON COLUMN core.order_lines.quantity_ordered IS 'Units ordered, as Amazon sent it (cancelled units included: see quantity_cancelled); never negative (negative quantities are quarantined).';
 COMMENT ON COLUMN core.order_lines.quantity_shipped IS 'Units shipped so far (quantityFulfilled).';
 COMMENT ON COLUMN core.order_lines.currency IS 'ISO 4217 currency of the line''s amounts.';
-COMMENT ON COLUMN core.order_lines.unit_price IS 'Price of one unit as listed (includes VAT where the marketplace''s prices include tax).';
-COMMENT ON COLUMN core.order_lines.item_amount IS 'Item price x quantity (item proceeds ITEM breakdown).';
-COMMENT ON COLUMN core.order_lines.item_tax IS 'All tax on this line as Amazon sent it (item proceeds TAX breakdown: tax on the item plus tax on its shipping). An amount, never a rate.';
+COMMENT ON COLUMN core.order_lines.unit_price IS 'Price of one unit as listed (includes tax where the order''s prices_include_tax).';
+COMMENT ON COLUMN core.order_lines.item_amount IS 'Item price x quantity (item proceeds ITEM breakdown). 0 on a line cancelled in an order that stands (NULL, like every amount, when the whole order is pending or cancelled).';
+COMMENT ON COLUMN core.order_lines.item_tax IS 'All tax on this line as Amazon sent it (item proceeds TAX breakdown: tax on the item plus tax on its shipping, gift wrap, COD fee and other charges, less tax on discounts). An amount, never a rate. 0 on a line cancelled in an order that stands (NULL, like every amount, when the whole order is pending or cancelled).';
 COMMENT ON COLUMN core.order_lines.shipping_tax IS 'The part of item_tax that is tax on shipping (TAX detailedBreakdowns SHIPPING).';
 COMMENT ON COLUMN core.order_lines.shipping IS 'Shipping charged for this line (item proceeds SHIPPING breakdown).';
-COMMENT ON COLUMN core.order_lines.promotion_discount IS 'Promotion discount on this line, negative (item proceeds DISCOUNT breakdown).';
-COMMENT ON COLUMN core.order_lines.line_total IS 'What the buyer paid for the line: item proceedsTotal as Amazon sent it (item_amount + shipping + promotion_discount, + item_tax where tax is added on top).';
+COMMENT ON COLUMN core.order_lines.promotion_discount IS 'Promotion discounts on this line, item and shipping promotions together, negative (item proceeds DISCOUNT breakdown).';
+COMMENT ON COLUMN core.order_lines.line_total IS 'What the buyer paid for the line: item proceedsTotal as Amazon sent it, = item_amount + shipping + gift_wrap + cod_fee + other_charges + promotion_discount (+ item_tax where tax is added on top); lines that do not add up are quarantined with their order. 0 on a line cancelled in an order that stands (NULL, like every amount, when the whole order is pending or cancelled).';
+COMMENT ON COLUMN core.order_lines.gift_wrap IS 'Gift wrap charged for this line (item proceeds GIFT_WRAP breakdown; gift-wrap-price in the order report).';
+COMMENT ON COLUMN core.order_lines.gift_wrap_tax IS 'The part of item_tax that is tax on gift wrap (TAX detailedBreakdowns GIFT_WRAP; gift-wrap-tax in the order report).';
+COMMENT ON COLUMN core.order_lines.cod_fee IS 'Cash-on-delivery fee charged for this line (item proceeds COD_FEE breakdown).';
+COMMENT ON COLUMN core.order_lines.cod_fee_tax IS 'The part of item_tax that is tax on the COD fee (TAX detailedBreakdowns COD_FEE).';
+COMMENT ON COLUMN core.order_lines.other_charges IS 'Other charges for this line (item proceeds OTHER breakdown).';
+COMMENT ON COLUMN core.order_lines.other_tax IS 'The part of item_tax that is tax on other charges (TAX detailedBreakdowns OTHER).';
+COMMENT ON COLUMN core.order_lines.shipping_discount IS 'The part of promotion_discount that is a shipping promotion, negative (DISCOUNT detailedBreakdowns SHIPPING; ship-promotion-discount in the order report).';
+COMMENT ON COLUMN core.order_lines.discount_tax IS 'The part of item_tax that is tax on discounts, normally negative (TAX detailedBreakdowns DISCOUNT).';
+COMMENT ON COLUMN core.order_lines.quantity_cancelled IS 'Units of the line cancelled: quantity_ordered - quantityFulfilled - quantityUnfulfilled when Amazon sent fulfilment quantities, all of them when the order is cancelled, else 0.';
+COMMENT ON COLUMN core.order_lines.cancelled IS 'True when the whole line is cancelled (every unit, or the order): inside an order that stands its amounts are 0 and it counts in no total, while the other lines of its order still do.';
 
 CREATE TABLE IF NOT EXISTS core.customers (
     buyer_key        VARCHAR PRIMARY KEY,
