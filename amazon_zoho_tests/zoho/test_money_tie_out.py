@@ -60,7 +60,11 @@ def test_a_30_day_backfill_ties_out_to_the_cent(sandbox, resources, project_env)
     # The shapes that used to go wrong are all there: shipping (Adjustment), promotions (line Discount), VAT.
     assert sum(money(o["Adjustment"]) > 0 for o in orders) > 10
     assert sum(any(money(i["Discount"]) > 0 for i in o["Ordered_Items"]) for o in orders) > 10
-    assert all(o["Amazon_Tax_Included"] and money(o["Amazon_Tax_Total"]) > 0 for o in orders)
+    # VAT on every order; contained in the prices of versions from the report, added on top of those from getOrder
+    # (the buyer lookups of merchant-fulfilled orders): each order says which, as core does (marketplaces.csv).
+    included = dict(query(warehouse, "SELECT order_id, prices_include_tax FROM core.orders WHERE order_total IS NOT NULL"))
+    assert all(money(held[oid]["Amazon_Tax_Total"]) > 0 and held[oid]["Amazon_Tax_Included"] is included[oid] for oid in priced)
+    assert {True, False} <= set(included.values()), "both tax conventions in one backfill"
     assert all(money(o["Amazon_Order_Total"]) == money(o["Grand_Total"]) for o in orders)
     cancelled = [o for o in held.values() if o["Amazon_Order_Status"] == "CANCELLED"]
     assert cancelled and all(money(o["Grand_Total"]) == 0 and o["Amazon_Order_Total"] is None for o in cancelled)
@@ -94,7 +98,7 @@ def test_us_and_canadian_orders_carry_their_sales_tax_in_the_price(north_america
         order = held[oid]
         assert order["Amazon_Tax_Included"] is False and money(order["Amazon_Tax_Total"]) > 0
         assert money(order["Grand_Total"]) == money(order["Amazon_Order_Total"])
-        if not money(order["Amazon_Shipping"]):
+        if not money(order["Amazon_Shipping"]) and not money(order["Amazon_Other_Charges"]):
             # The sales tax is in the lines' prices: only the cents a per-unit price rounded away are left over.
             units = sum(money(i["Quantity"]) for i in order["Ordered_Items"])
             assert abs(money(order["Adjustment"])) <= units * Decimal("0.005"), oid
@@ -137,7 +141,9 @@ def test_orders_zoho_holds_with_the_old_totals_are_corrected_by_the_next_run(san
     held = len(records(sandbox.url, "Sales_Orders"))
     wrong = _old_payload_totals(resources, warehouse, sandbox.url)
     priced = query(warehouse, "SELECT count(*) FROM core.orders WHERE order_total IS NOT NULL")[0][0]
-    assert wrong == priced, "every priced order had VAT counted twice, or shipping missing"
+    # The old payload was wrong wherever VAT sat inside the price (counted twice) or the order had shipping, gift wrap
+    # or other charges (missing); right only for tax-added orders without any.
+    assert 0 < wrong <= priced, "orders with VAT counted twice or shipping missing"
 
     load_day(resources, today)
     run = pushed(push(resources, today))["sales_orders"]
@@ -161,7 +167,8 @@ def test_a_correction_the_budget_cannot_finish_leaves_no_order_with_its_lines_tw
         load_day(resources, day)
         push(resources, day)
     held = len(records(sandbox.url, "Sales_Orders"))
-    assert _old_payload_totals(resources, warehouse, sandbox.url) > MAX_UPSERT_BATCH
+    # Every order is rebuilt (an older payload built it), so more than one batch of them is re-sent.
+    assert _old_payload_totals(resources, warehouse, sandbox.url) > 0 and held > MAX_UPSERT_BATCH
     used = query(warehouse, "SELECT coalesce(sum(credits), 0) FROM ops.zoho_credit_ledger")[0][0]
     # The preflight and one batch of 100 orders with their repairs fit; a second batch and its repairs do not.
     reserve, room = 50, 1 + write_cost(MAX_UPSERT_BATCH) + repair_cost(MAX_UPSERT_BATCH) + 2
