@@ -21,6 +21,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 TABLE = Path(__file__).with_name("marketplaces.csv")
 # SP-API regions: https://sellingpartnerapi-<region>.amazon.com (amazon/resource.py REGION_ENDPOINTS).
@@ -42,6 +43,7 @@ class Marketplace:
     proceeds_include_tax: bool  # Orders API v2026 ITEM/SHIPPING/... breakdowns contain the TAX breakdown (false everywhere)
     decimal_comma: bool  # settlement files write 95,00
     posted_date_format: str  # strftime of the settlement file's local posted-date column
+    time_zone: str  # IANA zone of the marketplace's calendar, e.g. Europe/Paris
 
 
 COLUMNS = tuple(f.name for f in dataclasses.fields(Marketplace))
@@ -81,6 +83,8 @@ def load(path: Path | str = TABLE) -> tuple[Marketplace, ...]:
             if row[name] not in _BOOLEANS:
                 raise MarketplaceTableError(f"{where}: {name} {row[name]!r} must be true or false")
             row[name] = _BOOLEANS[row[name]]
+        if not _known_zone(row["time_zone"]):
+            raise MarketplaceTableError(f"{where}: time_zone {row['time_zone']!r} is not an IANA time zone like Europe/Paris")
         if not _round_trips(row["posted_date_format"]):
             raise MarketplaceTableError(f"{where}: posted_date_format {row['posted_date_format']!r} is not a strftime date format like %d.%m.%Y")
         # Ids and names identify a marketplace (the order report names it only by its sales channel).
@@ -93,6 +97,14 @@ def load(path: Path | str = TABLE) -> tuple[Marketplace, ...]:
 
 
 _EXAMPLE = {"marketplace_id": "A1PA6795UKMFR9", "country_code": "DE", "currency": "EUR", "sales_channel": "Amazon.de"}
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
 
 
 def _round_trips(fmt: str) -> bool:

@@ -31,8 +31,9 @@ PREPARE: tuple[Step, ...] = (
     Step("contact_keys.sql", reads=("core.orders", "pii.order_contacts"), creates=("order_contact",), modules=("Contacts", "Sales_Orders")),
     Step("products_payload.sql", reads=("core.products", "core.order_lines", "backlog"), creates=("source",), modules=("Products",)),
     Step("contacts_payload.sql", reads=("order_contact", "pii.order_contacts", "backlog"), creates=("source",), modules=("Contacts",)),
-    Step("sales_orders_payload.sql", reads=("core.orders", "core.order_lines", "pii.order_contacts", "order_contact", "backlog", "zoho_ids"),
-         given=("zoho_status_map", "marketplace_time_zones"), creates=("source",), modules=("Sales_Orders",)),
+    Step("sales_orders_payload.sql",
+         reads=("core.orders", "core.order_lines", "core.marketplaces", "pii.order_contacts", "order_contact", "backlog", "zoho_ids"),
+         given=("zoho_status_map",), creates=("source",), modules=("Sales_Orders",)),
     Step("pending.sql", reads=("source",), given=("payload_fields", "line_item_fields"), creates=("pending",)),
     Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state"), creates=("classified", "to_send")),
 )

@@ -22,7 +22,7 @@ import pandas as pd
 from ..http.errors import ApiError
 from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
-from . import bulk, steps, time_zones
+from . import bulk, steps
 from .budget import CreditBudget
 from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
 from .lines import prune_line_items
@@ -131,7 +131,6 @@ def _mapping_frames(mapping: Mapping, mm: ModuleMapping) -> dict[str, pd.DataFra
         "zoho_status_map": pd.DataFrame(mapping.status_rows(), columns=["amazon_status", "zoho_status", "skip"]).astype({"zoho_status": object, "skip": bool}),
         "payload_fields": pd.DataFrame(mm.payload_fields(), columns=list(fields)).astype(fields),
         "line_item_fields": pd.DataFrame(mm.line_item_fields(), columns=list(fields)).astype(fields),
-        "marketplace_time_zones": time_zones.frame(),
     }
 
 

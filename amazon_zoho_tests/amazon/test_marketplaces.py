@@ -27,7 +27,7 @@ MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "
 # Models whose examples use real marketplace ids. The Finances model's do not (ATIV93840DER, AXXXXXXXXXER).
 MODELS_WITH_REAL_IDS = ("orders_2026-01-01.json", "reports_2021-06-30.json", "notifications_v1.json", "OrderChangeNotification.json")
 # A marketplace Amazon does not have: XA is a user-assigned ISO 3166 code, XTS the ISO 4217 code for testing.
-NEW_ROW = "A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y"
+NEW_ROW = "A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y,Europe/Paris"
 NEW_ID = NEW_ROW.split(",")[0]
 
 
@@ -151,7 +151,7 @@ def test_the_zoho_mapping_currencies_are_marketplace_currencies():
 
 def test_a_new_row_reaches_settings_and_core_marketplaces(tmp_path, monkeypatch):
     table = _extended(tmp_path)
-    assert marketplaces.by_id(table)[NEW_ID] == Marketplace(NEW_ID, "XA", "eu", "Amazon.example", "XTS", True, False, True, "%d.%m.%Y")
+    assert marketplaces.by_id(table)[NEW_ID] == Marketplace(NEW_ID, "XA", "eu", "Amazon.example", "XTS", True, False, True, "%d.%m.%Y", "Europe/Paris")
     monkeypatch.setattr(settings, "MARKETPLACE_REGIONS", marketplaces.regions(table))  # as settings.py builds it
     assert settings.load({"AMAZON_MARKETPLACE_IDS": f"A1PA6795UKMFR9,{NEW_ID}"}).region == "eu"
     assert resource.schema_digest(table) != resource.schema_digest(), "existing warehouses re-seed"
@@ -191,14 +191,15 @@ def _quarantined(conn) -> str:
 
 
 @pytest.mark.parametrize("row, problem", [
-    ("A1NEWMARKETXA,XA,us,Amazon.example,XTS,true,false,true,%d.%m.%Y", "region 'us'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,yes,false,true,%d.%m.%Y", "prices_include_tax 'yes'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,no,true,%d.%m.%Y", "proceeds_include_tax 'no'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m", "posted_date_format"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,EURO,true,false,true,%d.%m.%Y", "currency 'EURO'"),
-    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true", "8 cells"),
-    ("A1PA6795UKMFR9,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y", "A1PA6795UKMFR9 is already on line"),
-    ("A1NEWMARKETXA,XA,eu,amazon.de,XTS,true,false,true,%d.%m.%Y", "amazon.de is already on line"),
+    ("A1NEWMARKETXA,XA,us,Amazon.example,XTS,true,false,true,%d.%m.%Y,Europe/Paris", "region 'us'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,yes,false,true,%d.%m.%Y,Europe/Paris", "prices_include_tax 'yes'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,no,true,%d.%m.%Y,Europe/Paris", "proceeds_include_tax 'no'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m,Europe/Paris", "posted_date_format"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,EURO,true,false,true,%d.%m.%Y,Europe/Paris", "currency 'EURO'"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y", "9 cells"),
+    ("A1NEWMARKETXA,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y,Mars/Olympus", "time_zone 'Mars/Olympus'"),
+    ("A1PA6795UKMFR9,XA,eu,Amazon.example,XTS,true,false,true,%d.%m.%Y,Europe/Paris", "A1PA6795UKMFR9 is already on line"),
+    ("A1NEWMARKETXA,XA,eu,amazon.de,XTS,true,false,true,%d.%m.%Y,Europe/Paris", "amazon.de is already on line"),
 ])
 def test_a_bad_row_is_named_with_its_line(tmp_path, row, problem):
     table = _extended(tmp_path, row)

@@ -17,12 +17,14 @@ CREATE TABLE IF NOT EXISTS core.marketplaces (
 );
 ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS prices_include_tax BOOLEAN;
 ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS proceeds_include_tax BOOLEAN;
+ALTER TABLE core.marketplaces ADD COLUMN IF NOT EXISTS time_zone VARCHAR;
 -- Its rows are amazon_zoho/amazon/marketplaces.csv, inserted by the warehouse resource after this file runs.
 COMMENT ON TABLE core.marketplaces IS 'Reference: each Amazon marketplace''s currency, tax convention and how its settlement files write numbers and dates (from amazon_zoho/amazon/marketplaces.csv).';
 COMMENT ON COLUMN core.marketplaces.marketplace_id IS 'Amazon marketplace id, e.g. A1PA6795UKMFR9 (Amazon.de).';
 COMMENT ON COLUMN core.marketplaces.country_code IS 'ISO 3166 country of the marketplace.';
 COMMENT ON COLUMN core.marketplaces.currency IS 'ISO 4217 currency the marketplace sells and settles in; orders in any other currency are quarantined.';
 COMMENT ON COLUMN core.marketplaces.sales_channel IS 'The marketplace''s name as Amazon writes it (salesChannel.marketplaceName).';
+COMMENT ON COLUMN core.marketplaces.time_zone IS 'IANA time zone of the marketplace''s calendar (Amazon''s advertising reports), e.g. Europe/Paris: the local purchase date of an order.';
 COMMENT ON COLUMN core.marketplaces.decimal_comma IS 'True when settlement files write amounts with a decimal comma (95,00).';
 COMMENT ON COLUMN core.marketplaces.posted_date_format IS 'strftime format of the settlement file''s local posted-date column.';
 COMMENT ON COLUMN core.marketplaces.prices_include_tax IS 'Tax convention of the all-orders flat-file report: true when item-price, shipping-price and gift-wrap-price contain their tax (EU, UK, JP, MX: VAT/GST-inclusive prices, as Amazon documents), false in the US and Canada, where sales tax is added on top. Evidence in amazon/marketplaces.csv.';

@@ -154,6 +154,6 @@ SELECT
 FROM orders o
 LEFT JOIN lines l USING (order_id)
 LEFT JOIN amounts a USING (order_id)
-LEFT JOIN marketplace_time_zones z USING (marketplace_id)
+LEFT JOIN core.marketplaces z USING (marketplace_id)
 LEFT JOIN zoho_ids c ON c.module = 'Contacts' AND c.record_key = o.contact_key
 LEFT JOIN pii.order_contacts pc USING (order_id);
