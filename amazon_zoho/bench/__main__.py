@@ -17,6 +17,7 @@ PIECES = [
     ("Amazon API calls", "amazon_calls", {}),
     ("Zoho API credits", "zoho_credits", {}),
     ("raw → core transform", "core_transform", {}),
+    ("Money from Amazon to Zoho", "money_tie_out", {}),
     ("Whole graph, limits off", "full_year", {"days": 365, "orders_per_day": 1000}),
 ]
 
