@@ -104,7 +104,8 @@ def load_orders_from_reports(
             conn.begin()
             loaded, quarantined, new, days = _load_document(conn, document.text, outcome, run_id)
             _record(conn, outcome, loaded, run_id)
-            wanted = [r[0] for r in BUYER_DETAIL_CANDIDATES.rows(conn, {"pii_since": pii_since, "statuses": BUYER_STATUSES})]
+            # A refused file (its header lacks a required column) made no orders to look buyers up for.
+            wanted = [r[0] for r in BUYER_DETAIL_CANDIDATES.rows(conn, {"pii_since": pii_since, "statuses": BUYER_STATUSES})] if loaded else []
             conn.commit()
         result.orders += loaded
         result.quarantined += quarantined

@@ -96,6 +96,9 @@ class SandboxConfig:
     fault_zoho_invalid_rate: float = 0.0
     # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
     fault_undeclared_charset_rate: float = 0.0
+    # Order report columns left out of every order report (comma-separated header names): a file of another
+    # layout than the one documented, which the loader must refuse by name rather than misread.
+    fault_report_dropped_columns: str = ""
     # Which service the request-level faults (429/500/slow/expiry) hit: "amazon", "zoho" or "both".
     fault_target: str = "both"
 

@@ -149,3 +149,28 @@ def test_a_file_without_the_columns_we_key_on_is_quarantined_whole(conn):
     assert load(conn, "order-id\tsku\n1\tA\n") == (0, 1, 0, [])
     [(reason,)] = conn.execute("SELECT reason FROM ops.quarantine").fetchall()
     assert "amazon-order-id" in reason
+
+
+def test_a_report_without_a_required_column_is_quarantined_by_name_and_the_run_goes_on(sandbox, resources, project_env):
+    """A file of another layout (here without purchase-date, which places an order in its day) is refused whole, by
+    name, in ops.quarantine and the asset's metadata; nothing of it reaches raw and no buyer is looked up for it.
+    (This used to fail the step: the buyer lookup queried a table the refused file never made, rolling the
+    quarantine row back with it.)"""
+    import dagster as dg
+    import duckdb
+
+    from amazon_zoho_tests.assets import asset
+
+    sandbox.app.set_config({"fault_report_dropped_columns": "purchase-date"})
+    first, last = day_ago(6), day_ago(2)  # five days: the report path
+    result = dg.materialize([asset("amazon_raw", "raw_orders")], resources=resources,
+                            tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()})
+    assert result.success
+    [event] = result.get_asset_materialization_events()[:1]
+    metadata = event.materialization.metadata
+    assert metadata["path"].value == "reports" and metadata["quarantined"].value >= 1 and metadata["buyer_lookups"].value == 0
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        reasons = [r for (r,) in conn.execute("SELECT reason FROM ops.quarantine WHERE source = 'order_report'").fetchall()]
+        from_reports = conn.execute("SELECT count(*) FROM raw.order_versions WHERE source IN ('report', 'getOrder')").fetchone()[0]
+    assert reasons and all("header lacks required columns ['purchase-date']" in r for r in reasons)
+    assert from_reports == 0

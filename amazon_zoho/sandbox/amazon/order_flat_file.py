@@ -59,8 +59,11 @@ def render_order_report(app, report_type: str, marketplace_ids, start: datetime,
     if not picked:
         return None
     picked.sort(key=lambda p: (p[0].created, p[0].order_id))
-    rows = ["\t".join(HEADER)]
-    rows += ["\t".join(_row(order, item, status, updated)) for order, status, updated in picked for item in order.items]
+    dropped = {c.strip() for c in app.config.fault_report_dropped_columns.split(",") if c.strip()}
+    kept = [i for i, name in enumerate(HEADER) if name not in dropped]
+    rows = ["\t".join(HEADER[i] for i in kept)]
+    rows += ["\t".join(cells[i] for i in kept) for order, status, updated in picked for item in order.items
+             for cells in (_row(order, item, status, updated),)]
     return ("\n".join(rows) + "\n").encode("cp1252", errors="replace"), CHARSET
 
 
