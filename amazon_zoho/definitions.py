@@ -35,12 +35,12 @@ def build_defs(settings: Settings, key_prefix: str | None = None) -> dg.Definiti
     if settings.now:
         clock.pin(settings.now)
     partitions = daily_partitions(settings.start_date)
+    layers = [amazon_defs.build(partitions), core_defs.build(partitions), marts_defs.build(partitions), zoho_defs.build(partitions)]
+    # The analyst copy copies every table these layers write, so it runs after all of them.
+    copied = [key for layer in layers for asset in layer.assets or [] for key in asset.keys]
     defs = with_freshness(dg.Definitions.merge(
-        amazon_defs.build(partitions),
-        core_defs.build(partitions),
-        marts_defs.build(partitions),
-        zoho_defs.build(partitions),
-        ops_defs.build(partitions, settings),
+        *layers,
+        ops_defs.build(partitions, settings, copied),
         dg.Definitions(
             resources=build_resources(settings, seller_key=key_prefix or "default"),
             # One process per run: every asset shares the process-wide SP-API token buckets (amazon/pacing.py),

@@ -13,12 +13,12 @@ unparseable records).
 """
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 
 from .. import clock
-from ..marts.assets import MARTS
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
@@ -96,12 +96,13 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
     return rows
 
 
-def analyst_copy_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """After every mart (and the core dimensions the marts do not cover), so the copy holds the run's result."""
+def analyst_copy_asset(partitions: dg.PartitionsDefinition, copied: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """After every asset whose tables it copies (`copied`: raw, core, marts, and the Zoho push, whose sync rows are in
+    ops), so the copy holds the whole run's result, the current run's Zoho sync included."""
     return dg.asset(
         key=["ops", "analyst_copy"],
         group_name="ops",
-        deps=[list(mart.key) for mart in MARTS] + [["core", "customers"], ["core", "products"]],
+        deps=list(copied),
         **daily_writer(partitions),
         kinds={"duckdb"},
         owners=["team:data"],

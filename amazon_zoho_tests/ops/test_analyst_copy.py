@@ -80,3 +80,15 @@ def test_the_copy_has_no_pii_and_keeps_the_data_dictionary(resources, project_en
         assert run_id == result.run_id and orders_through == day_ago(2), "the copy says how fresh it is"
     with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM marts.settlement_reconciliation").fetchone()[0] == copied > 0
+
+
+def test_the_copy_waits_for_every_asset_whose_tables_it_copies():
+    """Raw, core, marts and the Zoho push (its sync rows are in ops): the copy is taken after all of them, so it holds
+    the whole run's result, the current run's Zoho sync included."""
+    from amazon_zoho.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    copy = dg.AssetKey(["ops", "analyst_copy"])
+    others = {k for k in graph.get_all_asset_keys() if k.path[0] != "ops"}
+    assert {dg.AssetKey(["zoho", "sales_orders"]), dg.AssetKey(["marts", "daily_sales"])} <= others
+    assert graph.get(copy).parent_keys == others
