@@ -84,7 +84,7 @@ def test_bad_start_date(value):
     ],
 )
 def test_every_setting_is_checked_when_the_code_location_loads(key, value, named):
-    from amazon_zoho.definitions import build_defs
+    from amazon_zoho.build import build_defs
 
     with pytest.raises(ValueError, match=named):
         build_defs(load({key: value}))

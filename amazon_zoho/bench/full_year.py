@@ -40,7 +40,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
     with sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log")) as url:
         import dagster as dg
 
-        from ..definitions import build_defs
+        from ..build import build_defs
         from ..settings import Settings
 
         defs = build_defs(Settings.from_env({

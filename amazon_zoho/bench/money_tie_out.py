@@ -59,7 +59,7 @@ def zoho_grand_total(order: dict) -> Decimal:
 def seller(marketplaces: list[str], days: int, orders_per_day: int, work: Path) -> dict:
     import dagster as dg
 
-    from ..definitions import build_defs
+    from ..build import build_defs
     from ..resources import build_resources
     from ..sandbox import Sandbox, SandboxConfig
     from ..settings import Settings

@@ -87,7 +87,7 @@ def _resources(env: dict) -> dict:
 def _load(env: dict, resources: dict, day: date) -> None:
     import dagster as dg
 
-    from ..definitions import build_defs
+    from ..build import build_defs
     from ..settings import load
 
     defs = build_defs(load(env))

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from amazon_zoho.definitions import build_defs
+from amazon_zoho.build import build_defs
 from amazon_zoho.marts import assets
 from amazon_zoho.marts.assets import MARTS, Mart
 from amazon_zoho.ops import analyst_copy

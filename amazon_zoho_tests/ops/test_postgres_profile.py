@@ -238,6 +238,18 @@ def test_a_seller_needs_its_own_warehouse(tmp_path):
     del env["ACME_EU__AMAZON_ZOHO_WAREHOUSE"]
     missing = _in_seller_process("import acme_eu", env)
     assert missing.returncode != 0 and "ACME_EU__AMAZON_ZOHO_WAREHOUSE" in missing.stderr
+    # A shared (unprefixed) warehouse is no seller's own: it would put every seller in one file.
+    shared = _in_seller_process("import acme_eu", {**env, "AMAZON_ZOHO_WAREHOUSE": str(tmp_path / "shared.duckdb")})
+    assert shared.returncode != 0 and "ACME_EU__AMAZON_ZOHO_WAREHOUSE" in shared.stderr
+
+
+def test_a_seller_location_builds_only_its_own_definitions(tmp_path):
+    """Loading a seller builds no unprefixed location first: shared settings that only suit the sellers (a North
+    American region, where the default marketplaces are European) do not stop it loading."""
+    env = _sellers_env(tmp_path, AMAZON_REGION="na")
+    loaded = _in_seller_process("import sys, globex_na\nprint('amazon_zoho.definitions' in sys.modules)", env)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_two_sellers_are_two_settings_objects_in_one_process(tmp_path):
