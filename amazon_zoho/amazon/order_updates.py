@@ -66,7 +66,7 @@ def scan_updates(
     pages = orders.search_pages(client, marketplace_ids, after, before, by="lastUpdated")
     for n, page in enumerate(pages, start=1):
         fetched += page
-        reached = max((_ts(o.last_updated) for o in page if o.last_updated), default=None)
+        reached = max((clock.parse_instant(o.last_updated) for o in page if o.last_updated), default=None)
         # A full page may have more behind it; stop only if it moved us forward (orders sharing one
         # lastUpdatedTime across a page boundary are fetched again next time, and dedupe by hash).
         out_of_budget = (max_pages and n >= max_pages) or (never_wait and client.limiter.bucket("searchOrders").available() < 1)
@@ -144,7 +144,3 @@ def changed_since(warehouse: WarehouseResource, scan_id: int) -> tuple[list[date
             [scan_id],
         ).fetchone()
     return list(days or []), newest if newest is not None else scan_id
-
-
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

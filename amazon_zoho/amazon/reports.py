@@ -128,7 +128,7 @@ class ReportSpec:
     def matches(self, report: dict) -> bool:
         """Same type, window and marketplaces (Amazon echoes times with an offset instead of Z)."""
         try:
-            start, end = _ts(report["dataStartTime"]), _ts(report["dataEndTime"])
+            start, end = clock.parse_instant(report["dataStartTime"]), clock.parse_instant(report["dataEndTime"])
         except (KeyError, TypeError, ValueError):
             return False
         return (report.get("reportType") == self.report_type and (start, end) == (self.start, self.end)
@@ -234,7 +234,3 @@ def fatal_reason(client: SpApiClient, session: requests.Session, report: dict) -
         return download_document(client, session, report["reportDocumentId"]).text.strip()[:500]
     except ApiError as exc:
         return f"FATAL; its document could not be read: {exc}"
-
-
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

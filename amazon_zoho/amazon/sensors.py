@@ -187,7 +187,7 @@ class SettlementCursor:
         )
 
     def is_new(self, report: dict) -> bool:
-        created = _ts(report["createdTime"])
+        created = clock.parse_instant(report["createdTime"])
         if self.newest_created is None or created > self.newest_created:
             return True
         return created == self.newest_created and report["reportId"] not in self.ids_at_newest
@@ -195,8 +195,8 @@ class SettlementCursor:
     def advanced(self, fresh: list[dict], waiting: dict[str, date]) -> "SettlementCursor":
         """After a tick that saw `fresh` and left `waiting` for later."""
         # Waiting reports come from a tick that saw fresh ones, so `newest_created` is set whenever nothing is fresh.
-        newest = max([_ts(r["createdTime"]) for r in fresh], default=self.newest_created)
-        ids = frozenset(r["reportId"] for r in fresh if _ts(r["createdTime"]) == newest)
+        newest = max([clock.parse_instant(r["createdTime"]) for r in fresh], default=self.newest_created)
+        ids = frozenset(r["reportId"] for r in fresh if clock.parse_instant(r["createdTime"]) == newest)
         if newest == self.newest_created:
             ids |= self.ids_at_newest
         return SettlementCursor(newest, ids, waiting)
@@ -224,7 +224,7 @@ def _published_settlements(amazon: AmazonSellerResource, since: datetime) -> lis
 
 def _period_end_days(reports: list[dict]) -> dict[str, date]:
     """Report id -> the UTC day its settlement period ended in, the partition that loads it."""
-    return {r["reportId"]: _ts(r["dataEndTime"]).date() for r in reports}
+    return {r["reportId"]: clock.parse_instant(r["dataEndTime"]).date() for r in reports}
 
 
 def _settlement_tick_summary(fresh: int, waiting: int, plan: "SettlementPlan", bounds: tuple[date, date] | None) -> str:
@@ -297,7 +297,3 @@ def _daily_targets(context: dg.SensorEvaluationContext, selection: dg.AssetSelec
     daily = _partitions(context, _key(context, RAW_ORDERS))
     keys = selection.resolve(graph)
     return sorted((k for k in keys if graph.get(k).partitions_def == daily), key=lambda k: k.to_user_string())
-
-
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

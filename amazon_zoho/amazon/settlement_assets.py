@@ -1,7 +1,7 @@
 """Raw settlements: the settlement reports whose period ended in the partition window, archived and loaded."""
 
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 
@@ -42,7 +42,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
     reports = [
         r
         for r in list_reports(client, [SETTLEMENT_REPORT_TYPE], created_since=since, statuses=["DONE"])
-        if r.get("dataEndTime") and window.start <= _ts(r["dataEndTime"]) < window.end
+        if r.get("dataEndTime") and window.start <= clock.parse_instant(r["dataEndTime"]) < window.end
         and set(r.get("marketplaceIds") or amazon.marketplace_ids) & set(amazon.marketplace_ids)
     ]
     loaded = quarantined = downloaded = 0
@@ -64,12 +64,12 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
                 downloaded += 1
                 conn.execute(
                     "INSERT OR REPLACE INTO raw.settlement_reports VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, clock_now())",
-                    [report_id, marketplace, report.get("dataStartTime"), report["dataEndTime"], _ts(report["dataEndTime"]).date(),
+                    [report_id, marketplace, report.get("dataStartTime"), report["dataEndTime"], clock.parse_instant(report["dataEndTime"]).date(),
                      report.get("createdTime"), report["reportDocumentId"], path, digest, charset],
                 )
             text = settlement_files.read_archive(path, charset)
             n_loaded, n_rejected = settlement_files.load_rows(
-                conn, report_id, text, str(path), _ts(report["dataEndTime"]).date(), context.run_id
+                conn, report_id, text, str(path), clock.parse_instant(report["dataEndTime"]).date(), context.run_id
             )
             conn.execute(
                 "UPDATE raw.settlement_reports SET row_count = ?, settlement_id = (SELECT any_value(\"settlement-id\") "
@@ -130,9 +130,6 @@ def _gap_advice(gap: dict, last_open) -> str:
                 "(the settlement sensor loads it then)")
     return f"run raw_settlements for {first}..{last}"
 
-
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _exists(path: str) -> bool:
