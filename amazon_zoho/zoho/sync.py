@@ -114,13 +114,14 @@ def built_with(module: str, params: dict, frames: dict[str, pd.DataFrame]) -> st
     """What builds a module's payloads, as one hash: the SQL of its PREPARE steps, the mapping as they are given it
     and the other parameters but the window. A record Zoho accepted from a payload built otherwise (an older
     mapping.yaml, or older payload SQL, such as the one that added VAT twice) is rebuilt by the next run whatever
-    its day, and sent again if its payload changed (backlog.sql)."""
+    its day, and sent again if its payload changed (backlog.sql). The salt is left out: the hash is copied to the
+    analyst copy, where a hash over it would let a reader test guesses at it (a new salt gives new keys anyway)."""
     digest = hashlib.md5(module.encode())
     for step in steps.prepare(module):
         digest.update(sql(steps.__file__, step.sql_file).encode())
         for name in step.given:
             digest.update(frames[name].to_json(orient="split").encode())
-    digest.update(json.dumps({k: v for k, v in params.items() if k not in ("start", "end", "built_with")}, sort_keys=True).encode())
+    digest.update(json.dumps({k: v for k, v in params.items() if k not in ("start", "end", "built_with", "salt")}, sort_keys=True).encode())
     return digest.hexdigest()
 
 

@@ -156,3 +156,16 @@ def test_every_marketplace_has_a_time_zone():
     """The local purchase date needs each marketplace's zone, a column of amazon/marketplaces.csv (and core.marketplaces)."""
     zones = {m.marketplace_id: m.time_zone for m in marketplaces.load()}
     assert all(zones.values()) and zones["A1PA6795UKMFR9"] == "Europe/Paris" and zones["ATVPDKIKX0DER"] == "America/Los_Angeles"
+
+
+def test_built_with_does_not_depend_on_the_salt():
+    """built_with is copied to the analyst copy: a hash over the buyer-key salt there would let a reader test guesses
+    at the salt. The mapping and the payload SQL are what it stands for."""
+    from amazon_zoho.zoho.mapping import load as load_mapping
+    from amazon_zoho.zoho.sync import _mapping_frames, built_with
+
+    mapping = load_mapping()
+    frames = _mapping_frames(mapping, mapping["Contacts"])
+    base = {"module": "Contacts", "policy": mapping.buyers_without_email, "currencies": list(mapping.currencies)}
+    assert built_with("Contacts", {**base, "salt": "one"}, frames) == built_with("Contacts", {**base, "salt": "two"}, frames)
+    assert built_with("Contacts", {**base, "policy": "other"}, frames) != built_with("Contacts", base, frames)
