@@ -47,12 +47,16 @@ def zoho_sales_orders(
     context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, notifier: NotifyResource
 ) -> dg.MaterializeResult:
     """Upserts the window's orders into Zoho CRM Sales_Orders with Ordered_Items, matched on Amazon_Order_ID."""
-    return _push(context, config, zoho, warehouse, "Sales_Orders", notifier)
+    result = _push(context, config, zoho, warehouse, "Sales_Orders")
+    # The last module of the push: the run's notifications (records failed or deferred, days without orders).
+    window = context.partition_time_window
+    with warehouse.connect() as conn:
+        finish_run(conn, notifier, context.run_id, window.start.date(), window.end.date(), context.log)
+    return result
 
 
 def _push(
-    context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str,
-    notifier: NotifyResource | None = None,
+    context: dg.AssetExecutionContext, config: ZohoPushConfig, zoho: ZohoCrmResource, warehouse: WarehouseResource, module: str
 ) -> dg.MaterializeResult:
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
@@ -63,8 +67,6 @@ def _push(
         outcome = sync_module(push, module, start, end)
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
         history = history_markdown(conn, module)
-        if notifier is not None:  # after the last module (sales orders): the run's notifications
-            finish_run(conn, notifier, context.run_id, start, end, context.log)
     if outcome.failed:
         context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters")
     return dg.MaterializeResult(
