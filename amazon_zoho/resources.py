@@ -7,6 +7,8 @@ the credentials it accepts.
 
 from __future__ import annotations
 
+import dataclasses
+
 import dagster as dg
 
 from .amazon.resource import AmazonSellerResource
@@ -76,16 +78,13 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
 
 
 def notify_resource(settings: Settings) -> NotifyResource:
+    """Settings.notify as a resource; the two secrets are named by their variables and read as dg.EnvVar."""
     n = settings.notify
+    plain = {k: v for k, v in dataclasses.asdict(n).items() if not k.endswith("_variable")}
     return NotifyResource(
+        **{**plain, "smtp_to": list(n.smtp_to)},
         webhook_url=dg.EnvVar(n.webhook_variable) if n.webhook_variable else "",
-        smtp_host=n.smtp_host,
-        smtp_port=n.smtp_port,
-        smtp_user=n.smtp_user,
         smtp_password=dg.EnvVar(n.smtp_password_variable) if n.smtp_password_variable else "",
-        smtp_from=n.smtp_from,
-        smtp_to=list(n.smtp_to),
-        smtp_starttls=n.smtp_starttls,
     )
 
 

@@ -45,23 +45,20 @@ class NotifyResource(dg.ConfigurableResource):
     smtp_starttls: bool = True
 
     def send(self, subject: str, text: str, details: dict | None = None, logger=None) -> list[Delivery]:
-        return notify(self, subject, text, details, logger)
-
-
-def notify(channels: NotifyResource, subject: str, text: str, details: dict | None = None, logger=None) -> list[Delivery]:
-    """Sends the message on every configured channel; returns what happened on each."""
-    out = logger or log
-    deliveries = []
-    if channels.webhook_url:
-        deliveries.append(_webhook(channels.webhook_url, subject, text, details or {}))
-    if channels.smtp_host:
-        deliveries.append(_smtp(channels, subject, text))
-    if not deliveries:
-        out.warning(f"notification (not sent: set NOTIFY_WEBHOOK_URL or NOTIFY_SMTP_HOST to deliver it): {subject}: {text}")
-        return [Delivery("log", True)]
-    for d in deliveries:
-        (out.info if d.ok else out.error)(f"notification via {d.channel} {'sent' if d.ok else 'FAILED'}: {subject}" + (f" ({d.detail})" if d.detail else ""))
-    return deliveries
+        """Sends the message on every configured channel; returns what happened on each."""
+        out = logger or log
+        deliveries = []
+        if self.webhook_url:
+            deliveries.append(_webhook(self.webhook_url, subject, text, details or {}))
+        if self.smtp_host:
+            deliveries.append(_smtp(self, subject, text))
+        if not deliveries:
+            out.warning(f"notification (not sent: set NOTIFY_WEBHOOK_URL or NOTIFY_SMTP_HOST to deliver it): {subject}: {text}")
+            return [Delivery("log", True)]
+        for d in deliveries:
+            status = "sent" if d.ok else "FAILED"
+            (out.info if d.ok else out.error)(f"notification via {d.channel} {status}: {subject}" + (f" ({d.detail})" if d.detail else ""))
+        return deliveries
 
 
 def _webhook(url: str, subject: str, text: str, details: dict) -> Delivery:
