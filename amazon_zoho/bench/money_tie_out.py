@@ -8,9 +8,8 @@ each `make bench` meets gift wrap, promotions, shipping, partly cancelled orders
 Five days: longer than three, so orders come through the all-orders report (VAT inside European prices) and
 the buyer lookups' getOrder (tax added), both conventions in one run.
 
-Zoho's Grand_Total is recomputed here from each order's Ordered_Items and fields with Zoho's formula (per line
-Quantity x List_Price - Discount + Tax; Grand_Total = their sum - Discount + Tax + Adjustment; sources in
-amazon_zoho/sandbox/zoho/line_items.py), and compared with both the Grand_Total Zoho stores and order_total.
+Zoho's Grand_Total is recomputed from each order's Ordered_Items and fields with Zoho's formula (zoho/totals.py) and
+compared with both the Grand_Total Zoho stores and order_total.
 """
 
 import argparse
@@ -19,13 +18,13 @@ import sys
 import tempfile
 import warnings
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import requests
 
 from .. import clock
+from ..zoho.totals import mismatches
 
 SELLERS = {
     "Europe (DE, UK, FR)": ["A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH"],
@@ -44,16 +43,6 @@ SELECT count(*) FILTER (WHERE order_total IS NOT NULL) AS priced_orders,
        count(*) FILTER (WHERE order_total IS NOT NULL AND NOT prices_include_tax) AS tax_added
 FROM core.orders
 """
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
-def zoho_grand_total(order: dict) -> Decimal:
-    lines = sum((_money(i.get("Quantity")) * _money(i.get("List_Price")) - _money(i.get("Discount")) + _money(i.get("Tax"))
-                 for i in order.get("Ordered_Items") or []), Decimal(0))
-    return lines - _money(order.get("Discount")) + _money(order.get("Tax")) + _money(order.get("Adjustment"))
 
 
 def seller(marketplaces: list[str], days: int, orders_per_day: int, work: Path) -> dict:
@@ -86,14 +75,13 @@ def seller(marketplaces: list[str], days: int, orders_per_day: int, work: Path) 
         cursor = conn.execute(SHAPES)
         shapes = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
     priced = [o for o in held if totals.get(o["Amazon_Order_ID"]) is not None]
-    mismatches = [o["Amazon_Order_ID"] for o in priced
-                  if not (_money(o["Grand_Total"]) == zoho_grand_total(o) == totals[o["Amazon_Order_ID"]])]
+    wrong = mismatches(priced, totals)
     return {
         "run succeeded": result.success,
         "days": f"{first}..{last}",
         "priced sales orders compared": len(priced),
-        "Grand_Total = order_total to the cent": len(priced) - len(mismatches),
-        "mismatches": len(mismatches),
+        "Grand_Total = order_total to the cent": len(priced) - len(wrong),
+        "mismatches": len(wrong),
         "order shapes in the warehouse": shapes,
     }
 

@@ -1,7 +1,6 @@
 """Shared steps of the Zoho sync tests: load a day into the warehouse, push it, read what Zoho holds."""
 
 from collections import Counter
-from decimal import Decimal
 
 import dagster as dg
 import duckdb
@@ -10,6 +9,7 @@ import requests
 from amazon_zoho.definitions import defs
 from amazon_zoho.resources import build_resources
 from amazon_zoho.settings import load
+from amazon_zoho.zoho.totals import money, zoho_grand_total  # noqa: F401 - the tests import them from here
 
 MODULE_KEYS = {"Contacts": "Amazon_Buyer_Key", "Products": "Amazon_SKU", "Sales_Orders": "Amazon_Order_ID"}
 ZOHO_ASSETS = [a for a in defs.assets if all(k.path[0] == "zoho" for k in a.keys)]
@@ -83,21 +83,6 @@ def no_duplicates(url: str) -> dict[str, int]:
 def query(warehouse: str, sql: str, params=None) -> list[tuple]:
     with duckdb.connect(warehouse, read_only=True) as conn:
         return conn.execute(sql, params or []).fetchall()
-
-
-def money(value) -> Decimal:
-    """A JSON number from Zoho as the exact decimal it stands for (null = 0)."""
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
-def zoho_grand_total(order: dict) -> Decimal:
-    """Grand_Total recomputed from what a sales order holds, with Zoho's formulas (sandbox/zoho/line_items.py
-    cites them), independently of the sandbox: per line Total = Quantity x List_Price, Total_After_Discount =
-    Total - Discount, Net_Total = that + Tax; Sub_Total = sum of Net_Total; Grand_Total = Sub_Total - Discount +
-    Tax + Adjustment. Every amount is already in whole cents (or yen), so nothing is rounded here."""
-    sub_total = sum((money(i.get("Quantity")) * money(i.get("List_Price")) - money(i.get("Discount")) + money(i.get("Tax"))
-                     for i in order["Ordered_Items"]), Decimal(0))
-    return sub_total - money(order.get("Discount")) + money(order.get("Tax")) + money(order.get("Adjustment"))
 
 
 def assert_totals_tie_out(url: str, warehouse: str) -> int:
