@@ -17,7 +17,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from . import clock
-from .amazon.marketplaces import regions as marketplace_regions
+from .amazon.marketplaces import REGIONS, regions as marketplace_regions
 
 # Which ids AMAZON_MARKETPLACE_IDS accepts, and each one's SP-API region: amazon/marketplaces.csv, one row each.
 MARKETPLACE_REGIONS = marketplace_regions()
@@ -215,10 +215,11 @@ def _marketplaces(src: _Source) -> tuple[list[str], str]:
         )
     regions = {MARKETPLACE_REGIONS[m] for m in marketplaces}
     region = src.get("AMAZON_REGION") or (regions.pop() if len(regions) == 1 else "")
-    if region not in ("na", "eu", "fe") or any(MARKETPLACE_REGIONS[m] != region for m in marketplaces):
+    if region not in REGIONS or any(MARKETPLACE_REGIONS[m] != region for m in marketplaces):
         raise SettingsError(
-            f"AMAZON_MARKETPLACE_IDS span regions {sorted({MARKETPLACE_REGIONS[m] for m in marketplaces})} but one seller "
-            f"account talks to one SP-API region; set AMAZON_REGION (na, eu or fe) and list only that region's marketplaces"
+            f"{src.variable('AMAZON_MARKETPLACE_IDS')} span regions {sorted({MARKETPLACE_REGIONS[m] for m in marketplaces})} but one "
+            f"seller account talks to one SP-API region; set {src.variable('AMAZON_REGION')} ({', '.join(REGIONS)}) and list only "
+            f"that region's marketplaces"
         )
     return marketplaces, region
 

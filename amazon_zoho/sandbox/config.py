@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from ..amazon import marketplaces as amazon_marketplaces
+from ..settings import SANDBOX_MARKETPLACES
 
 
 class SimulatedMarketplace(NamedTuple):
@@ -72,7 +73,8 @@ ZOHO_REFRESH_TOKEN = "1000.sandbox.refresh"
 class SandboxConfig:
     seed: int = 42
     orders_per_day: int = 40
-    marketplaces: list[str] = field(default_factory=lambda: ["A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH"])
+    # The project's default marketplaces with no AMAZON_MARKETPLACE_IDS (settings.py), so both sides agree.
+    marketplaces: list[str] = field(default_factory=lambda: SANDBOX_MARKETPLACES.split(","))
     # Multiplies every rate-limit refill rate, so a demo needs seconds where Amazon needs hours, with
     # the same bucket arithmetic. 1.0 = Amazon's published rates.
     time_scale: float = 1.0
