@@ -60,9 +60,13 @@ class ZohoCrmResource(dg.ConfigurableResource):
     credit_reserve: int = DEFAULT_CREDIT_RESERVE
 
     _client: ZohoCrmClient | None = PrivateAttr(default=None)
+    # Read once per run: the code location already validated the file when it loaded (build.py).
+    _mapping: Mapping | None = PrivateAttr(default=None)
 
     def mapping(self) -> Mapping:
-        return load_mapping(self.mapping_file or None)
+        if self._mapping is None:
+            self._mapping = load_mapping(self.mapping_file or None)
+        return self._mapping
 
     def budget(self) -> CreditBudget:
         return CreditBudget(daily=self.daily_credits, reserve=self.credit_reserve)
