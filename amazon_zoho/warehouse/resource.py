@@ -81,8 +81,7 @@ def _marts_read(text: str) -> set[str]:
 @cache
 def ddl_and_build(text: str) -> tuple[str, str]:
     """A mart file split in two: its statements without parameters (the DDL) and those with (the window build)."""
-    with duckdb.connect(":memory:") as conn:
-        statements = conn.extract_statements(text)
+    statements = duckdb.extract_statements(text)
 
     def script(queries) -> str:
         return "".join(q.strip() + ("" if q.rstrip().endswith(";") else "\n;") + "\n" for q in queries)
