@@ -141,7 +141,7 @@ WITH items AS (
                 'price': CASE WHEN priced THEN {'unitPrice': money_json(unit_price(item_amount, qty), currency_code)} END
             },
             'proceeds': CASE WHEN priced AND status <> 'CANCELLED' AND NOT item_cancelled THEN {
-                'proceedsTotal': money_json(item_amount + shipping_amount + gift_wrap_amount - discount_amount + CASE WHEN tax_added THEN tax_amount ELSE 0 END, currency_code),
+                'proceedsTotal': money_json(paid, currency_code),  -- the item is not cancelled here, so paid is its total
                 'breakdowns': list_filter([
                     {'type': 'ITEM', 'subtotal': money_json(item_amount, currency_code), 'detailedBreakdowns': NULL},
                     CASE WHEN shipping_amount <> 0 THEN {'type': 'SHIPPING', 'subtotal': money_json(shipping_amount, currency_code), 'detailedBreakdowns': NULL} END,
