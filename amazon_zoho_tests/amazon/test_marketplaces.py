@@ -206,3 +206,19 @@ def test_a_bad_row_is_named_with_its_line(tmp_path, row, problem):
     last = len(table.read_text().splitlines())
     with pytest.raises(MarketplaceTableError, match=f"marketplaces.csv:{last}: .*{re.escape(problem)}"):
         marketplaces.load(table)
+
+
+def test_the_table_agrees_with_an_independent_public_table_of_marketplaces():
+    """ScaleLeap/amazon-marketplaces (fixture: its per-country files at commit ff64efc, extracted) is written by
+    others: each of our rows it lists has its country, SP-API region, currency and time zone. GB is our ISO code for
+    Amazon's UK; IE it does not list (our row takes the country's zone, as the CSV says)."""
+    fixture = json.loads((Path(__file__).parent / "fixtures" / "scaleleap_marketplaces.json").read_text())["marketplaces"]
+    ours = marketplaces.by_id()
+    assert set(ours) - set(fixture) == {"A28R8C7NBKEWEA"}, "IE is the only row it does not list"
+    for marketplace_id, theirs in fixture.items():
+        if marketplace_id not in ours:
+            continue  # CN: not an SP-API marketplace
+        row = ours[marketplace_id]
+        assert (row.country_code, row.region, row.currency, row.time_zone) == (
+            theirs["country_code"], theirs["region"], theirs["currency"], theirs["time_zone"]
+        ), marketplace_id
