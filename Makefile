@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## make run: sandbox + one backfill of the last 7 days through every asset + a summary (NOW=<instant> replays another day)
 run: $(STAMP)
-	$(BIN)/python -W ignore -m amazon_zoho.cli.run --days $(or $(DAYS),7) $(if $(NOW),--now $(NOW))
+	$(BIN)/python -W ignore -m amazon_zoho.cli.run --days $(or $(DAYS),7) $(if $(NOW),--now $(NOW)) $(if $(SANDBOX_PORT),--port $(SANDBOX_PORT))
 
-## make dev: the Dagster UI (http://127.0.0.1:3000) with the sandbox beside it
+## make dev: the Dagster UI (http://127.0.0.1:3000, PORT=… for another) with the sandbox beside it (SANDBOX_PORT=…, default 8765)
 dev: $(STAMP)
-	$(BIN)/python -m amazon_zoho.cli.dev
+	$(BIN)/python -m amazon_zoho.cli.dev $(if $(PORT),--port $(PORT)) $(if $(SANDBOX_PORT),--sandbox-port $(SANDBOX_PORT))
 
 ## make lint: ruff on the Python and sqlfluff on the SQL (both configured in pyproject.toml); fails on any finding
 lint: $(STAMP)
@@ -60,9 +60,9 @@ chaos: $(STAMP)
 zoho-setup: $(STAMP)
 	$(BIN)/python -m amazon_zoho.zoho.setup
 
-## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765
+## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765 (SANDBOX_PORT=… for another)
 sandbox: $(STAMP)
-	$(BIN)/python -m amazon_zoho.sandbox --port 8765
+	$(BIN)/python -m amazon_zoho.sandbox --port $(or $(SANDBOX_PORT),8765)
 
 clean:
 	rm -rf data/*.duckdb data/*.wal data/sandbox data/archive data/sandbox.log .dagster_home

@@ -34,3 +34,8 @@ def sandbox_knobs() -> dict[str, str]:
     """Demo speed: refill rate limits 60x faster (same bucket arithmetic) unless the user chose a scale."""
     scale = os.environ.setdefault("AMAZON_ZOHO_SANDBOX_TIME_SCALE", "60")
     return {"time_scale": scale}
+
+
+def sandbox_port() -> int:
+    """make's SANDBOX_PORT= arrives as AMAZON_ZOHO_SANDBOX_PORT, the name the rest of the project reads."""
+    return int(os.environ.get("AMAZON_ZOHO_SANDBOX_PORT") or 8765)

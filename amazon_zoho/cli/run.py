@@ -15,7 +15,8 @@ import requests
 from .. import clock
 from ..resources import warehouse_resource
 from ..settings import Settings
-from .environment import prepare_dagster_home, sandbox_knobs, share_clock
+from .environment import prepare_dagster_home, sandbox_knobs, sandbox_port, share_clock
+from .progress import QUIET_CONSOLE, Progress, write_log
 from .sandbox_process import sandbox
 
 ROOT = Path.cwd()
@@ -26,7 +27,7 @@ FROM core.orders o GROUP BY ALL ORDER BY ALL;"""
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m amazon_zoho.cli.run", description=__doc__)
     parser.add_argument("--days", type=int, default=7, help="how many daily partitions, ending yesterday (UTC)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("AMAZON_ZOHO_SANDBOX_PORT", "8765")))
+    parser.add_argument("--port", type=int, default=sandbox_port(), help="the sandbox's port (make run SANDBOX_PORT=…)")
     parser.add_argument("--now", default=None,
                         help="pretend it is this instant (ISO 8601 with offset, e.g. 2026-03-29T00:30:00Z): a hard date, replayed")
     args = parser.parse_args(argv)
@@ -47,22 +48,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def _materialize(first: date, last: date) -> tuple[str, bool]:
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from ..definitions import (
         defs,  # after the environment is set: settings are read at import
     )
 
     job = defs.resolve_job_def("daily_refresh")
-    print(f"materializing every asset for {first}...{last} in one run", flush=True)
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
-        raise_on_error=False,
-    )
-    if not result.success:
-        for event in result.all_events:
-            if event.is_failure and event.event_specific_data is not None:
-                print(f"FAILED {event.step_key}: {getattr(event.event_specific_data, 'error', '')}", file=sys.stderr)
+    instance = dg.DagsterInstance.get()
+    run_id = make_new_run_id()
+    log_path = Path("data/logs") / f"run-{run_id}.log"
+    print(f"materializing every asset for {first}..{last} in one run (run {run_id})", flush=True)
+    with Progress(instance, run_id, out=lambda line: print(line, flush=True)):
+        result = job.execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            run_config=QUIET_CONSOLE,
+            tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
+            raise_on_error=False,
+        )
+    print(f"every event of the run: {write_log(instance, run_id, log_path)} (and in `make dev`, Runs)", flush=True)
     return result.run_id, result.success
 
 

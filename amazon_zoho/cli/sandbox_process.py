@@ -3,6 +3,7 @@ already answers on the port, and stops only what it started."""
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,17 @@ def healthy(url: str) -> bool:
         return False
 
 
+def refuse_taken_port(port: int, what: str, variable: str) -> None:
+    """Stops with the way out when another program holds the port, instead of the server's bind error
+    somewhere in a log."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"port {port} is taken by another program; start {what} on another one, e.g. "
+                             f"make {{run,dev,sandbox}} {variable}={port + 1}") from None
+
+
 @contextlib.contextmanager
 def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_path: str | None = None) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
@@ -25,6 +37,7 @@ def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_
         print(f"using the sandbox already running at {url}", flush=True)
         yield url
         return
+    refuse_taken_port(port, "the sandbox", "SANDBOX_PORT")
     args = [sys.executable, "-m", "amazon_zoho.sandbox", "--port", str(port), "--state-dir", state_dir]
     for name, value in (knobs or {}).items():
         args += [f"--{name.replace('_', '-')}", str(value)]
