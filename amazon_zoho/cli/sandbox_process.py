@@ -23,6 +23,8 @@ def refuse_taken_port(port: int, what: str, variable: str) -> None:
     """Stops with the way out when another program holds the port, instead of the server's bind error
     somewhere in a log."""
     with socket.socket() as probe:
+        # As the servers bind (SO_REUSEADDR): a port left in TIME_WAIT by the last run is free, a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
