@@ -1,6 +1,7 @@
 """The marts tie out to core and to the sandbox's truth, to the cent."""
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
 import duckdb
@@ -20,6 +21,28 @@ def test_daily_sales_are_what_buyers_paid_per_day_marketplace_and_currency(built
     mart = {(str(d), m, c): paid for d, m, c, paid in _rows(built, "SELECT purchase_date, marketplace_id, currency, buyer_paid FROM marts.daily_sales")}
     assert mart == dict(expected)
     [(orders,)] = _rows(built, "SELECT sum(orders) FROM marts.daily_sales")
+    assert orders == len(built.orders)
+
+
+def test_daily_sales_by_local_day_follow_each_marketplace_s_calendar(built):
+    """Each order counts on the day its marketplace's clock showed (zoneinfo, from the IANA database, is the
+    outside witness), and moving orders between days neither creates nor loses any."""
+    from zoneinfo import ZoneInfo
+
+    zones = dict(_rows(built, "SELECT marketplace_id, time_zone FROM core.marketplaces"))
+    expected = defaultdict(Decimal)
+    moved = 0
+    for o in built.orders.values():
+        created = datetime.fromisoformat(o["createdTime"].replace("Z", "+00:00"))
+        local_day = created.astimezone(ZoneInfo(zones[o["marketplaceId"]])).date()
+        moved += local_day != created.date()
+        if o["status"] not in ("PENDING", "CANCELLED"):
+            expected[(str(local_day), o["marketplaceId"], o["currency"])] += Decimal(o["grandTotal"])
+    mart = {(str(d), m, c): paid for d, m, c, paid in _rows(
+        built, "SELECT purchase_local_date, marketplace_id, currency, buyer_paid FROM marts.daily_sales_local")}
+    assert {k: v for k, v in mart.items() if v} == {k: v for k, v in expected.items() if v}
+    assert moved > 0, "the data must hold orders whose local day is not their UTC day, or this test proves nothing"
+    [(orders,)] = _rows(built, "SELECT sum(orders) FROM marts.daily_sales_local")
     assert orders == len(built.orders)
 
 
