@@ -23,6 +23,7 @@ from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, execute_script
 from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
+from ..warehouse.figures import window_figures
 from ..warehouse.preview import markdown_preview
 from ..warehouse.resource import ddl_and_build
 
@@ -130,10 +131,8 @@ def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             checks = results_for(context, conn, __file__, mart.asset_checks, mart.key, params) if mart.checks else []
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": total,
-                "rows_in_window": in_window,
+                **window_figures(context, {"rows": in_window, "preview": dg.MetadataValue.md(preview)}, table_rows=total),
                 "relation": "table" if mart.table else "view",
-                "preview": dg.MetadataValue.md(preview),
             },
             check_results=checks,
         )
