@@ -36,6 +36,8 @@ DEFAULT_PII_SALT = "amazon_zoho"
 DEFAULT_PII_RETENTION_DAYS = 30
 # Zoho's API-limits table: 50,000 + per-user credits on paid editions, 5,000 on Free (zoho/budget.py).
 DEFAULT_DAILY_CREDITS, DEFAULT_CREDIT_RESERVE = 50_000, 1_000
+# Report files downloaded by hand from Seller Central are dropped here (amazon/inbox_sensor.py, make import).
+DEFAULT_INBOX_DIR = "data/inbox"
 
 
 class SettingsError(ValueError):
@@ -90,6 +92,7 @@ class Settings:
     zoho_daily_credits: int = DEFAULT_DAILY_CREDITS
     zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
     notify: NotifySettings = field(default_factory=NotifySettings)
+    inbox_dir: str = DEFAULT_INBOX_DIR
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
@@ -176,6 +179,7 @@ def _read(src: _Source) -> Settings:
         zoho_data_center=dc,
         warehouse_path=src.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb"),
         archive_dir=src.get("AMAZON_ZOHO_ARCHIVE_DIR", "data/archive"),
+        inbox_dir=src.get("AMAZON_ZOHO_INBOX_DIR", DEFAULT_INBOX_DIR),
         schedule_hour=src.number("AMAZON_ZOHO_SCHEDULE_HOUR", 5),
         schedule_timezone=tz,
         lookback_days=src.number("AMAZON_ZOHO_LOOKBACK_DAYS", 3),
