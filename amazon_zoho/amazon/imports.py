@@ -224,7 +224,7 @@ def parse_settlement_date(text: str) -> datetime | None:
         except ValueError:
             pass
     try:
-        return clock.parse_instant(value)
+        return clock.parse_instant(value).astimezone(timezone.utc)
     except ValueError:
         return None
 
