@@ -279,3 +279,21 @@ def _record(conn: duckdb.DuckDBPyConnection, digest: str, result: ImportResult, 
          min(result.days, default=None), max(result.days, default=None), result.rows_loaded, result.rows_quarantined,
          result.archive_path, run_id],
     )
+
+
+def supersede_imports(conn: duckdb.DuckDBPyConnection, report_id: str) -> list[str]:
+    """Imported reports of the settlement that API report `report_id` holds, removed from raw (their archive stays).
+
+    One settlement, one report in raw: core.settlement_lines would count two reports' lines twice. The API's
+    copy wins, as it carries Amazon's report metadata (createdTime, document id, charset)."""
+    superseded = [r for (r,) in conn.execute(
+        "SELECT i.report_id FROM raw.settlement_reports i JOIN raw.settlement_reports a ON a.settlement_id = i.settlement_id "
+        "WHERE a.report_id = ? AND i.report_id <> a.report_id AND i.report_id LIKE ?", [report_id, ID_PREFIX + "%"]
+    ).fetchall()]
+    for old in superseded:
+        conn.execute("DELETE FROM ops.quarantine WHERE source = 'settlement_file' AND record_key = ?", [old])
+        conn.execute("DELETE FROM raw.settlement_rows WHERE report_id = ?", [old])
+        conn.execute("DELETE FROM raw.settlement_reports WHERE report_id = ?", [old])
+        conn.execute("UPDATE ops.imports SET status = 'superseded', reason = ? WHERE report_id = ? AND status = ?",
+                     [f"Amazon's report {report_id} of the same settlement replaced it", old, LOADED])
+    return superseded

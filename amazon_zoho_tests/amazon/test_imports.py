@@ -192,3 +192,22 @@ def test_inbox_files_move_to_done_or_refused_with_the_reason(tmp_path):
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["a.1.txt", "a.txt"]
     assert (inbox / "refused" / "b.pdf.reason.txt").read_text() == "a PDF document\n"
     assert [p.name for p in pending_files(inbox)] == []
+
+
+def test_amazons_own_report_of_an_imported_settlement_replaces_the_import(warehouse):
+    imported = load(warehouse, SETTLEMENT)
+    other = load(warehouse, ORDERS)
+    with warehouse.connect() as conn:
+        # What raw_settlements writes for a report the API lists later (settlement_assets.py).
+        conn.execute("INSERT INTO raw.settlement_reports VALUES ('50011020300', '24681357901', ?, NULL, NULL, DATE '2026-05-20', "
+                     "NULL, 'doc', '/a/50011020300.tsv', 'x', NULL, 11, now())", [DE])
+        assert imports.supersede_imports(conn, "50011020300") == [imported.report_id]
+        assert imports.supersede_imports(conn, "50011020300") == []
+        reports = conn.execute("SELECT report_id FROM raw.settlement_reports").fetchall()
+        rows = conn.execute("SELECT count(*) FROM raw.settlement_rows WHERE report_id = ?", [imported.report_id]).fetchone()
+        statuses = conn.execute("SELECT report_id, status FROM ops.imports ORDER BY status").fetchall()
+    assert reports == [("50011020300",)] and rows == (0,)
+    assert statuses == [(other.report_id, "loaded"), (imported.report_id, "superseded")]
+    assert Path(imported.archive_path).exists(), "the archive keeps what the seller downloaded"
+    again = load(warehouse, SETTLEMENT)
+    assert again.status == imports.ALREADY_LOADED and "already loaded from report 50011020300" in again.reason
