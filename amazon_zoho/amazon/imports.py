@@ -151,6 +151,12 @@ def import_file(
     except Refused as refused:
         result = ImportResult(file_name, REFUSED, str(refused), report_id=report_id)
         _record(conn, digest, result, run_id)
+    except duckdb.IOException:
+        raise  # the warehouse file is locked or gone: nothing was decided about this file
+    except Exception as exc:  # noqa: BLE001 - a file a loader chokes on is refused with the error, and the next file goes on
+        result = ImportResult(file_name, REFUSED, f"loading failed ({type(exc).__name__}: {exc}); import it again once that is fixed",
+                              report_id=report_id)
+        _record(conn, digest, result, run_id)
     return result
 
 

@@ -211,3 +211,24 @@ def test_amazons_own_report_of_an_imported_settlement_replaces_the_import(wareho
     assert Path(imported.archive_path).exists(), "the archive keeps what the seller downloaded"
     again = load(warehouse, SETTLEMENT)
     assert again.status == imports.ALREADY_LOADED and "already loaded from report 50011020300" in again.reason
+
+
+def test_a_file_the_loader_chokes_on_is_refused_with_the_error_and_the_inbox_goes_on(warehouse, tmp_path, monkeypatch):
+    from amazon_zoho.amazon import inbox_sensor
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_bytes(SETTLEMENT)
+    (inbox / "b.txt").write_bytes(ORDERS)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports.settlement_files, "load_rows", broken)
+    results = inbox_sensor.import_inbox(inbox, warehouse)
+
+    assert [(r.file_name, r.status) for r in results] == [("a.txt", imports.REFUSED), ("b.txt", imports.LOADED)]
+    assert "loading failed (RuntimeError: disk full)" in (inbox / "refused" / "a.txt.reason.txt").read_text()
+    with warehouse.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM raw.settlement_reports").fetchone() == (0,), "the failed import rolled back"
+        assert conn.execute("SELECT status FROM ops.imports WHERE file_name = 'a.txt'").fetchone() == ("refused",)
