@@ -114,6 +114,13 @@ def _kind(header: list[str]) -> str:
         if not missing:
             return ORDER_REPORT
         raise Refused(f"looks like an order report but its header lacks {missing}")
+    if "order-id" in header and "buyer-email" in header:
+        # The order report of Seller Central's Manage Orders page (GET_FLAT_FILE_ORDERS_DATA, report-type-values-order:
+        # https://developer-docs.amazon.com/sp-api/docs/report-type-values-order; its header "order-id, order-item-id,
+        # purchase-date, payments-date, buyer-email, buyer-name, ..." as public parsers quote it): unshipped
+        # merchant-fulfilled orders with buyer contact details, not the all-orders file this project reads.
+        raise Refused("this is Seller Central's (unshipped) order report with buyer details (order-id, buyer-email, ...); "
+                      "import the All Orders report (Reports > Fulfillment > All Orders) instead")
     raise Refused(
         f"the header names neither a settlement report (settlement-id, {', '.join(settlement_files.REQUIRED[1:])}) "
         f"nor an order report (amazon-order-id, purchase-date, ...); it starts {', '.join(header[:4])}"

@@ -94,6 +94,9 @@ NOT_REPORTS = {
     "csv": (b"date,product,units\n2026-05-01,pan,3\n", "the first line has no tab"),
     "tsv": (b"date\tproduct\tunits\n2026-05-01\tpan\t3\n", "the header names neither a settlement report"),
     "xlsx": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(40), "a ZIP archive"),
+    "unshipped orders": (b"order-id\torder-item-id\tpurchase-date\tpayments-date\tbuyer-email\tbuyer-name\tsku\n"
+                         b"302-1\t1\t2026-05-01T10:00:00+00:00\t2026-05-01T10:00:00+00:00\tx@example.com\tX\tSKU\n",
+                         "import the All Orders report"),
     "header only": (SETTLEMENT.split(b"\n", 1)[0] + b"\n", "header with no rows"),
     "truncated header": (b"settlement-id\ttotal-amount\tcurrency\n1\t5,00\tEUR\n", "lacks ['amount', 'transaction-type', 'amount-type']"),
 }

@@ -124,9 +124,10 @@ def test_the_inbox_sensor_imports_a_dropped_file_moves_it_and_asks_for_its_days(
     calls = amazon_calls(sandbox)
 
     resources = {"warehouse": warehouse_resource(settings)}
-    tick = sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    # evaluate_tick: what the daemon runs, including its checks of the requests against the job.
+    tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
 
-    [request] = tick if isinstance(tick, list) else tick.run_requests
+    [request] = tick.run_requests
     end_day = info.end.astimezone(timezone.utc).date()
     assert run_days(request) == [end_day]
     assert sorted(p.name for p in inbox.iterdir()) == ["done", "refused", "still-downloading.txt.crdownload"]
@@ -143,5 +144,5 @@ def test_the_inbox_sensor_imports_a_dropped_file_moves_it_and_asks_for_its_days(
                             [info.settlement_id]).fetchone() == (end_day, UK)
     assert amazon_calls(sandbox) == calls, "neither the sensor nor its run calls Amazon"
 
-    again = sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
-    assert isinstance(again, dg.SkipReason) or not again.run_requests, "a processed file is never read again"
+    again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    assert not again.run_requests and again.skip_message.startswith("no file in"), "a processed file is never read again"
