@@ -104,7 +104,7 @@ def read_report(raw: bytes) -> Report:
 
 
 def _kind(header: list[str]) -> str:
-    if header[0] == "settlement-id" or "settlement-id" in header:
+    if "settlement-id" in header:
         missing = [c for c in settlement_files.REQUIRED if c not in header]
         if not missing:
             return SETTLEMENT
