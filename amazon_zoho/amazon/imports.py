@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -58,6 +58,9 @@ class ImportResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     archive_path: str | None = None
+    # Already loaded: the days its first import changed (ops.imports), which a caller that may have died before
+    # rebuilding them (the inbox sensor) asks for again; rebuilding a day is idempotent.
+    loaded_days: list[date] = field(default_factory=list)
 
     def summary(self) -> str:
         where = f" ({', '.join(self.marketplace_ids)})" if self.marketplace_ids else ""
@@ -137,10 +140,13 @@ def import_file(
     fees only, an order report of Non-Amazon orders); a file that names another one is refused."""
     digest = hashlib.sha256(raw).hexdigest()
     report_id = ID_PREFIX + digest[:16]
-    done = conn.execute("SELECT report_id, imported_at FROM ops.imports WHERE sha256 = ? AND status = ?", [digest, LOADED]).fetchone()
+    done = conn.execute(
+        "SELECT report_id, imported_at, first_day, last_day FROM ops.imports WHERE sha256 = ? AND status = ?", [digest, LOADED]
+    ).fetchone()
     if done:
+        earlier = [done[2] + timedelta(days=n) for n in range((done[3] - done[2]).days + 1)] if done[2] else []
         return ImportResult(file_name, ALREADY_LOADED, f"the same bytes were loaded as {done[0]} at {done[1]:%Y-%m-%d %H:%M} UTC",
-                            report_id=done[0])
+                            report_id=done[0], loaded_days=earlier)
     try:
         report = read_report(raw)
         conn.begin()

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from .. import clock
 from ..partitions import open_days
 from ..warehouse import WarehouseResource
 from . import imports
@@ -93,14 +94,16 @@ def build_inbox_sensor(inbox_dir: str, partitions: dg.TimeWindowPartitionsDefini
             return dg.SkipReason(f"warehouse busy ({exc}); importing next tick")
         for result in results:
             (context.log.warning if result.status == imports.REFUSED else context.log.info)(result.summary())
-        days = sorted({d for r in results for d in r.days})
+        # A file found again after its import committed (a tick that died before asking for the runs) asks again.
+        days = sorted({d for r in results for d in [*r.days, *r.loaded_days]})
         wanted, outside = split_by_partitions(days, partitions)
         if outside:
             context.log.warning(f"days without a partition (before AMAZON_ZOHO_START_DATE, or today), loaded into raw only: {outside}")
         if not wanted:
             return dg.SkipReason(f"{len(results)} files processed, no day to rebuild")
-        loaded = ",".join(sorted(r.report_id for r in results if r.status == imports.LOADED))
-        key = "inbox:" + hashlib.sha256(loaded.encode()).hexdigest()[:16]
+        # Unique per tick's files: the same days asked for by a later drop must run again, not be deduplicated.
+        seen = ",".join(sorted(f"{r.report_id}:{r.status}" for r in results))
+        key = f"inbox:{hashlib.sha256(seen.encode()).hexdigest()[:16]}:{clock.now().isoformat()}"
         return run_requests(partition_runs(wanted), key)
 
     return amazon_report_inbox

@@ -146,3 +146,10 @@ def test_the_inbox_sensor_imports_a_dropped_file_moves_it_and_asks_for_its_days(
 
     again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
     assert not again.run_requests and again.skip_message.startswith("no file in"), "a processed file is never read again"
+
+    # A tick that died after the import committed but before asking for the run: the file is still in the inbox.
+    (inbox / "uk-statement.txt").write_bytes(raw)
+    retry = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    [request_again] = retry.run_requests
+    assert run_days(request_again) == [end_day] and request_again.run_key != request.run_key
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["uk-statement.1.txt", "uk-statement.txt"]
