@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev lint test lock fuzz bench chaos zoho-setup sandbox clean
+.PHONY: install run dev import lint test lock fuzz bench chaos zoho-setup sandbox clean
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ run: $(STAMP)
 ## make dev: the Dagster UI (http://127.0.0.1:3000, PORT=… for another) with the sandbox beside it (SANDBOX_PORT=…, default 8765)
 dev: $(STAMP)
 	$(BIN)/python -m amazon_zoho.cli.dev $(if $(PORT),--port $(PORT)) $(if $(SANDBOX_PORT),--sandbox-port $(SANDBOX_PORT))
+
+## make import: load report files downloaded from Seller Central (FILES="a.txt b.txt" or DIR=path; MARKETPLACE=<id> for a
+## file that does not name its marketplace), then rebuild core and marts for their days; calls no Amazon API
+import: $(STAMP)
+	$(BIN)/python -W ignore -m amazon_zoho.cli.import_files $(FILES) $(if $(DIR),--dir $(DIR)) $(if $(MARKETPLACE),--marketplace $(MARKETPLACE))
 
 ## make lint: ruff on the Python and sqlfluff on the SQL (both configured in pyproject.toml); fails on any finding
 lint: $(STAMP)

@@ -32,7 +32,10 @@ def build_defs(settings: Settings, key_prefix: str | None = None) -> dg.Definiti
     # The mapping is a setting too: a broken ZOHO_MAPPING_FILE fails here, when the location loads.
     load_mapping(settings.zoho_mapping_file or None)
     partitions = daily_partitions(settings.start_date)
-    layers = [amazon_defs.build(partitions), core_defs.build(partitions), marts_defs.build(partitions), zoho_defs.build(partitions)]
+    layers = [
+        amazon_defs.build(partitions, inbox_dir=settings.inbox_dir), core_defs.build(partitions), marts_defs.build(partitions),
+        zoho_defs.build(partitions),
+    ]
     # The analyst copy copies every table these layers write, so it runs after all of them.
     copied = [key for layer in layers for asset in layer.assets or [] for key in asset.keys]
     defs = with_freshness(dg.Definitions.merge(

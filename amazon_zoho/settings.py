@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import clock
@@ -28,7 +29,8 @@ ZOHO_SECRETS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
 # A seller's API credentials are its own: with a prefix they are never taken from the unprefixed (shared)
 # variables, so a seller without its own talks to the sandbox, not to another account. (The buyer-key salt is
 # shared like any other setting: a seller's keys must not change because a deployment gained a second seller.)
-NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS)
+# The inbox too: a file dropped into a shared inbox would be loaded by whichever seller's sensor saw it first.
+NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS, "AMAZON_ZOHO_INBOX_DIR")
 # Buyer keys are sha256(salt:email); an unset salt falls back to this (the sandbox and tests), and every
 # module that derives a buyer key takes the salt from the one Settings object, so keys always match.
 DEFAULT_PII_SALT = "amazon_zoho"
@@ -36,6 +38,10 @@ DEFAULT_PII_SALT = "amazon_zoho"
 DEFAULT_PII_RETENTION_DAYS = 30
 # Zoho's API-limits table: 50,000 + per-user credits on paid editions, 5,000 on Free (zoho/budget.py).
 DEFAULT_DAILY_CREDITS, DEFAULT_CREDIT_RESERVE = 50_000, 1_000
+# Report files downloaded by hand from Seller Central are dropped here (amazon/inbox_sensor.py); unset, the
+# inbox is this folder beside the warehouse file (data/inbox), so each seller's is its own.
+INBOX_FOLDER = "inbox"
+DEFAULT_INBOX_DIR = "data/" + INBOX_FOLDER
 
 
 class SettingsError(ValueError):
@@ -90,11 +96,12 @@ class Settings:
     zoho_daily_credits: int = DEFAULT_DAILY_CREDITS
     zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
     notify: NotifySettings = field(default_factory=NotifySettings)
+    inbox_dir: str = DEFAULT_INBOX_DIR
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
         """The settings of one seller. With `prefix`, `<prefix>NAME` wins over `NAME`, which sellers share,
-        except for NEVER_SHARED names (API credentials), which are only ever read with the prefix."""
+        except for NEVER_SHARED names (API credentials, the inbox), which are only ever read with the prefix."""
         return _read(_Source(os.environ if environ is None else environ, prefix))
 
     def secret_variable(self, name: str) -> str:
@@ -147,6 +154,7 @@ def _read(src: _Source) -> Settings:
     except ValueError:
         raise SettingsError(f"{src.variable('AMAZON_ZOHO_START_DATE')}={start!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01") from None
     marketplaces, region = _marketplaces(src)
+    warehouse = src.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb")
     dc = src.get("ZOHO_DATA_CENTER", "com")
     if dc not in ZOHO_DATA_CENTERS:
         raise SettingsError(f"{src.variable('ZOHO_DATA_CENTER')}={dc!r} is not a Zoho data centre; use one of {', '.join(ZOHO_DATA_CENTERS)}")
@@ -174,8 +182,9 @@ def _read(src: _Source) -> Settings:
         sandbox_url=src.get("AMAZON_ZOHO_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
         sandbox_time_scale=src.number("AMAZON_ZOHO_SANDBOX_TIME_SCALE", 1, float),
         zoho_data_center=dc,
-        warehouse_path=src.get("AMAZON_ZOHO_WAREHOUSE", "data/amazon_zoho.duckdb"),
+        warehouse_path=warehouse,
         archive_dir=src.get("AMAZON_ZOHO_ARCHIVE_DIR", "data/archive"),
+        inbox_dir=src.get("AMAZON_ZOHO_INBOX_DIR", str(Path(warehouse).parent / INBOX_FOLDER)),
         schedule_hour=src.number("AMAZON_ZOHO_SCHEDULE_HOUR", 5),
         schedule_timezone=tz,
         lookback_days=src.number("AMAZON_ZOHO_LOOKBACK_DAYS", 3),

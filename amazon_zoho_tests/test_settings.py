@@ -110,6 +110,17 @@ def test_a_sellers_own_variables_win_and_its_secrets_are_never_shared():
     assert load(env).pii_salt_variable == "AMAZON_ZOHO_PII_SALT" and not load(env).amazon_sandbox
 
 
+def test_each_seller_has_its_own_inbox_beside_its_warehouse():
+    env = {"AMAZON_ZOHO_INBOX_DIR": "/shared/inbox", "ACME_EU__AMAZON_ZOHO_WAREHOUSE": "/w/acme/warehouse.duckdb",
+           "GLOBEX_NA__AMAZON_ZOHO_INBOX_DIR": "/w/globex-drop"}
+    assert load({}).inbox_dir == "data/inbox"
+    assert load({"AMAZON_ZOHO_WAREHOUSE": "/srv/w.duckdb"}).inbox_dir == "/srv/inbox"
+    assert load(env).inbox_dir == "/shared/inbox"
+    # A shared inbox would hand a seller's file to whichever seller's sensor saw it first.
+    assert load(env, prefix="ACME_EU__").inbox_dir == "/w/acme/inbox"
+    assert load(env, prefix="GLOBEX_NA__").inbox_dir == "/w/globex-drop"
+
+
 def test_an_error_names_the_sellers_variable():
     message = error_of({"ACME_EU__AMAZON_ZOHO_START_DATE": "soon"}, prefix="ACME_EU__")
     assert "ACME_EU__AMAZON_ZOHO_START_DATE" in message

@@ -8,7 +8,7 @@ import dagster as dg
 from .. import clock
 from ..partitions import open_days
 from ..warehouse import WarehouseResource, sql
-from . import settlement_files
+from . import imports, settlement_files
 from .raw_asset import raw_asset
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .resource import AmazonSellerResource
@@ -76,6 +76,9 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
                 "FROM raw.settlement_rows WHERE report_id = ?) WHERE report_id = ?",
                 [n_loaded, report_id, report_id],
             )
+            replaced = imports.supersede_imports(conn, report_id)
+            if replaced:
+                context.log.info(f"report {report_id} replaces the imported file(s) {replaced} of the same settlement in raw")
             conn.commit()
             loaded += n_loaded
             quarantined += n_rejected

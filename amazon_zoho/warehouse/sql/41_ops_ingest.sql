@@ -29,3 +29,23 @@ CREATE TABLE IF NOT EXISTS ops.report_requests (
     recorded_at     TIMESTAMPTZ NOT NULL
 );
 COMMENT ON TABLE ops.report_requests IS 'Order reports a run requested (or reused while IN_QUEUE/IN_PROGRESS) and how each ended: DONE, CANCELLED (no data) or FATAL (with Amazon''s reason; retried after a wait).';
+
+CREATE TABLE IF NOT EXISTS ops.imports (
+    sha256           VARCHAR PRIMARY KEY,
+    report_id        VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    kind             VARCHAR,
+    status           VARCHAR NOT NULL,
+    reason           VARCHAR,
+    marketplace_ids  VARCHAR[],
+    first_day        DATE,
+    last_day         DATE,
+    rows_loaded      INTEGER,
+    rows_quarantined INTEGER,
+    archive_path     VARCHAR,
+    run_id           VARCHAR,
+    imported_at      TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE ops.imports IS 'Report files imported by hand (make import, the data/inbox sensor), one row per distinct file content: loaded (into raw, archived, report_id import-<sha256[:16]>) or refused, with the reason. The same bytes again change nothing.';
+COMMENT ON COLUMN ops.imports.kind IS 'settlement (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2) or order_report (all-orders flat file); NULL when the file is not a report.';
+COMMENT ON COLUMN ops.imports.first_day IS 'First partition day the file covers: a settlement''s settlement-end-date day (UTC), an order report''s first purchase day.';
