@@ -79,6 +79,9 @@ def search_orders(app, req: Request) -> Response:
     body: dict = {"orders": orders}
     if last_key is not None:
         body["pagination"] = {"nextToken": q.make_token(secret(app), filters, last_key, as_of, issued)}
+        # Pagination-loop fault: the next page is said to be the one just read.
+        if token and app.faults.roll("pagination_loop"):
+            body["pagination"] = {"nextToken": token}
     body["createdBefore" if search.mode == "created" else "lastUpdatedBefore"] = q.iso(search.before)
     return Response.json(200, body)
 
@@ -89,6 +92,9 @@ def get_order(app, req: Request) -> Response:
     except q.InvalidInput as exc:
         return Response.json(400, exc.body())
     order_id = req.path_params["orderId"]
+    refused = _refused(app, order_id)
+    if refused:
+        return refused
     order = find_order(app.config, order_id)
     state = order.as_of(_now(app)) if order else None
     if state is None:
@@ -97,6 +103,19 @@ def get_order(app, req: Request) -> Response:
     holder = [body]
     _maybe_corrupt(app, holder)
     return Response.json(200, {"order": holder[0]})
+
+
+def _refused(app, order_id: str) -> Response | None:
+    """The getOrder-refusal faults: the same orders every time (chosen by id), like an order Amazon will not serve.
+    Error bodies as the Orders API model's ErrorList (API-FACTS §1: 403 Unauthorized, 404 NotFound)."""
+    share = int(hashlib.sha256(f"{app.config.seed}:{order_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    if share < app.config.fault_get_order_404_rate:
+        app.faults.injected["get_order_404"] += 1
+        return Response.json(404, {"errors": [{"code": "NotFound", "message": "The requested order was not found.", "details": order_id}]})
+    if share < app.config.fault_get_order_404_rate + app.config.fault_get_order_403_rate:
+        app.faults.injected["get_order_403"] += 1
+        return Response.json(403, {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}]})
+    return None
 
 
 def secret(app) -> str:
