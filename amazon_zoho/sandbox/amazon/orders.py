@@ -79,9 +79,11 @@ def search_orders(app, req: Request) -> Response:
     body: dict = {"orders": orders}
     if last_key is not None:
         body["pagination"] = {"nextToken": q.make_token(secret(app), filters, last_key, as_of, issued)}
-        # Pagination-loop fault: the next page is said to be the one just read.
-        if token and app.faults.roll("pagination_loop"):
-            body["pagination"] = {"nextToken": token}
+    if rows and app.faults.roll("pagination_loop"):
+        # Pagination-loop fault: the next page is said to start just before this page's first order, i.e. to be this
+        # page again (a listing of one page loops too).
+        first_time, _ = rows[0][0]
+        body["pagination"] = {"nextToken": q.make_token(secret(app), filters, (first_time, ""), as_of, issued)}
     body["createdBefore" if search.mode == "created" else "lastUpdatedBefore"] = q.iso(search.before)
     return Response.json(200, body)
 
