@@ -74,7 +74,7 @@ SCENARIOS = [
     Scenario("lwa_echoes_form_body", "the LWA token endpoint answers 502 with a page quoting our form body (refresh token, secret)",
              {"fault_lwa_echo_body_rate": 1.0}),
     # #14 item 5: stopped with PaginationLoopError at the first repeat instead of paging for ever.
-    Scenario("pagination_loop", "every searchOrders page after the first names itself as the next page",
+    Scenario("pagination_loop", "every searchOrders page names itself as the next page (nextToken leads back to the page just read)",
              {"fault_pagination_loop_rate": 1.0}),
     # #14 item 6: refused orders quarantined with status and code, the rest land; the next run asks again.
     Scenario("get_order_refused", "getOrder answers 404 NotFound for 10 % and 403 Unauthorized for 10 % of orders (backfill path)",
