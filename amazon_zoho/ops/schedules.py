@@ -59,8 +59,9 @@ def build_daily_schedule(
 def last_requested_day(instance: dg.DagsterInstance, scope: str = "default") -> date | None:
     """The newest UTC day this schedule has launched a run for, read from the instance's runs (they survive
     daemon restarts and redeploys; a cursor of our own could disagree with them)."""
-    records = instance.get_run_records(dg.RunsFilter(tags={SCHEDULE_TAG: SCHEDULE_NAME, SCOPE_TAG: scope}), limit=20)
-    days = [r.dagster_run.tags.get(PARTITION_TAG) for r in records]
+    records = instance.get_run_records(dg.RunsFilter(tags={SCHEDULE_TAG: SCHEDULE_NAME}), limit=50)
+    # Runs from before the scope tag existed were the one seller's: they count as "default".
+    days = [r.dagster_run.tags.get(PARTITION_TAG) for r in records if r.dagster_run.tags.get(SCOPE_TAG, "default") == scope]
     parsed = [date.fromisoformat(d) for d in days if d]
     return max(parsed) if parsed else None
 

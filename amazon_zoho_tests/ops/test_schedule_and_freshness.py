@@ -159,3 +159,7 @@ def test_another_sellers_runs_do_not_count_as_requested():
         _launch(instance, request, datetime(2026, 11, 21, tzinfo=timezone.utc))
         assert last_requested_day(instance, "ACME_EU__") == date(2026, 11, 20)
         assert last_requested_day(instance, "default") is None
+        # A run launched before runs carried the scope tag was the one seller's.
+        _launch(instance, dg.RunRequest(run_key="2026-11-19", partition_key="2026-11-19"), datetime(2026, 11, 20, tzinfo=timezone.utc))
+        assert last_requested_day(instance, "default") == date(2026, 11, 19)
+        assert last_requested_day(instance, "ACME_EU__") == date(2026, 11, 20)
