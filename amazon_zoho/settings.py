@@ -36,6 +36,9 @@ NEVER_SHARED = (*AMAZON_SECRETS, *ZOHO_SECRETS, "AMAZON_ZOHO_INBOX_DIR")
 DEFAULT_PII_SALT = "amazon_zoho"
 # Amazon's Data Protection Policy: buyer PII "no longer than 30 days after order delivery" (API-FACTS.md §12b).
 DEFAULT_PII_RETENTION_DAYS = 30
+# A scheduled run that takes longer is stuck (a daily run takes minutes, a year's backfill about 3 h: see
+# amazon/order_assets.py); the run-monitoring daemon ends it so it frees the one warehouse-writer slot.
+DEFAULT_MAX_RUN_HOURS = 6.0
 # Zoho's API-limits table: 50,000 + per-user credits on paid editions, 5,000 on Free (zoho/budget.py).
 DEFAULT_DAILY_CREDITS, DEFAULT_CREDIT_RESERVE = 50_000, 1_000
 # Report files downloaded by hand from Seller Central are dropped here (amazon/inbox_sensor.py); unset, the
@@ -97,6 +100,8 @@ class Settings:
     zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
     notify: NotifySettings = field(default_factory=NotifySettings)
     inbox_dir: str = DEFAULT_INBOX_DIR
+    # AMAZON_ZOHO_MAX_RUN_HOURS: the time limit of the daily job's runs (Dagster's dagster/max_runtime tag).
+    max_run_hours: float = DEFAULT_MAX_RUN_HOURS
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
@@ -201,6 +206,7 @@ def _read(src: _Source) -> Settings:
         zoho_mapping_file=src.get("ZOHO_MAPPING_FILE"),
         zoho_daily_credits=src.number("ZOHO_DAILY_CREDITS", DEFAULT_DAILY_CREDITS, minimum=0, unit="whole number of API credits"),
         zoho_credit_reserve=src.number("ZOHO_CREDIT_RESERVE", DEFAULT_CREDIT_RESERVE, minimum=0, unit="whole number of API credits"),
+        max_run_hours=src.number("AMAZON_ZOHO_MAX_RUN_HOURS", DEFAULT_MAX_RUN_HOURS, float, minimum=0.01, unit="hours"),
         notify=NotifySettings(
             webhook_variable=src.secret("NOTIFY_WEBHOOK_URL"),
             smtp_host=src.get("NOTIFY_SMTP_HOST"),

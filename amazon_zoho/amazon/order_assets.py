@@ -18,7 +18,7 @@ from .. import clock
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .order_reports import load_orders_from_reports
-from .order_store import store_orders
+from .order_store import REFUSED_SOURCE, store_orders
 from .raw_asset import raw_asset
 from .resource import AmazonSellerResource
 
@@ -38,8 +38,8 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
     with warehouse.connect() as conn:
         # Either path re-reads the whole window: what it held back last time is judged again.
         conn.execute(
-            "DELETE FROM ops.quarantine WHERE source IN ('raw_orders', 'order_report') AND partition_date >= ? AND partition_date < ?",
-            [window.start.date(), window.end.date()],
+            "DELETE FROM ops.quarantine WHERE source IN ('raw_orders', 'order_report', ?) AND partition_date >= ? AND partition_date < ?",
+            [REFUSED_SOURCE, window.start.date(), window.end.date()],
         )
     if days > BULK_THRESHOLD_DAYS:
         bulk = load_orders_from_reports(

@@ -20,7 +20,7 @@ import requests
 from .. import clock
 from ..warehouse import WarehouseResource
 from . import flat_files, orders
-from .order_store import store_orders
+from .order_store import quarantine_refused, store_orders
 from .reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec, download_document, run_reports
 from .spapi import SpApiClient
 from .steps import BUYER_DETAIL_CANDIDATES, INSERT_REPORT_VERSIONS, ORDER_REPORT_PAYLOADS
@@ -113,22 +113,27 @@ def load_orders_from_reports(
         result.changed_days |= set(days)
         log.info(f"report {outcome.report_id}: {loaded} orders, {new} new versions, {quarantined} lines quarantined, "
                  f"{len(wanted)} merchant-fulfilled orders need buyer details")
-        stored = fetch_buyer_details(client, warehouse, wanted, run_id)
+        stored, refused = fetch_buyer_details(client, warehouse, wanted, run_id, quarantine_date=outcome.spec.start.date())
         result.buyer_lookups += len(wanted)
+        result.quarantined += refused
         result.new_versions += stored
     return result
 
 
-def fetch_buyer_details(client: SpApiClient, warehouse: WarehouseResource, order_ids: list[str], run_id: str | None) -> int:
-    """getOrder for each id (buyer, recipient and the rest of the order), stored as API versions."""
-    new = 0
+def fetch_buyer_details(
+    client: SpApiClient, warehouse: WarehouseResource, order_ids: list[str], run_id: str | None, quarantine_date: date | None = None
+) -> tuple[int, int]:
+    """getOrder for each id (buyer, recipient and the rest of the order), stored as API versions; an order Amazon
+    refuses (404/403) is quarantined with what it said and the others still land. Returns (new versions, refused)."""
+    new = refused_total = 0
     for i in range(0, len(order_ids), BUYER_BATCH):
-        fetched = [orders.get_order(client, order_id) for order_id in order_ids[i : i + BUYER_BATCH]]
+        fetched, refused = orders.get_orders(client, order_ids[i : i + BUYER_BATCH])
         with warehouse.connect() as conn:
             conn.begin()
             new += store_orders(conn, fetched, "getOrder", clock.now(), run_id, salt=warehouse.pii_salt).new_versions
+            refused_total += quarantine_refused(conn, refused, quarantine_date, run_id)
             conn.commit()
-    return new
+    return new, refused_total
 
 
 def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from . import pii_split
-from .orders import FetchedOrder
+from .orders import FetchedOrder, Refused
 from .steps import INSERT_ORDER_VERSIONS, QUARANTINE_ORDER_VERSIONS, UPSERT_ORDER_CONTACTS
 
 CONTACT_COLUMNS = [
@@ -65,6 +65,26 @@ def store_orders(
     new = _count(conn, "SELECT count(*) FROM new_versions")
     days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions ORDER BY 1").fetchall()]
     return Stored(new, days, quarantined)
+
+
+REFUSED_SOURCE = "order_buyer_lookup"
+
+
+def quarantine_refused(conn: duckdb.DuckDBPyConnection, refused: list[Refused], quarantine_date: date | None, run_id: str | None) -> int:
+    """One ops.quarantine row per order getOrder refused, with what Amazon said. raw_orders clears these rows
+    for its window when it starts, so the next run asks again and the row goes once Amazon serves the order."""
+    rows = [
+        (REFUSED_SOURCE, quarantine_date, r.order_id,
+         f"getOrder answered HTTP {r.status} {r.error_code or '(no error code)'}"
+         + (f" request_id={r.request_id}" if r.request_id else "") + "; buyer details not fetched, asked again on the next run",
+         run_id)
+        for r in refused
+    ]
+    if rows:
+        conn.executemany(
+            "INSERT INTO ops.quarantine (source, partition_date, record_key, reason, run_id) VALUES (?, ?, ?, ?, ?)", rows
+        )
+    return len(rows)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from .. import clock
+from ..http.errors import ApiError
 from .spapi import SpApiClient
 
 # What the canonical model and the Zoho sync read, and nothing more: BUYER (buyer key, contact name and
@@ -33,6 +35,25 @@ class FetchedOrder:
     payload: str  # the JSON as received, re-serialized per order
     request_id: str | None
     last_updated: str | None = None
+
+
+@dataclass
+class Refused:
+    """An order getOrder would not serve (404 NotFound, 403 Unauthorized): what Amazon said, for the quarantine."""
+
+    order_id: str
+    status: int
+    error_code: str | None
+    request_id: str | None
+
+
+class PaginationLoopError(RuntimeError):
+    """A listing whose next page is one already read: following it would page for ever."""
+
+
+# getOrder answers that concern one order, not the run: Amazon will not serve it (now). Expired tokens are a
+# 403 too, but SpApiClient refreshes and retries those before they reach here.
+REFUSED_STATUSES = (403, 404)
 
 
 def iso(ts: datetime) -> str:
@@ -76,12 +97,22 @@ def search_pages(
             "includedData": ",".join(included),
             "maxResultsPerPage": page_size,
         }
+        seen_tokens: set[str] = set()
+        seen_pages: dict[str, int] = {}
         while True:
             response = client.call("searchOrders", "GET", "/orders/2026-01-01/orders", params=params)
-            yield [_fetched(order, response.request_id) for order in response.body.get("orders", [])]
+            page = [_fetched(order, response.request_id) for order in response.body.get("orders", [])]
+            _check_new_page(page, seen_pages, params, response.request_id)
+            yield page
             token = (response.body.get("pagination") or {}).get("nextToken")
             if not token:
                 break
+            if token in seen_tokens:
+                raise PaginationLoopError(
+                    f"searchOrders {by} [{iso(after)}, {iso(before)}) page {len(seen_pages)}: Amazon's nextToken is one this "
+                    f"listing already followed (request_id={response.request_id}); stopped instead of paging for ever"
+                )
+            seen_tokens.add(token)
             # Every filter is resent unchanged with the token, as the model requires.
             params = {**params, "paginationToken": token}
 
@@ -106,6 +137,46 @@ def get_order(client: SpApiClient, order_id: str, included: tuple[str, ...] = IN
         "getOrder", "GET", f"/orders/2026-01-01/orders/{order_id}", params={"includedData": ",".join(included)}
     )
     return _fetched(response.body.get("order") or {}, response.request_id)
+
+
+def _check_new_page(page: list[FetchedOrder], seen: dict[str, int], params: dict, request_id: str | None) -> None:
+    """Raises when `page` holds exactly the orders of a page this listing already returned (a token that
+    differs in its bytes but leads back): within one listing each order appears on one page."""
+    number = len(seen) + 1
+    if page:
+        digest = hashlib.sha256("\n".join(f"{o.order_id}@{o.last_updated}" for o in page).encode()).hexdigest()
+        if digest in seen:
+            raise PaginationLoopError(
+                f"searchOrders page {number} (request_id={request_id}) repeats page {seen[digest]} of the same listing "
+                f"({len(page)} orders, first {page[0].order_id}); stopped instead of paging for ever"
+            )
+        seen[digest] = number
+    else:
+        seen[f"empty-{number}"] = number
+
+
+def get_orders(
+    client: SpApiClient, order_ids: list[str], included: tuple[str, ...] = INCLUDED_DATA
+) -> tuple[list[FetchedOrder], list[Refused]]:
+    """get_order for each id; an order Amazon refuses (404/403) is returned as Refused instead of failing the rest."""
+    fetched, refused = [], []
+    for order_id in order_ids:
+        try:
+            fetched.append(get_order(client, order_id, included))
+        except ApiError as exc:
+            if exc.status not in REFUSED_STATUSES:
+                raise
+            refused.append(Refused(order_id, exc.status, _error_code(exc.body), exc.request_id))
+    return fetched, refused
+
+
+def _error_code(body: str) -> str | None:
+    """errors[0].code of an SP-API ErrorList (API-FACTS §1), if the body is one."""
+    try:
+        errors = json.loads(body).get("errors") or []
+        return str(errors[0].get("code")) if errors and isinstance(errors[0], dict) else None
+    except (ValueError, AttributeError):
+        return None
 
 
 def _fetched(order: dict, request_id: str | None) -> FetchedOrder:

@@ -70,6 +70,15 @@ SCENARIOS = [
              parallel="sigkill_zoho_push"),
     Scenario("malformed_rows", "half the pages carry a malformed order; half the settlement rows are malformed",
              {"fault_malformed_row_rate": 0.5}, recover=False, min_days=15),
+    # #14 item 3: the run fails on the refresh; the error says status and code, no spelling of a secret anywhere.
+    Scenario("lwa_echoes_form_body", "the LWA token endpoint answers 502 with a page quoting our form body (refresh token, secret)",
+             {"fault_lwa_echo_body_rate": 1.0}),
+    # #14 item 5: stopped with PaginationLoopError at the first repeat instead of paging for ever.
+    Scenario("pagination_loop", "every searchOrders page names itself as the next page (nextToken leads back to the page just read)",
+             {"fault_pagination_loop_rate": 1.0}),
+    # #14 item 6: refused orders quarantined with status and code, the rest land; the next run asks again.
+    Scenario("get_order_refused", "getOrder answers 404 NotFound for 10 % and 403 Unauthorized for 10 % of orders (backfill path)",
+             {"fault_get_order_404_rate": 0.1, "fault_get_order_403_rate": 0.1}, min_days=5),
 ]
 
 

@@ -4,12 +4,17 @@ blocks a refresh token that mints more than 10 access tokens in 10 minutes."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import requests
 
 from .. import clock
-from .errors import ApiError
+from .errors import ApiError, register_basic_auth, register_secret
+
+# OAuth error codes are short ASCII words (RFC 6749 §5.2: "error" is %x20-21 / %x23-5B / %x5D-7E; LWA
+# and Zoho send snake_case ones like invalid_grant, invalid_code). Anything else is not a code.
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 class RefreshTokenProvider:
@@ -25,6 +30,9 @@ class RefreshTokenProvider:
             "client_id": client_id,
             "client_secret": client_secret,
         }
+        # Before any request: whatever comes back, in whichever encoding, is redacted from then on.
+        register_secret(refresh_token, client_secret)
+        register_basic_auth(client_id, client_secret)
         self._session = session
         self._timeout = timeout
         self._token: str | None = None
@@ -47,10 +55,11 @@ class RefreshTokenProvider:
 
     def _refresh(self) -> None:
         response = self._session.post(self.token_url, data=self._form, timeout=self._timeout)
-        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        body = _json(response)
         if response.status_code != 200 or "access_token" not in body:
-            # Zoho answers 200 with {"error": ...}; the error body never contains our secret.
-            raise ApiError(self.service, "token_refresh", response.status_code, _redacted(response.text, self._form))
+            # Status and error code only: a proxy page or a mistyped URL answers with our form body echoed
+            # back (refresh token and client secret, URL-encoded), so the body itself never travels.
+            raise ApiError(self.service, "token_refresh", response.status_code, _describe(response, body))
         ttl = int(body.get("expires_in", 3600))
         self._token = body["access_token"]
         self._expires_at = clock.timestamp() + ttl - min(self.EARLY_REFRESH_SECONDS, ttl * 0.1)
@@ -58,8 +67,21 @@ class RefreshTokenProvider:
         self.refreshes += 1
 
 
-def _redacted(text: str, form: dict) -> str:
-    for key in ("refresh_token", "client_secret"):
-        if form.get(key):
-            text = text.replace(form[key], "***")
-    return text
+def _json(response: requests.Response) -> dict:
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return {}
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _describe(response: requests.Response, body: dict) -> str:
+    """What an operator needs to act on a refused refresh: the OAuth error code (LWA: API-FACTS §1; Zoho
+    answers 200 with {"error": ...}), or the kind of answer when there is none."""
+    code = body.get("error")
+    if isinstance(code, str) and _ERROR_CODE.fullmatch(code):
+        return f"error={code}"
+    kind = response.headers.get("Content-Type", "").split(";")[0] or "no content type"
+    return f"no OAuth error code in the answer ({kind}, {len(response.content)} bytes; body withheld, it may echo our credentials)"

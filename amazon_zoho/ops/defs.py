@@ -15,6 +15,7 @@ def build(partitions: dg.TimeWindowPartitionsDefinition, settings: Settings, cop
     """`copied`: every asset of the other layers, which the analyst copy waits for."""
     return dg.Definitions(
         assets=[analyst_copy_asset(partitions, copied), pii_retention_asset(partitions)],
-        schedules=[build_daily_schedule(partitions, settings.schedule_hour, settings.schedule_timezone)],
+        schedules=[build_daily_schedule(partitions, settings.schedule_hour, settings.schedule_timezone, max_run_hours=settings.max_run_hours,
+                                        scope=settings.prefix or "default")],
         sensors=[sync_failure_notifier],
     )

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import dagster as dg
 import requests
 
+from ..http.errors import redact
+
 log = logging.getLogger("amazon_zoho.notify")
 
 
@@ -47,6 +49,9 @@ class NotifyResource(dg.ConfigurableResource):
     def send(self, subject: str, text: str, details: dict | None = None, logger=None) -> list[Delivery]:
         """Sends the message on every configured channel; returns what happened on each."""
         out = logger or log
+        # Run failures quote exceptions; whatever slipped past the raising code is caught here, once for every channel.
+        subject, text = redact(subject), redact(text)
+        details = _redacted(details or {})
         deliveries = []
         if self.webhook_url:
             deliveries.append(_webhook(self.webhook_url, subject, text, details or {}))
@@ -59,6 +64,16 @@ class NotifyResource(dg.ConfigurableResource):
             status = "sent" if d.ok else "FAILED"
             (out.info if d.ok else out.error)(f"notification via {d.channel} {status}: {subject}" + (f" ({d.detail})" if d.detail else ""))
         return deliveries
+
+
+def _redacted(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def _webhook(url: str, subject: str, text: str, details: dict) -> Delivery:

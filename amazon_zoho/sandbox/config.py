@@ -101,6 +101,16 @@ class SandboxConfig:
     # Order report columns left out of every order report (comma-separated header names): a file of another
     # layout than the one documented, which the loader must refuse by name rather than misread.
     fault_report_dropped_columns: str = ""
+    # The LWA token endpoint fails with a proxy-style HTML page that echoes the request's form body (refresh token
+    # and client secret, URL-encoded) and a JSON dump of its fields, as a misconfigured proxy or a wrong URL does.
+    fault_lwa_echo_body_rate: float = 0.0
+    # A searchOrders page answers with the paginationToken it was asked with as its nextToken: a listing that
+    # leads back to a page already read, for ever.
+    fault_pagination_loop_rate: float = 0.0
+    # getOrder refuses these shares of orders (chosen by order id, so the same orders on every call): 404
+    # NotFound, 403 Unauthorized (Amazon withholding one order, e.g. a buyer lookup it will not serve).
+    fault_get_order_404_rate: float = 0.0
+    fault_get_order_403_rate: float = 0.0
     # Which service the request-level faults (429/500/slow/expiry) hit: "amazon", "zoho" or "both".
     fault_target: str = "both"
 

@@ -2,12 +2,17 @@
 them, the access tokens minted with them, and buyer PII everywhere a user or operator can read."""
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from amazon_zoho.http.errors import encodings
+from amazon_zoho.ops.failure_sensor import sync_failure_notifier
+from amazon_zoho.ops.notify import NotifyResource
 from amazon_zoho.resources import build_resources
 from amazon_zoho.sandbox.config import (
     LWA_CLIENT_ID,
@@ -21,6 +26,8 @@ from amazon_zoho.settings import load
 from amazon_zoho_tests.truth import day_ago
 
 SECRETS = [LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN]
+# Every spelling a server can echo them in (URL-encoded form and path, JSON-escaped, base64): #14 item 3.
+SPELLINGS = sorted({e for s in SECRETS for e in encodings(s)})
 RESTRICTED_SCHEMAS = ("pii",)
 
 
@@ -59,7 +66,7 @@ def test_no_secret_or_buyer_pii_outside_the_restricted_schema(sandbox, productio
         events = "\n".join(json.dumps(dg.serialize_value(record)) for record in instance.all_logs(result.run_id))
         run_config = json.dumps(dg.serialize_value(instance.get_run_by_id(result.run_id)))
         compute_logs = "\n".join(p.read_text(errors="replace") for p in home.rglob("*") if p.is_file() and p.suffix in (".out", ".err", ".log"))
-    secrets = SECRETS + _minted_tokens(sandbox)
+    secrets = SPELLINGS + _minted_tokens(sandbox)
 
     with duckdb.connect(production_style_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
         pii = conn.execute(
@@ -80,3 +87,54 @@ def test_no_secret_or_buyer_pii_outside_the_restricted_schema(sandbox, productio
     for where, text in (("event log", events), ("run record", run_config), ("compute logs", compute_logs)):
         found = [s for s in secrets + pii_values if s in text]
         assert not found, f"{where} contains {found[:5]}"
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    received: list[str] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        self.received.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_token_endpoint_echoing_our_form_body_leaks_no_spelling_of_any_secret(sandbox, production_style_env, capfd):
+    """#14 item 3: a proxy page quoting the refresh-token request (URL-encoded, JSON-escaped) fails the run; the
+    event log, compute logs, captured output, the failure notification, DuckDB and data/ hold no spelling of a secret."""
+    sandbox.app.set_config({"fault_lwa_echo_body_rate": 1.0})
+    settings = load(production_style_env)
+    from amazon_zoho.definitions import defs
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Webhook.received = []
+    try:
+        with dg.instance_for_test() as instance:
+            home = Path(instance.root_directory)
+            result = dg.materialize(list(defs.assets), resources=build_resources(settings), partition_key=day_ago(2).isoformat(),
+                                    instance=instance, raise_on_error=False)
+            assert not result.success
+            run = instance.get_run_by_id(result.run_id)
+            failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+            notifier = NotifyResource(webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
+            with dg.build_run_status_sensor_context(sensor_name="sync_failure_notifier", dagster_event=failure, dagster_instance=instance,
+                                                    dagster_run=run, resources={"notifier": notifier}).for_run_failure() as context:
+                sync_failure_notifier(context)
+            events = "\n".join(json.dumps(dg.serialize_value(record)) for record in instance.all_logs(result.run_id))
+            compute_logs = "\n".join(p.read_text(errors="replace") for p in home.rglob("*") if p.is_file() and p.suffix in (".out", ".err", ".log"))
+    finally:
+        server.shutdown()
+    captured = capfd.readouterr()
+    assert sandbox.app.faults.injected["lwa_echo_body"] >= 1, "the token endpoint must have echoed the form body"
+    assert "token_refresh failed with HTTP 502" in events and _Webhook.received, "the run must fail on the refresh and notify"
+    data = "\n".join(p.read_text(errors="replace") for p in Path(production_style_env["AMAZON_ZOHO_ARCHIVE_DIR"]).rglob("*") if p.is_file())
+    places = {"event log": events, "compute logs": compute_logs, "stdout/stderr": captured.out + captured.err,
+              "notification": "\n".join(_Webhook.received), "data/": data}
+    with duckdb.connect(production_style_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        for schema, table in conn.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
+            places[f"{schema}.{table}"] = "\n".join(str(r) for r in conn.execute(f'SELECT t::VARCHAR FROM "{schema}"."{table}" t').fetchall())
+    leaks = [f"{where}: {s!r}" for where, text in places.items() for s in SPELLINGS if s in text]
+    assert not leaks, "secret spellings found:\n" + "\n".join(leaks[:20])

@@ -147,8 +147,8 @@ FROM (SELECT order_id, orderItemId, b.type AS kind, unnest(b.detailedBreakdowns)
       FROM (SELECT order_id, i.orderItemId, unnest(i.proceeds.breakdowns) AS b FROM item_window));
 
 -- Orders that violate the model stay out of core, with all their lines; ops.quarantine says why.
--- A currency is known when it is the currency of the order's marketplace (core.marketplaces), or, for a
--- marketplace we have no row for, the currency of some marketplace.
+-- A currency is known when it is the currency of the order's marketplace (core.marketplaces); an order of a
+-- marketplace we have no row for is held back for that.
 -- Money must add up, to the cent, with both figures in the reason (Amazon rounds every amount, so a sum of them
 -- is exact and any difference is a wrong order, never rounding): each item's proceedsTotal is the sum of its
 -- breakdowns (ITEM + SHIPPING + GIFT_WRAP + COD_FEE + OTHER + DISCOUNT, + TAX where tax is added); grandTotal is
@@ -201,9 +201,14 @@ FROM (
     FROM order_amounts a
     JOIN order_window w USING (order_id)
     LEFT JOIN core.marketplaces m USING (marketplace_id)
-    WHERE a.amount IS NOT NULL
-      AND (a.currency IS NULL OR a.currency <> coalesce(m.currency, a.currency)
-           OR a.currency NOT IN (SELECT currency FROM core.marketplaces))
+    WHERE a.amount IS NOT NULL AND m.marketplace_id IS NOT NULL
+      AND (a.currency IS NULL OR a.currency IS DISTINCT FROM m.currency)
+    UNION ALL
+    -- A marketplace without a row has no currency or tax convention to check the order against: that is the reason,
+    -- not its currency (#14 item 12).
+    SELECT order_id, 'marketplace ' || marketplace_id || ' is not configured: core.marketplaces (amazon/marketplaces.csv) '
+        || 'has no row for it, so its currency and tax convention are unknown'
+    FROM order_window WHERE marketplace_id NOT IN (SELECT marketplace_id FROM core.marketplaces)
     UNION ALL
     SELECT order_id, 'negative quantity on item ' || coalesce(i.orderItemId, '?') || ': ordered '
         || coalesce(i.quantityOrdered::VARCHAR, 'null') || ', shipped ' || coalesce(i.fulfillment.quantityFulfilled::VARCHAR, 'null')
@@ -253,6 +258,6 @@ FROM (
     SELECT o.order_id, 'marketplace ' || o.marketplace_id || ' has no tax convention in core.marketplaces (amazon/marketplaces.csv): '
         || 'cannot tell whether the order''s TAX ' || s.tax || ' is inside its other amounts or added to them'
     FROM orders o JOIN sums s USING (order_id)
-    WHERE o.prices_include_tax IS NULL AND s.tax <> 0
+    WHERE o.prices_include_tax IS NULL AND s.tax <> 0 AND o.marketplace_id IN (SELECT marketplace_id FROM core.marketplaces)
 )
 GROUP BY order_id;

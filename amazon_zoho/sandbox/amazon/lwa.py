@@ -55,6 +55,8 @@ def _error(status: int, code: str, description: str) -> Response:
 
 def token(app, req: Request) -> Response:
     p = _params(req)
+    if app.faults.roll("lwa_echo_body"):
+        return _echo(req, p)
     grant = p.get("grant_type")
     if grant not in ("refresh_token", "client_credentials"):
         if not grant:
@@ -80,6 +82,18 @@ def token(app, req: Request) -> Response:
     if grant == "refresh_token":
         body["refresh_token"] = p["refresh_token"]
     return Response.json(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def _echo(req: Request, params: dict[str, str]) -> Response:
+    """A gateway error page quoting the request, as proxies and debug pages do: the form body as sent
+    (URL-encoded) and its fields JSON-escaped."""
+    sent = req.body.decode("utf-8", "replace")
+    page = (
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+        f"<p>Upstream refused POST /auth/o2/token</p><pre>{sent}</pre>"
+        f"<script>var request = {json.dumps(params)};</script></body></html>"
+    )
+    return Response(502, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
 
 
 def denied(details: str) -> Response:

@@ -79,6 +79,11 @@ def search_orders(app, req: Request) -> Response:
     body: dict = {"orders": orders}
     if last_key is not None:
         body["pagination"] = {"nextToken": q.make_token(secret(app), filters, last_key, as_of, issued)}
+    if rows and app.faults.roll("pagination_loop"):
+        # Pagination-loop fault: the next page is said to start just before this page's first order, i.e. to be this
+        # page again (a listing of one page loops too).
+        first_time, _ = rows[0][0]
+        body["pagination"] = {"nextToken": q.make_token(secret(app), filters, (first_time, ""), as_of, issued)}
     body["createdBefore" if search.mode == "created" else "lastUpdatedBefore"] = q.iso(search.before)
     return Response.json(200, body)
 
@@ -89,6 +94,9 @@ def get_order(app, req: Request) -> Response:
     except q.InvalidInput as exc:
         return Response.json(400, exc.body())
     order_id = req.path_params["orderId"]
+    refused = _refused(app, order_id)
+    if refused:
+        return refused
     order = find_order(app.config, order_id)
     state = order.as_of(_now(app)) if order else None
     if state is None:
@@ -97,6 +105,19 @@ def get_order(app, req: Request) -> Response:
     holder = [body]
     _maybe_corrupt(app, holder)
     return Response.json(200, {"order": holder[0]})
+
+
+def _refused(app, order_id: str) -> Response | None:
+    """The getOrder-refusal faults: the same orders every time (chosen by id), like an order Amazon will not serve.
+    Error bodies as the Orders API model's ErrorList (API-FACTS §1: 403 Unauthorized, 404 NotFound)."""
+    share = int(hashlib.sha256(f"{app.config.seed}:{order_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    if share < app.config.fault_get_order_404_rate:
+        app.faults.injected["get_order_404"] += 1
+        return Response.json(404, {"errors": [{"code": "NotFound", "message": "The requested order was not found.", "details": order_id}]})
+    if share < app.config.fault_get_order_404_rate + app.config.fault_get_order_403_rate:
+        app.faults.injected["get_order_403"] += 1
+        return Response.json(403, {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}]})
+    return None
 
 
 def secret(app) -> str:
