@@ -139,7 +139,9 @@ def test_the_blocking_total_checks_still_catch_what_reaches_core_wrong(warehouse
     assert checks["total_equals_lines"].blocking and checks["total_equals_parts"].blocking
 
 
-def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple]) -> None:
+def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple],
+                      dates: tuple[str, str, str] = ("2026-05-18 00:00:00 UTC", "2026-06-01 00:00:00 UTC", "2026-06-03 00:00:00 UTC")) -> None:
+    """A DE report: its summary row (start, end and deposit date in `dates`) and detail rows, straight into raw."""
     conn.execute(
         "INSERT INTO raw.settlement_reports BY NAME SELECT ? AS report_id, ? AS settlement_id, ? AS marketplace_id, "
         "CAST(? AS DATE) AS end_date, ? AS archive_path, 'x' AS sha256, now() AS fetched_at",
@@ -148,9 +150,9 @@ def _store_settlement(conn, report_id: str, settlement_id: str, total: str, line
     rows = [(2, total, "EUR", "", "", "", "", "")] + [(n, "", "", *line) for n, line in enumerate(lines, start=3)]
     conn.executemany(
         'INSERT INTO raw.settlement_rows (report_id, line_number, "settlement-id", "total-amount", currency, "transaction-type", '
-        '"order-id", "amount-type", "amount-description", amount, "settlement-end-date", "posted-date-time") '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(report_id, n, settlement_id, t, c, tt, oid, at, ad, amt, "2026-06-01 00:00:00 UTC", "2026-05-30 10:00:00 UTC")
+        '"order-id", "amount-type", "amount-description", amount, "settlement-start-date", "settlement-end-date", "deposit-date", '
+        '"posted-date-time") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [(report_id, n, settlement_id, t, c, tt, oid, at, ad, amt, *(dates if t else ("", "", "")), "" if t else "2026-05-30 10:00:00 UTC")
          for n, t, c, tt, oid, at, ad, amt in rows],
     )
 
