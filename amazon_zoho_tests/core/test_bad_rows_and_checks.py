@@ -187,3 +187,28 @@ def test_a_gap_explained_by_quarantined_lines_only_warns(warehouse):
     result = dg.materialize([core_settlements], partition_key=DAY, resources={"warehouse": warehouse})
     deposit = _evaluations(result)[("core/settlements", "lines_sum_to_deposit")]
     assert not deposit.passed and deposit.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_the_not_null_checks_block_a_null_date_or_amount_that_reaches_core(warehouse):
+    """Whatever path a NULL takes into core (a future SQL change, a hand edit), the blocking checks name the row."""
+    from amazon_zoho.core import settlement_assets
+    from amazon_zoho.core.settlement_assets import SETTLEMENT_CHECKS
+
+    checks = {(c.asset[-1], c.name): c for c in [*SETTLEMENT_CHECKS, *ORDER_CHECKS]}
+    params = {"start": date(2026, 6, 1), "end": date(2026, 6, 2)}
+    with warehouse.connect() as conn:
+        conn.execute("INSERT INTO core.settlements BY NAME SELECT 's-null' AS settlement_id, 'r-null' AS report_id, "
+                     "NULL::TIMESTAMPTZ AS period_start, now() AS period_end, now() AS deposit_date, 1.00 AS total_amount, "
+                     "'EUR' AS currency, DATE '2026-06-01' AS end_date")
+        conn.execute("INSERT INTO core.settlement_lines BY NAME SELECT 's-null' AS settlement_id, 'r-null' AS report_id, 3 AS line_number, "
+                     "1.00 AS amount, NULL::TIMESTAMPTZ AS posted_ts, 'EUR' AS currency, DATE '2026-06-01' AS end_date")
+        conn.execute("INSERT INTO core.orders BY NAME SELECT 'o-null' AS order_id, 'A1PA6795UKMFR9' AS marketplace_id, DATE '2026-06-01' AS purchase_date, "
+                     "now() AS purchase_ts, 'EUR' AS currency, 'shipped' AS status, 1 AS line_count, NULL::DECIMAL(18, 2) AS order_total")
+        failed = {
+            name: evaluate(conn, module.__file__, checks[name], params, checks[name].key)
+            for name, module in [(("settlements", "dates_and_deposit_set"), settlement_assets),
+                                 (("settlement_lines", "amount_and_posted_set"), settlement_assets),
+                                 (("orders", "money_set"), order_assets)]
+        }
+    assert all(not result.passed for result in failed.values()), {k: r.metadata for k, r in failed.items()}
+    assert all(checks[name].blocking for name in failed)
