@@ -12,8 +12,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from amazon_zoho.core import order_assets
+from amazon_zoho.core import order_assets, settlement_assets
 from amazon_zoho.core.order_assets import ORDER_CHECKS
+from amazon_zoho.core.settlement_assets import SETTLEMENT_CHECKS
 from amazon_zoho.warehouse import WarehouseResource
 from amazon_zoho.warehouse.checks import evaluate
 from amazon_zoho_tests.assets import asset
@@ -191,9 +192,6 @@ def test_a_gap_explained_by_quarantined_lines_only_warns(warehouse):
 
 def test_the_not_null_checks_block_a_null_date_or_amount_that_reaches_core(warehouse):
     """Whatever path a NULL takes into core (a future SQL change, a hand edit), the blocking checks name the row."""
-    from amazon_zoho.core import settlement_assets
-    from amazon_zoho.core.settlement_assets import SETTLEMENT_CHECKS
-
     checks = {(c.asset[-1], c.name): c for c in [*SETTLEMENT_CHECKS, *ORDER_CHECKS]}
     params = {"start": date(2026, 6, 1), "end": date(2026, 6, 2)}
     with warehouse.connect() as conn:
