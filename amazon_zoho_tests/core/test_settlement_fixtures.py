@@ -126,3 +126,38 @@ def test_a_posted_date_that_does_not_read_quarantines_its_row_with_the_text(conn
     [(line, reason)] = conn.execute("SELECT line_number, reason FROM ops.quarantine").fetchall()
     assert line == 3 and "posted date does not read" in reason and "2023-04-03 10:00:00" in reason
     assert conn.execute("SELECT count(*) FROM core.settlement_lines WHERE posted_ts IS NULL").fetchone()[0] == 0
+
+
+# (transaction-type, amount-type, amount-description) -> line_class, for the kinds the sources in settlements.sql name.
+KINDS = {
+    ("Order", "ItemPrice", "Principal"): "principal", ("Order", "ItemPrice", "Shipping"): "shipping",
+    ("Order", "ItemPrice", "Tax"): "tax", ("Order", "ItemPrice", "GiftWrap"): "other_charge",
+    ("Order", "ItemWithheldTax", "MarketplaceFacilitatorTax-Principal"): "withheld_tax",
+    ("Order", "Promotion", "Shipping"): "promotion", ("Order", "ItemFees", "Commission"): "fee",
+    ("Order", "ItemFees", "FBAPerUnitFulfillmentFee"): "fee", ("Refund", "ItemFees", "RefundCommission"): "fee",
+    ("Order", "ItemFees", "ShippingChargeback"): "fee",
+    ("ServiceFee", "Cost of Advertising", "TransactionTotalAmount"): "service_fee",
+    ("other-transaction", "other-transaction", "Subscription Fee"): "subscription",
+    ("other-transaction", "other-transaction", "Current Reserve Amount"): "reserve",
+    ("other-transaction", "other-transaction", "Previous Reserve Amount Balance"): "reserve",
+    ("other-transaction", "other-transaction", "Storage Fee"): "fee",
+    ("FBAFees", "FBAFees", "Inbound Defect Fee"): "fee", ("Inbound Transportation Fee", "", ""): "fee",
+    ("AmazonFees", "FBA fulfilment fee per unit - Correction", "Base fee"): "fee", ("Shipping Services", "", ""): "fee",
+    ("Micro Deposit", "other-transaction", "Micro Deposit"): "transfer", ("Micro Deposit", "", ""): "transfer",
+    ("Successful charge", "", ""): "transfer", ("other-transaction", "other-transaction", "Payable to Amazon"): "transfer",
+    ("other-transaction", "other-transaction", "Transfer of funds unsuccessful: bank rejected"): "transfer",
+    ("Debt Adjustment", "Debt Adjustment", "Cross-Account Debt Adjustment for es"): "transfer",
+    ("Chargeback Refund", "ItemPrice", "Principal"): "principal",
+    ("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_DAMAGE"): "adjustment",
+    ("Liquidations Adjustments", "other-transaction", "Liquidations"): "adjustment",
+    ("Order_Retrocharge", "Retrocharge", "BaseTax"): "adjustment", ("Adjustment", "other-transaction", "Goodwill"): "adjustment",
+    ("A-to-z Guarantee Refund", "other-transaction", "A-to-z claim"): "adjustment",
+    ("Something Amazon adds next year", "x", "y"): "other",
+}
+
+
+def test_every_documented_kind_of_line_gets_its_class_and_an_unknown_one_stays_other(conn):
+    build(conn, date(2000, 1, 1))  # an empty window: defines the macros on this connection
+    rows = conn.execute("SELECT t, a, d, line_class(t, a, d) FROM (VALUES " + ", ".join(["(?, ?, ?)"] * len(KINDS)) + ") v(t, a, d)",
+                        [x for kind in KINDS for x in kind]).fetchall()
+    assert {(t, a, d): c for t, a, d, c in rows} == KINDS

@@ -15,6 +15,9 @@
 -- - dankman23/Score-Zentrale ANALYSE-ERGEBNIS.md (a DE seller's V2 rows): Chargeback Refund.
 -- - adwweaver/Amazon-Settlement-Transformer raw_data/settlements/50011020300.txt (a real CA file): Inbound
 --   Transportation Fee, Subscription Fee, Successful charge.
+-- - a public V2 classifier found by code search (its own tests name real rows): Liquidations Adjustments; AmazonFees /
+--   "FBA fulfilment fee per unit - Correction" / Base fee; Debt Adjustment / "Cross-Account Debt Adjustment for es";
+--   Order_Retrocharge, Refund_Retrocharge; "Transfer of funds unsuccessful: ..."; Payable to Amazon, Successful charge.
 -- - issue #13 of this project (a real seller's file): Micro Deposit, a small deposit Amazon makes to check the bank
 --   account, so money moved to the account: a transfer.
 -- - WAREHOUSE_DAMAGE, MISSING_FROM_INBOUND, REVERSAL_REIMBURSEMENT, ...: FBA reimbursement reasons as Seller Central's
@@ -33,16 +36,17 @@ CREATE OR REPLACE TEMP MACRO line_class(transaction_type, amount_type, descripti
     -- Money moved between Amazon and the seller's bank or card: deposits, charges, micro deposits, debt payments.
     WHEN transaction_type ILIKE '%transfer%' OR description ILIKE '%transfer%' OR description ILIKE '%disburse%'
          OR transaction_type ILIKE 'Micro Deposit%' OR description ILIKE 'Micro Deposit%'
+         OR transaction_type ILIKE 'Debt %' OR description ILIKE '%Debt Adjustment%'
          OR transaction_type IN ('Payable to Amazon', 'Successful charge', 'Failed charge', 'Debt Payment', 'Seller Repayment')
          OR description IN ('Payable to Amazon', 'Successful charge', 'Failed charge', 'Debt Payment', 'Seller Repayment') THEN 'transfer'
     WHEN transaction_type ILIKE 'ServiceFee' OR amount_type ILIKE '%advertising%' OR description ILIKE '%advertising%' THEN 'service_fee'
     WHEN amount_type ILIKE '%fee%' OR description ILIKE '%fee%' OR transaction_type ILIKE '%fee%' OR amount_type = 'ItemFees'
-         OR description ILIKE '%chargeback%' OR description ILIKE '%commission%' THEN 'fee'
+         OR description ILIKE '%chargeback%' OR description ILIKE '%commission%' OR transaction_type = 'Shipping Services' THEN 'fee'
     -- Reimbursements, reversals, chargebacks, A-to-z claims, liquidation proceeds, retrocharges: Amazon correcting
     -- money already settled.
     WHEN transaction_type ILIKE '%adjustment%' OR amount_type ILIKE '%reimbursement%' OR description ILIKE '%reimbursement%'
          OR description ILIKE '%reversal%' OR transaction_type ILIKE '%reversal%' OR transaction_type ILIKE '%chargeback%'
-         OR transaction_type ILIKE 'A-to-z%' OR transaction_type ILIKE 'Liquidation%' OR transaction_type ILIKE 'Retrocharge%'
+         OR transaction_type ILIKE 'A-to-z%' OR transaction_type ILIKE 'Liquidation%' OR transaction_type ILIKE '%retrocharge%'
          OR transaction_type ILIKE '%reimbursement%' OR transaction_type ILIKE 'SAFE-T%'
          OR description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'MISSING_FROM_INBOUND', 'FREE_REPLACEMENT_REFUND_ITEMS',
                             'COMPENSATED_CLAWBACK', 'INCORRECT_FEES_ITEMS', 'CS_ERROR_ITEMS', 'REMOVAL_ORDER_LOST',
