@@ -92,3 +92,23 @@ def test_the_newest_is_the_report_created_last_not_the_larger_id(conn):
     build(conn, P1)
     assert conn.execute("SELECT report_id FROM core.settlements").fetchone()[0] == OLD
     assert conn.execute("SELECT list(DISTINCT report_id) FROM core.settlement_lines").fetchone()[0] == [OLD]
+
+
+def test_the_fees_mart_counts_a_settlement_once_after_it_moves_to_its_newer_reports_window(conn):
+    from amazon_zoho.marts.assets import MARTS
+    from amazon_zoho.warehouse import execute_script
+
+    fees = next(m for m in MARTS if m.name == "fees")
+
+    def build_fees(day: date) -> None:
+        execute_script(conn, fees.build, {"start": day, "end": date.fromordinal(day.toordinal() + 1)})
+
+    _store(conn, OLD, P1, 10)
+    build(conn, P1)
+    build_fees(P1)
+    _store(conn, NEW, P2, 11)
+    build(conn, P2)
+    build_fees(P2)  # the P1 mart is not re-run: its old rows of the settlement must go all the same
+    in_mart = conn.execute("SELECT sum(amount), list(DISTINCT end_date) FROM marts.fees").fetchone()
+    in_core = conn.execute("SELECT sum(amount) FROM core.settlement_lines WHERE line_class IN ('fee', 'service_fee', 'subscription')").fetchone()[0]
+    assert in_mart == (in_core, [P2])
