@@ -14,10 +14,11 @@ CREATE OR REPLACE TEMP MACRO local_decimal(text, decimal_comma) AS CASE
 END;
 
 -- A settlement date as its parts: three numbers split by . / or -, a time, then the zone Amazon writes after it.
--- Seen: "2023-01-15 07:01:53 UTC" (US, and the posted-date-time column everywhere), "15.01.2023 07:01:53 UTC" (DE),
--- "15/01/2023 07:01:53 UTC" and "15/01/23" (UK, FR, IT, ES), "2023/01/15 07:01:53 UTC" (JP),
--- "2016-02-23T00:41:13+00:00" (older files, and Seller Central's column help: "2003-10-03T16:00:00-07:00"),
--- and local Pacific times ending in PST or PDT. Every part is '' when the text has another shape.
+-- Seen (sources in amazon/marketplaces.csv): "2023-01-15 07:01:53 UTC" (Amazon's V2 change note; US files),
+-- "15.01.2023 07:01:53 UTC" (DE), "15/01/2023 07:01:53 UTC" and "15/01/23" (UK, FR, IT, ES), "2023/01/15 07:01:53 UTC"
+-- (JP) and Pacific local times ending in PST or PDT (US), all from sellers' files in issue #13;
+-- "2025-06-05T22:07:18+00:00" (a real CA file) and Seller Central's column help ("2003-10-03T16:00:00-07:00").
+-- Every part is '' when the text has another shape (then the date is NULL and its row quarantined).
 CREATE OR REPLACE TEMP MACRO settlement_date_parts(t) AS regexp_extract(
     upper(trim(t)),
     '^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(UTC|GMT|Z|PST|PDT|[+-]\d{2}:?\d{2})?$',
@@ -36,8 +37,8 @@ CREATE OR REPLACE TEMP MACRO settlement_ymd(p, date_order) AS CASE
     WHEN date_order = 'YMD' THEN [p.a, p.b, p.c]
 END;
 
--- Minutes east of UTC: UTC/GMT/Z, an explicit offset, or Pacific time (PST = -08:00, PDT = -07:00; the US
--- Seller Central writes local Pacific times). No zone is no instant: NULL.
+-- Minutes east of UTC: UTC/GMT/Z, an explicit offset, or US Pacific time (PST = UTC-08:00, PDT = UTC-07:00, as US
+-- sellers' files in issue #13 write local times). No zone (or another abbreviation) is no instant: NULL, never a guess.
 CREATE OR REPLACE TEMP MACRO settlement_offset_minutes(zone) AS CASE
     WHEN zone IN ('UTC', 'GMT', 'Z') THEN 0
     WHEN zone = 'PST' THEN -480
