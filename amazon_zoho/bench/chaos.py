@@ -79,6 +79,9 @@ SCENARIOS = [
     # #14 item 6: refused orders quarantined with status and code, the rest land; the next run asks again.
     Scenario("get_order_refused", "getOrder answers 404 NotFound for 10 % and 403 Unauthorized for 10 % of orders (backfill path)",
              {"fault_get_order_404_rate": 0.1, "fault_get_order_403_rate": 0.1}, min_days=5),
+    # Issue #13 item 4: one settlement counts once, whichever report ids carry it.
+    Scenario("duplicate_settlement", "every settlement is listed a second time under a newer report id (same file)",
+             {"fault_duplicate_settlement_rate": 1.0}, recover=False, min_days=15),
 ]
 
 
@@ -101,6 +104,14 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         unexplained_dead = _lines(conn, "SELECT count(*) FROM ops.zoho_dead_letters WHERE error_code IS NULL OR error_message IS NULL")
         adopted = _lines(conn, "SELECT count(*) FROM ops.zoho_sync_state WHERE action = 'adopt'")
         settlement_rejects = _lines(conn, "SELECT count(*) FROM ops.quarantine WHERE source LIKE '%settlement%'")
+        # A settlement's lines from a report other than the one core.settlements names count it twice.
+        doubled_lines = _lines(conn, "SELECT count(*) FROM core.settlement_lines l JOIN core.settlements s USING (settlement_id) "
+                                     "WHERE l.report_id <> s.report_id")
+        # Deposits that their lines do not add up to, with no quarantined row of their file to say why.
+        unexplained_gaps = _lines(conn, """
+            SELECT count(*) FROM core.settlements s
+            WHERE s.total_amount IS DISTINCT FROM (SELECT coalesce(sum(amount), 0) FROM core.settlement_lines l WHERE l.settlement_id = s.settlement_id)
+              AND NOT EXISTS (SELECT 1 FROM ops.quarantine q WHERE q.source LIKE '%settlement%' AND q.record_key = s.report_id)""")
         lines = conn.execute("SELECT sku, title FROM core.order_lines WHERE title IS NOT NULL").fetchall()
         # C1 controls and U+FFFD are what a wrong charset leaves in text (Cp1252 "–" read as ISO-8859-1).
         garbled_raw = _lines(conn, r"SELECT count(*) FROM raw.order_versions WHERE regexp_matches(payload::VARCHAR, '[\x{80}-\x{9f}\x{fffd}]')")
@@ -121,9 +132,9 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         "adopted": adopted,
         "settlement_rows_quarantined": settlement_rejects,
         "lost": len(expected - in_core - quarantined) + len(pushable - in_zoho - dead),
-        "duplicated": duplicates,
+        "duplicated": duplicates + doubled_lines,
         "garbled_text": garbled,
-        "unexplained": unexplained_dead,
+        "unexplained": unexplained_dead + unexplained_gaps,
     }
 
 

@@ -19,6 +19,8 @@ ORDER_CHECKS = [
     Check(ORDERS, "keys_not_null", "order_id, marketplace_id, purchase_ts, currency and status are set.", blocking=True),
     Check(ORDERS, "total_equals_lines", "order_total = the sum of its lines' parts + delivery tip, to the cent (Amazon's proceeds "
           "semantics: tax added or contained per marketplace and API, amazon/marketplaces.csv; see the SQL).", blocking=True),
+    Check(ORDERS, "money_set", "Every order Amazon priced (all but pending and cancelled ones) has its order_total and currency.",
+          blocking=True),
     Check(ORDERS, "nothing_quarantined", "Lists the window's orders kept out of core (ops.quarantine) with the reason.",
           severity=dg.AssetCheckSeverity.WARN),
     Check(LINES, "unique_key", "(order_id, order_item_id) is unique.", blocking=True),
@@ -27,6 +29,8 @@ ORDER_CHECKS = [
     Check(LINES, "no_negative_quantities", "quantity_ordered and quantity_shipped are never negative.", blocking=True),
     Check(LINES, "total_equals_parts", "line_total = item + shipping + gift wrap + COD fee + other + discount (+ tax where added), "
           "to the cent.", blocking=True),
+    Check(LINES, "money_set", "Every line of a priced order (all but pending and cancelled ones) has its line_total and currency.",
+          blocking=True),
 ]
 DIMENSION_CHECKS = [
     Check(CUSTOMERS, "unique_key", "buyer_key is set and unique.", blocking=True),

@@ -13,15 +13,22 @@ from . import steps
 
 SETTLEMENTS, LINES = ("core", "settlements"), ("core", "settlement_lines")
 
-# Not blocking: nothing downstream of settlements writes to Zoho, and the marts should still show a
-# settlement that does not tie out, next to the reason.
+# Not blocking where a settlement does not tie out: nothing downstream of settlements writes to Zoho, and the marts
+# should still show it, next to the reason. Blocking where a value is missing or counted twice: a NULL date or amount,
+# or a settlement's lines from two reports, would make every sum downstream wrong without a word.
 SETTLEMENT_CHECKS = [
     Check(SETTLEMENTS, "unique_key", "settlement_id is set and unique, with a deposit and a currency."),
+    Check(SETTLEMENTS, "dates_and_deposit_set", "Every settlement has its period start and end, deposit date, deposit and currency "
+          "(a date or amount that does not parse quarantines the settlement instead).", blocking=True),
     Check(SETTLEMENTS, "lines_sum_to_deposit", "The settlement's lines add up to its deposit, to the cent. A gap that "
           "quarantined lines of the same file explain is a WARN (fix or accept those lines); an unexplained gap is an ERROR.",
           warn_if_all="quarantined_lines > 0"),
     Check(LINES, "unique_key", "(report_id, line_number) is unique."),
     Check(LINES, "belong_to_settlements", "Every line's settlement is in core.settlements."),
+    Check(LINES, "amount_and_posted_set", "Every line has its amount, posted time and currency (a cell that does not parse "
+          "quarantines the row instead).", blocking=True),
+    Check(LINES, "from_their_settlements_report", "Each settlement's lines come from the one report core.settlements names, so a "
+          "settlement listed under two report ids counts once.", blocking=True),
     Check(LINES, "every_line_classified", "Every line has a line_class other than 'other'.", severity=dg.AssetCheckSeverity.WARN),
     Check(LINES, "nothing_quarantined", "Lists the window's settlement rows kept out of core, with file and line number.",
           severity=dg.AssetCheckSeverity.WARN),
@@ -55,6 +62,9 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         quarantined = conn.execute(
             "SELECT count(*) FROM ops.quarantine WHERE source = 'core_settlement_lines' AND partition_date >= $start AND partition_date < $end", params
         ).fetchone()[0]
+        # Settlements Amazon listed under more than one report id: read from the newest, the others named here.
+        superseded = [f"{sid}: {rid}" for sid, rid in conn.execute(
+            "SELECT settlement_id, report_id FROM settlement_reports_window WHERE NOT chosen ORDER BY ALL").fetchall()]
         preview = markdown_preview(
             conn,
             "SELECT settlement_id, marketplace_id, period_start, period_end, deposit_date, total_amount, currency "
@@ -69,5 +79,6 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         check_results=settlement_checks,
     )
     yield dg.MaterializeResult(
-        asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, "quarantined": quarantined}, check_results=line_checks
+        asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, "quarantined": quarantined,
+                                                           "superseded_reports": dg.MetadataValue.json(superseded)}, check_results=line_checks
     )

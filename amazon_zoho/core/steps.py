@@ -26,9 +26,13 @@ CUSTOMERS_PRODUCTS = step("customers_products.sql", reads=("core.orders", "core.
 
 # core.settlements and core.settlement_lines for the settlements that ended in [$start, $end): the window's
 # rows typed in their marketplace's formats, each with the reason it cannot enter core (`settlement_window`).
+# Each settlement is read from the newest report that carries it (`settlement_reports_window`), whichever window that
+# report is in, so a settlement listed under two report ids counts once.
 SETTLEMENT_WINDOW = step("settlement_window.sql", reads=("raw.settlement_rows", "raw.settlement_reports", "core.marketplaces"),
-                         creates=("settlement_window",), macros=("local_decimal",))
-SETTLEMENTS = step("settlements.sql", reads=("settlement_window", "raw.settlement_reports"), macros=("amazon_ts", "line_class"),
+                         creates=("settlement_reports_window", "settlement_window"),
+                         macros=("local_decimal", "settlement_date_parts", "settlement_ymd", "settlement_offset_minutes",
+                                 "settlement_instant", "settlement_ts"))
+SETTLEMENTS = step("settlements.sql", reads=("settlement_window", "settlement_reports_window", "raw.settlement_reports"), macros=("line_class",),
                    writes=("core.settlements", "core.settlement_lines", "ops.quarantine"))
 BUILD_SETTLEMENTS: tuple[Step, ...] = (SETTLEMENT_WINDOW, SETTLEMENTS)
 

@@ -95,6 +95,9 @@ class SandboxConfig:
     fault_report_fatal_rate: float = 0.0
     fault_report_cancelled_rate: float = 0.0
     fault_malformed_row_rate: float = 0.0
+    # Settlements listed a second time under another report id (created an hour later, same file): Amazon can list
+    # one settlement under two report ids (issue #13); core must count it once.
+    fault_duplicate_settlement_rate: float = 0.0
     fault_zoho_invalid_rate: float = 0.0
     # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
     fault_undeclared_charset_rate: float = 0.0

@@ -12,8 +12,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from amazon_zoho.core import order_assets
+from amazon_zoho.core import order_assets, settlement_assets
 from amazon_zoho.core.order_assets import ORDER_CHECKS
+from amazon_zoho.core.settlement_assets import SETTLEMENT_CHECKS
 from amazon_zoho.warehouse import WarehouseResource
 from amazon_zoho.warehouse.checks import evaluate
 from amazon_zoho_tests.assets import asset
@@ -139,7 +140,9 @@ def test_the_blocking_total_checks_still_catch_what_reaches_core_wrong(warehouse
     assert checks["total_equals_lines"].blocking and checks["total_equals_parts"].blocking
 
 
-def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple]) -> None:
+def _store_settlement(conn, report_id: str, settlement_id: str, total: str, lines: list[tuple],
+                      dates: tuple[str, str, str] = ("2026-05-18 00:00:00 UTC", "2026-06-01 00:00:00 UTC", "2026-06-03 00:00:00 UTC")) -> None:
+    """A DE report: its summary row (start, end and deposit date in `dates`) and detail rows, straight into raw."""
     conn.execute(
         "INSERT INTO raw.settlement_reports BY NAME SELECT ? AS report_id, ? AS settlement_id, ? AS marketplace_id, "
         "CAST(? AS DATE) AS end_date, ? AS archive_path, 'x' AS sha256, now() AS fetched_at",
@@ -148,9 +151,9 @@ def _store_settlement(conn, report_id: str, settlement_id: str, total: str, line
     rows = [(2, total, "EUR", "", "", "", "", "")] + [(n, "", "", *line) for n, line in enumerate(lines, start=3)]
     conn.executemany(
         'INSERT INTO raw.settlement_rows (report_id, line_number, "settlement-id", "total-amount", currency, "transaction-type", '
-        '"order-id", "amount-type", "amount-description", amount, "settlement-end-date", "posted-date-time") '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(report_id, n, settlement_id, t, c, tt, oid, at, ad, amt, "2026-06-01 00:00:00 UTC", "2026-05-30 10:00:00 UTC")
+        '"order-id", "amount-type", "amount-description", amount, "settlement-start-date", "settlement-end-date", "deposit-date", '
+        '"posted-date-time") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [(report_id, n, settlement_id, t, c, tt, oid, at, ad, amt, *(dates if t else ("", "", "")), "" if t else "2026-05-30 10:00:00 UTC")
          for n, t, c, tt, oid, at, ad, amt in rows],
     )
 
@@ -185,3 +188,25 @@ def test_a_gap_explained_by_quarantined_lines_only_warns(warehouse):
     result = dg.materialize([core_settlements], partition_key=DAY, resources={"warehouse": warehouse})
     deposit = _evaluations(result)[("core/settlements", "lines_sum_to_deposit")]
     assert not deposit.passed and deposit.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_the_not_null_checks_block_a_null_date_or_amount_that_reaches_core(warehouse):
+    """Whatever path a NULL takes into core (a future SQL change, a hand edit), the blocking checks name the row."""
+    checks = {(c.asset[-1], c.name): c for c in [*SETTLEMENT_CHECKS, *ORDER_CHECKS]}
+    params = {"start": date(2026, 6, 1), "end": date(2026, 6, 2)}
+    with warehouse.connect() as conn:
+        conn.execute("INSERT INTO core.settlements BY NAME SELECT 's-null' AS settlement_id, 'r-null' AS report_id, "
+                     "NULL::TIMESTAMPTZ AS period_start, now() AS period_end, now() AS deposit_date, 1.00 AS total_amount, "
+                     "'EUR' AS currency, DATE '2026-06-01' AS end_date")
+        conn.execute("INSERT INTO core.settlement_lines BY NAME SELECT 's-null' AS settlement_id, 'r-null' AS report_id, 3 AS line_number, "
+                     "1.00 AS amount, NULL::TIMESTAMPTZ AS posted_ts, 'EUR' AS currency, DATE '2026-06-01' AS end_date")
+        conn.execute("INSERT INTO core.orders BY NAME SELECT 'o-null' AS order_id, 'A1PA6795UKMFR9' AS marketplace_id, DATE '2026-06-01' AS purchase_date, "
+                     "now() AS purchase_ts, 'EUR' AS currency, 'shipped' AS status, 1 AS line_count, NULL::DECIMAL(18, 2) AS order_total")
+        failed = {
+            name: evaluate(conn, module.__file__, checks[name], params, checks[name].key)
+            for name, module in [(("settlements", "dates_and_deposit_set"), settlement_assets),
+                                 (("settlement_lines", "amount_and_posted_set"), settlement_assets),
+                                 (("orders", "money_set"), order_assets)]
+        }
+    assert all(not result.passed for result in failed.values()), {k: r.metadata for k, r in failed.items()}
+    assert all(checks[name].blocking for name in failed)

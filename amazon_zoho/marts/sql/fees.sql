@@ -33,7 +33,11 @@ COMMENT ON COLUMN marts.fees.lines IS 'Number of settlement lines summed.';
 COMMENT ON COLUMN marts.fees.end_date IS 'The settlement''s end_date (the partition).';
 
 -- marts.fees for the settlements that ended in the window: delete, then insert.
-DELETE FROM marts.fees WHERE end_date >= $start AND end_date < $end;
+-- A settlement Amazon listed again under a newer report in another window moves to that window in core
+-- (core/sql/settlement_window.sql); its rows of the old window go too, so it never counts twice here.
+DELETE FROM marts.fees
+WHERE (end_date >= $start AND end_date < $end)
+   OR settlement_id IN (SELECT settlement_id FROM core.settlement_lines WHERE end_date >= $start AND end_date < $end);
 
 INSERT INTO marts.fees BY NAME
 SELECT

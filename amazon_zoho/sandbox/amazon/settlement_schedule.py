@@ -10,6 +10,7 @@ Report and settlement ids encode (marketplace, k) and a seed salt, so an id alon
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,8 @@ _MARKET_INDEX = {m: i for i, m in enumerate(MARKETPLACES)}
 _MARKETS = list(MARKETPLACES)
 # Far below createReport's ids (600_000_000_000 + n), so the two never collide.
 _REPORT_BASE = 100_000_000_000
+# Second report ids of settlements listed twice (fault_duplicate_settlement_rate): their own range, below createReport's.
+_DUPLICATE_BASE = 300_000_000_000
 _SETTLEMENT_BASE = 11_000_000_000
 _PER_MARKET = 100_000  # period indexes per marketplace in an id; k is about 700 in 2026
 # Seconds between a period's end and its report's createdTime (see settlement()).
@@ -56,13 +59,41 @@ def settlement_reports(app, now: datetime) -> list[SettlementInfo]:
     return out
 
 
+def listed_settlement_reports(app, now: datetime) -> list[SettlementInfo]:
+    """settlement_reports as getReports lists them: with the fault knob on, some settlements a second time, under
+    another report id."""
+    out = []
+    for info in settlement_reports(app, now):
+        out.append(info)
+        again = listed_again(app.config, info)
+        if again is not None and again.created <= now:
+            out.append(again)
+    return out
+
+
+def listed_again(cfg, info: SettlementInfo) -> SettlementInfo | None:
+    """The second listing of `info` (same settlement, same file, a newer report id created an hour later), when the
+    seeded dice for its report id fall under fault_duplicate_settlement_rate; None otherwise."""
+    if random.Random(f"duplicate-settlement:{cfg.seed}:{info.report_id}").random() >= cfg.fault_duplicate_settlement_rate:
+        return None
+    return dataclasses.replace(info, report_id=str(int(info.report_id) - _REPORT_BASE + _DUPLICATE_BASE),
+                               created=info.created + timedelta(hours=1))
+
+
 def find_settlement(app, report_id: str, now: datetime) -> SettlementInfo:
-    """The published settlement behind a report id; KeyError for anything else."""
+    """The published settlement behind a report id (a second listing's id too); KeyError for anything else."""
     seed = app.config.seed
     try:
         n = int(report_id) - _REPORT_BASE
     except (TypeError, ValueError):
         raise KeyError(report_id) from None
+    if _DUPLICATE_BASE - _REPORT_BASE <= n < 2 * (_DUPLICATE_BASE - _REPORT_BASE):
+        original = find_settlement(app, str(n - (_DUPLICATE_BASE - _REPORT_BASE) + _REPORT_BASE), now)
+        again = listed_again(app.config, original)
+        if again is None or again.report_id != str(report_id) or again.created > now:
+            raise KeyError(report_id)
+        app.faults.injected["duplicate_settlement"] += 1
+        return again
     slot, salt = divmod(n, 1000)
     market, k = divmod(slot, _PER_MARKET)
     if n < 0 or salt != seed % 1000 or not 0 <= market < len(_MARKETS):

@@ -214,7 +214,7 @@ CREATE TABLE IF NOT EXISTS core.settlements (
 );
 COMMENT ON TABLE core.settlements IS 'One row per settlement (the summary row of its report): period, deposit date and deposit total.';
 COMMENT ON COLUMN core.settlements.settlement_id IS 'Amazon settlement id, the key.';
-COMMENT ON COLUMN core.settlements.report_id IS 'The report it came from (raw.settlement_reports; the file is archived under data/archive).';
+COMMENT ON COLUMN core.settlements.report_id IS 'The report it came from (raw.settlement_reports; the file is archived under data/archive): of the report ids Amazon listed it under, the one created last.';
 COMMENT ON COLUMN core.settlements.marketplace_id IS 'Marketplace the settlement pays out for.';
 COMMENT ON COLUMN core.settlements.period_start IS 'Start of the settlement period, UTC.';
 COMMENT ON COLUMN core.settlements.period_end IS 'End of the settlement period, UTC.';
@@ -263,7 +263,7 @@ COMMENT ON COLUMN core.settlement_lines.amount_description IS 'As Amazon sends i
 COMMENT ON COLUMN core.settlement_lines.line_class IS 'What the money is: principal, shipping, tax, withheld_tax, promotion, other_charge, fee, service_fee, subscription, reserve, transfer, adjustment, or other (not recognised; an asset check warns).';
 COMMENT ON COLUMN core.settlement_lines.amount IS 'Signed amount in the settlement currency: positive is paid to the seller, negative is charged.';
 COMMENT ON COLUMN core.settlement_lines.currency IS 'ISO 4217 currency (the settlement''s).';
-COMMENT ON COLUMN core.settlement_lines.posted_ts IS 'When Amazon posted the amount (posted-date-time), UTC.';
+COMMENT ON COLUMN core.settlement_lines.posted_ts IS 'When Amazon posted the amount (posted-date-time, or posted-date in older files), read in the marketplace''s date format, UTC.';
 COMMENT ON COLUMN core.settlement_lines.order_item_code IS 'Amazon orderItemId of the line (core.order_lines.order_item_id).';
 COMMENT ON COLUMN core.settlement_lines.sku IS 'Seller SKU of the line.';
 COMMENT ON COLUMN core.settlement_lines.quantity_purchased IS 'Units on Order rows.';
