@@ -29,3 +29,16 @@ CREATE TABLE IF NOT EXISTS ops.report_requests (
     recorded_at     TIMESTAMPTZ NOT NULL
 );
 COMMENT ON TABLE ops.report_requests IS 'Order reports a run requested (or reused while IN_QUEUE/IN_PROGRESS) and how each ended: DONE, CANCELLED (no data) or FATAL (with Amazon''s reason; retried after a wait).';
+
+CREATE TABLE IF NOT EXISTS ops.decode_events (
+    source           VARCHAR NOT NULL,
+    report_id        VARCHAR NOT NULL,
+    marketplace_id   VARCHAR,
+    declared_charset VARCHAR,
+    decoded_as       VARCHAR NOT NULL,
+    note             VARCHAR NOT NULL,
+    run_id           VARCHAR,
+    recorded_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, report_id)
+);
+COMMENT ON TABLE ops.decode_events IS 'Report files (source settlement_file or order_report) whose bytes were not a clean read: no or a wrong charset declared, a byte-order mark that overrode the declared one, an encoding guessed from the marketplace, or the lossy ISO-8859-1 last resort. note says which; amazon/reports.py decode_report.';
