@@ -147,6 +147,7 @@ def decode_report(data: bytes, charset: str | None, marketplace_id: str | None =
     (or one that cannot read the bytes) UTF-8, then the marketplace's likely encoding, and as a last resort
     ISO-8859-1, which reads any byte but is marked lossy. Every read but a clean one carries a note."""
     codec = codec_for(charset)
+    problems = []
     for bom, name in BOMS:
         if data.startswith(bom):
             text = _try(data[len(bom):], name)
@@ -154,7 +155,10 @@ def decode_report(data: bytes, charset: str | None, marketplace_id: str | None =
                 disagrees = codec is not None and _family(codec) != _family(name)
                 note = f"byte-order mark says {name}, Content-Type said {charset}; the mark wins (WHATWG)" if disagrees else None
                 return Decoded(text, name, charset, note)
-    problems = []
+            # A mark the bytes after it belie: dropped, so it does not stick to the first column's name.
+            data = data[len(bom):]
+            problems.append(f"byte-order mark for {name}, but what follows is not {name}")
+            break
     if charset and codec is None:
         problems.append(f"unknown charset label {charset!r}")
     elif codec:
