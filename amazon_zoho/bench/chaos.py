@@ -70,6 +70,14 @@ SCENARIOS = [
              parallel="sigkill_zoho_push"),
     Scenario("malformed_rows", "half the pages carry a malformed order; half the settlement rows are malformed",
              {"fault_malformed_row_rate": 0.5}, recover=False, min_days=15),
+    # Issue #13 (report files from real sellers load right): a spreadsheet re-save's UTF-8 byte-order mark on every
+    # settlement and order report file (order reports still labelled Cp1252), and settlement summary rows cut after
+    # `currency`. Nothing may be refused for its header or land garbled.
+    Scenario("bom_and_cut_rows", "every report file re-saved as UTF-8 with a BOM; settlement summary rows cut (backfill path)",
+             {"fault_report_bom_rate": 1.0, "fault_settlement_cut_summary_rate": 1.0}, min_days=5),
+    # Issue #13: downloads labelled charset=ISO-8859-1 whose bytes are Cp1252 ("–" in titles): read as windows-1252 (WHATWG).
+    Scenario("latin1_declared_cp1252", "order reports declared ISO-8859-1 while their bytes are Cp1252 (backfill path)",
+             {"fault_latin1_declared_rate": 1.0}, min_days=5),
 ]
 
 
