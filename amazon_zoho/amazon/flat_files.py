@@ -26,11 +26,11 @@ def split_lines(text: str) -> list[str]:
 def trim_cells(lines: list[str]) -> list[str]:
     """Each cell without the whitespace around it. Not str.strip()'s own set: that also takes U+0085 and
     U+001C..U+001F, which are characters (or damage to report) rather than padding."""
-    return ["\t".join(cell.strip(_PADDING) for cell in line.split("\t")) for line in lines]
+    return ["\t".join(cell.strip(PADDING) for cell in line.split("\t")) for line in lines]
 
 
 # ASCII space and line ends, no-break space (Excel re-saves), ideographic space (Japanese files), BOM.
-_PADDING = " \r\n\x0b\x0c\u00a0\u3000\ufeff"
+PADDING = " \r\n\x0b\x0c\u00a0\u3000\ufeff"
 
 
 def record_decode(conn: duckdb.DuckDBPyConnection, source: str, report_id: str, marketplace_id: str | None,
