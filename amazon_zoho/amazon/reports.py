@@ -43,11 +43,13 @@ WHATWG_LABELS = {
     **dict.fromkeys(("unicodefffe", "utf-16be"), "utf-16-be"),
     **dict.fromkeys(("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"), "euc_jp"),
 }
-# Byte-order marks outrank any declared label (WHATWG "decode": BOM sniffing comes first). Seller Central's
-# "Unicode text" downloads, like Excel's and Notepad's, are UTF-16LE with a BOM.
+# Byte-order marks outrank any declared label (WHATWG "decode": BOM sniffing comes first). A report a seller
+# re-saved in Excel or Notepad as "Unicode text" is UTF-16LE with a BOM (HKUDS/Vibe-Trading#865); as "UTF-8",
+# UTF-8 with a BOM. (Whether Seller Central itself serves UTF-16 we could not confirm from a public source.)
 BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# What an undeclared, non-UTF-8 file of a marketplace most likely is: Japanese files are Windows-31J
-# (Seller Central JP), every other marketplace's Windows-1252 (amzn/selling-partner-api-docs#2101).
+# What an undeclared, non-UTF-8 file of a marketplace most likely is: Japanese files are Windows-31J (Seller
+# Central JP asks for "the Japanese environment (Shift-JIS)", https://sellercentral.amazon.co.jp/gp/help/external/help.html?itemID=601),
+# every other marketplace's Windows-1252 (amzn/selling-partner-api-docs#2101, amzn/selling-partner-api-models#2748).
 LIKELY_ENCODING = {"JP": "cp932"}
 DEFAULT_LIKELY = "cp1252"
 
