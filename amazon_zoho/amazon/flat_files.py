@@ -2,6 +2,8 @@
 
 DuckDB's CSV reader does the parsing. Each line is first prefixed with its number in the file, so rows
 keep their place for quarantine; rows with the wrong number of cells land in DuckDB's rejects table.
+Every cell is trimmed of surrounding whitespace first ("Order " is the transaction type "Order"), and a
+byte-order mark left before the header is dropped (it would hide the first column's name).
 """
 
 from __future__ import annotations
@@ -15,10 +17,32 @@ import duckdb
 def split_lines(text: str) -> list[str]:
     # Only newlines end a row: str.splitlines() also breaks on U+0085 and friends, which an
     # iso-8859-1 fallback decode produces from ordinary cp1252 text (0x85 is "…").
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def trim_cells(lines: list[str]) -> list[str]:
+    """Each cell without the whitespace around it. Not str.strip()'s own set: that also takes U+0085 and
+    U+001C..U+001F, which are characters (or damage to report) rather than padding."""
+    return ["\t".join(cell.strip(PADDING) for cell in line.split("\t")) for line in lines]
+
+
+# ASCII space and line ends, no-break space (Excel re-saves), ideographic space (Japanese files), BOM.
+PADDING = " \r\n\x0b\x0c\u00a0\u3000\ufeff"
+
+
+def record_decode(conn: duckdb.DuckDBPyConnection, source: str, report_id: str, marketplace_id: str | None,
+                  decoded, run_id: str | None) -> None:
+    """Keeps ops.decode_events true for one report: a row when its text was not a clean read (Decoded.note),
+    none when it was (a re-run after the file or the code was fixed clears the old row)."""
+    conn.execute("DELETE FROM ops.decode_events WHERE source = ? AND report_id = ?", [source, report_id])
+    if decoded.note:
+        conn.execute(
+            "INSERT INTO ops.decode_events VALUES (?, ?, ?, ?, ?, ?, ?, clock_now())",
+            [source, report_id, marketplace_id, decoded.declared, decoded.encoding, decoded.note, run_id],
+        )
 
 
 def header_of(lines: list[str]) -> list[str]:
@@ -36,6 +60,7 @@ def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, reje
 
     `rejects` gets DuckDB's reject rows; its csv_line is "<line number>\\t<original line>".
     """
+    lines = trim_cells(lines)
     header = header_of(lines)
     # DuckDB's reader ends a row at a lone carriage return whatever new_line says, so a cell holding one
     # would break the file: it travels as a character the file does not contain and is put back after.

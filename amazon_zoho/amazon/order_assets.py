@@ -49,6 +49,8 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
             "path": "reports", "orders_fetched": bulk.orders, "new_versions": bulk.new_versions, "quarantined": bulk.quarantined,
             "reports": bulk.reports, "reports_reused": bulk.reused, "reports_cancelled": bulk.cancelled,
             "reports_fatal_retried": bulk.fatal_retries, "buyer_lookups": bulk.buyer_lookups,
+            "fallback_decodes": len(bulk.decode_notes),
+            "decode_notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in bulk.decode_notes) or "every report read cleanly"),
         }
     else:
         path = _search_window(context, client, warehouse, amazon.marketplace_ids, window.start, window.end)

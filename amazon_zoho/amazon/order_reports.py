@@ -21,7 +21,7 @@ from .. import clock
 from ..warehouse import WarehouseResource
 from . import flat_files, orders
 from .order_store import quarantine_refused, store_orders
-from .reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec, download_document, run_reports
+from .reports import ORDERS_BY_DATE, Decoded, ReportOutcome, ReportSpec, download_document, run_reports
 from .spapi import SpApiClient
 from .steps import BUYER_DETAIL_CANDIDATES, INSERT_REPORT_VERSIONS, ORDER_REPORT_PAYLOADS
 
@@ -59,6 +59,8 @@ class BulkLoad:
     quarantined: int = 0
     buyer_lookups: int = 0
     changed_days: set[date] = field(default_factory=set)
+    # Reports read in a guessed encoding ("<report id>: <note>"), as recorded in ops.decode_events.
+    decode_notes: list[str] = field(default_factory=list)
 
 
 def report_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -99,9 +101,17 @@ def load_orders_from_reports(
             with warehouse.connect() as conn:
                 _record(conn, outcome, None, run_id)
             continue
-        document = download_document(client, session, outcome.document_id)
+        # An undeclared non-UTF-8 file is read in its marketplace's likely encoding (the first one's, for a
+        # report over several: Amazon writes one file in one encoding).
+        marketplace = outcome.spec.marketplace_ids[0] if outcome.spec.marketplace_ids else None
+        document = download_document(client, session, outcome.document_id, marketplace_id=marketplace)
+        if document.decode_note:
+            result.decode_notes.append(f"{outcome.report_id}: read as {document.encoding}: {document.decode_note}")
+            log.warning(f"order report {result.decode_notes[-1]}; recorded in ops.decode_events")
         with warehouse.connect() as conn:
             conn.begin()
+            flat_files.record_decode(conn, "order_report", outcome.report_id, marketplace,
+                                     Decoded(document.text, document.encoding, document.charset, document.decode_note), run_id)
             loaded, quarantined, new, days = _load_document(conn, document.text, outcome, run_id)
             _record(conn, outcome, loaded, run_id)
             # A refused file (its header lacks a required column) made no orders to look buyers up for.
@@ -138,7 +148,7 @@ def fetch_buyer_details(
 
 def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
     """(orders in the file, lines quarantined, new versions, purchase days with new versions)."""
-    lines = flat_files.split_lines(text)
+    lines = flat_files.trim_cells(flat_files.split_lines(text))
     header = flat_files.header_of(lines)
     params = {"report_id": outcome.report_id, "window_start": outcome.spec.start.date(), "run_id": run_id}
     missing = [c for c in REQUIRED if c not in header]

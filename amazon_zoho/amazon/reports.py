@@ -8,6 +8,7 @@ with the reason Amazon wrote into the report's document.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import requests
 
 from .. import clock
 from ..http.errors import ApiError
+from .marketplaces import BY_ID as MARKETPLACES
 from .orders import iso
 from .spapi import SpApiClient
 
@@ -25,8 +27,31 @@ SETTLEMENT_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 ORDERS_BY_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 IN_FLIGHT = ("IN_QUEUE", "IN_PROGRESS")
 FINAL = ("DONE", "CANCELLED", "FATAL")
-# Java names and aliases Amazon's storage sends that Python's codec registry does not know.
-_CHARSET_ALIASES = {"windows-31j": "cp932", "cp1252": "cp1252", "x-sjis": "cp932"}
+# Charset labels as browsers read them: the WHATWG Encoding Standard's label table
+# (https://encoding.spec.whatwg.org/#names-and-labels), label -> Python codec. Browsers read every latin1 and
+# US-ASCII label as windows-1252 because servers that say ISO-8859-1 send Windows-1252 bytes ("–", "€" in
+# 0x80-0x9F); Shift_JIS labels are Windows-31J, which Python calls cp932. Amazon's storage sends Java names too
+# ("Cp1252": amzn/selling-partner-api-models#2748; "Windows-31J"), so those are listed beside WHATWG's.
+WHATWG_LABELS = {
+    **dict.fromkeys((
+        "ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100", "iso8859-1",
+        "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii", "windows-1252", "x-cp1252",
+    ), "cp1252"),
+    **dict.fromkeys(("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"), "cp932"),
+    **dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"), "utf-8"),
+    **dict.fromkeys(("csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"), "utf-16-le"),
+    **dict.fromkeys(("unicodefffe", "utf-16be"), "utf-16-be"),
+    **dict.fromkeys(("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"), "euc_jp"),
+}
+# Byte-order marks outrank any declared label (WHATWG "decode": BOM sniffing comes first). A report a seller
+# re-saved in Excel or Notepad as "Unicode text" is UTF-16LE with a BOM (HKUDS/Vibe-Trading#865); as "UTF-8",
+# UTF-8 with a BOM. (Whether Seller Central itself serves UTF-16 we could not confirm from a public source.)
+BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# What an undeclared, non-UTF-8 file of a marketplace most likely is: Japanese files are Windows-31J (Seller
+# Central JP asks for "the Japanese environment (Shift-JIS)", https://sellercentral.amazon.co.jp/gp/help/external/help.html?itemID=601),
+# every other marketplace's Windows-1252 (amzn/selling-partner-api-docs#2101, amzn/selling-partner-api-models#2748).
+LIKELY_ENCODING = {"JP": "cp932"}
+DEFAULT_LIKELY = "cp1252"
 
 
 @dataclass
@@ -34,7 +59,9 @@ class ReportDocument:
     document_id: str
     raw: bytes  # exactly what was downloaded (possibly gzip), for the archive
     text: str
-    charset: str | None
+    charset: str | None  # the label the Content-Type declared, as sent
+    encoding: str = "utf-8"  # the codec that read it
+    decode_note: str | None = None  # why it was not a clean read (Decoded.note), for ops.decode_events
 
 
 def list_reports(
@@ -61,8 +88,11 @@ def list_reports(
         params = {"nextToken": token}
 
 
-def download_document(client: SpApiClient, session: requests.Session, document_id: str, attempts: int = 3) -> ReportDocument:
-    """Fetches a report document; a presigned URL that expired in between is simply asked for again."""
+def download_document(
+    client: SpApiClient, session: requests.Session, document_id: str, attempts: int = 3, *, marketplace_id: str | None = None
+) -> ReportDocument:
+    """Fetches a report document; a presigned URL that expired in between is simply asked for again.
+    `marketplace_id` says which encoding an undeclared, non-UTF-8 document most likely is."""
     for _ in range(attempts):
         meta = client.call("getReportDocument", "GET", f"/reports/2021-06-30/documents/{document_id}").body
         response = session.get(meta["url"], timeout=client.timeout)
@@ -74,30 +104,125 @@ def download_document(client: SpApiClient, session: requests.Session, document_i
         # Sniff the gzip magic: compressionAlgorithm is not always set when the body is compressed.
         data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         charset = charset_of(response.headers.get("Content-Type"))
-        return ReportDocument(document_id, raw, decode(data, charset), charset)
+        decoded = decode_report(data, charset, marketplace_id)
+        return ReportDocument(document_id, raw, decoded.text, charset, decoded.encoding, decoded.note)
     raise ApiError("amazon", "downloadDocument", 403, f"document {document_id}: URL expired {attempts} times in a row")
 
 
 def charset_of(content_type: str | None) -> str | None:
-    """The charset a Content-Type declares, None when it declares none (settlement files never do)."""
-    match = re.search(r'charset="?([\w.:-]+)', content_type or "", re.I)
-    if not match:
+    """The charset label a Content-Type declares, lower-cased as sent (None when it declares none; settlement
+    files never do). `codec_for` says how it is read."""
+    match = re.search(r'charset\s*=\s*"?([\w.:-]+)', content_type or "", re.I)
+    return match.group(1).lower() if match else None
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec a charset label names (WHATWG's table first), None for no label or no text codec."""
+    if not label:
         return None
-    name = match.group(1).lower()
-    return _CHARSET_ALIASES.get(name, name)
+    name = WHATWG_LABELS.get(label.strip().lower(), label.strip().lower())
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return name if getattr(info, "_is_text_encoding", True) else None
 
 
-def decode(data: bytes, charset: str | None) -> str:
-    """The document's text. Undeclared (None) means UTF-8 if it reads as UTF-8, else Cp1252: order
-    reports are Cp1252 and a download that loses its Content-Type charset must not garble "–" or "€"."""
-    for name in [charset] if charset else ["utf-8", "cp1252"]:
-        try:
-            return data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    # Bytes the declared charset cannot read (or Cp1252's five unused bytes): ISO-8859-1 reads any
-    # byte, and older settlement files were ISO-8859-1 (amazon-mws#64).
-    return data.decode("iso-8859-1")
+@dataclass(frozen=True)
+class Decoded:
+    """A document's text and how it was read. `note` is None for a clean read (the BOM's or the declared
+    charset, or UTF-8 when none is declared); anything else says what was guessed, for ops.decode_events."""
+
+    text: str
+    encoding: str
+    declared: str | None = None
+    note: str | None = None
+
+
+def decode(data: bytes, charset: str | None, marketplace_id: str | None = None) -> str:
+    """The document's text (see `decode_report` for how it is read and what is recorded)."""
+    return decode_report(data, charset, marketplace_id).text
+
+
+def decode_report(data: bytes, charset: str | None, marketplace_id: str | None = None) -> Decoded:
+    """Reads a report's bytes as a browser would (WHATWG): a BOM first, then the declared label; with no label
+    (or one that cannot read the bytes) UTF-8, then the marketplace's likely encoding, and as a last resort
+    ISO-8859-1, which reads any byte but is marked lossy. Every read but a clean one carries a note."""
+    codec = codec_for(charset)
+    problems = []
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            text = _try(data[len(bom):], name)
+            if text is not None:
+                disagrees = codec is not None and _family(codec) != _family(name)
+                note = f"byte-order mark says {name}, Content-Type said {charset}; the mark wins (WHATWG)" if disagrees else None
+                return Decoded(text, name, charset, note)
+            # A mark the bytes after it belie: dropped, so it does not stick to the first column's name.
+            data = data[len(bom):]
+            problems.append(f"byte-order mark for {name}, but what follows is not {name}")
+            break
+    if charset and codec is None:
+        problems.append(f"unknown charset label {charset!r}")
+    elif codec:
+        text = _try(data, codec)
+        if text is not None:
+            return Decoded(text, codec, charset, _latin1_note(data, charset, codec))
+        problems.append(f"declared {charset} cannot read these bytes")
+    text = _try(data, "utf-8")
+    if text is not None and "\x00" not in text:
+        return Decoded(text, "utf-8", charset, "; ".join(problems) or None)
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return Decoded(data.decode(utf16), utf16, charset, "; ".join([*problems, f"no byte-order mark; NUL bytes say {utf16}"]))
+    if text is not None:  # UTF-8 with NULs that are not UTF-16: the text itself holds them
+        return Decoded(text, "utf-8", charset, "; ".join(problems) or None)
+    for name in likely_encodings(marketplace_id):
+        text = _try(data, name)
+        if text is not None:
+            why = "no charset declared" if not charset else "; ".join(problems)
+            return Decoded(text, name, charset, f"{why}; not UTF-8; read as {name}, likely for marketplace {marketplace_id or 'unknown'}")
+    # ISO-8859-1 reads any byte, so this never fails, but what it reads may not be what was written.
+    return Decoded(data.decode("iso-8859-1"), "iso-8859-1", charset,
+                   "; ".join([*problems, f"no likely encoding ({', '.join(likely_encodings(marketplace_id))}) reads these bytes; "
+                              "read as ISO-8859-1, lossy: check the file"]))
+
+
+def likely_encodings(marketplace_id: str | None) -> list[str]:
+    """Encodings an undeclared non-UTF-8 file of this marketplace is tried in. Japanese first tries cp932: cp1252
+    reads almost any bytes, so it would "succeed" on Shift_JIS too, as mojibake."""
+    market = MARKETPLACES.get(marketplace_id or "")
+    first = LIKELY_ENCODING.get(market.country_code, DEFAULT_LIKELY) if market else DEFAULT_LIKELY
+    return list(dict.fromkeys([first, DEFAULT_LIKELY]))
+
+
+def _family(codec: str) -> str:
+    return "utf-16" if codec.startswith("utf-16") else codec
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 that lost its BOM: a text file holds no NUL bytes, but UTF-16 writes one beside every ASCII
+    character (tab, digit), all on the same side of each pair, and a flat file has tabs."""
+    if len(data) % 2 or b"\x00" not in data:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    name = "utf-16-le" if odd and not even else "utf-16-be" if even and not odd else None
+    if name and not any(m.start() % 2 == 0 for m in re.finditer(re.escape("\t".encode(name)), data)):
+        return None
+    return name if name and _try(data, name) is not None else None
+
+
+def _try(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _latin1_note(data: bytes, charset: str | None, codec: str) -> str | None:
+    """Bytes 0x80-0x9F are controls in ISO-8859-1 and characters in windows-1252: worth saying which was read."""
+    if codec == "cp1252" and charset not in ("cp1252", "windows-1252", "x-cp1252") and re.search(rb"[\x80-\x9f]", data):
+        return f"declared {charset}, holds windows-1252 characters (0x80-0x9F); read as windows-1252 (WHATWG)"
+    return None
 
 
 def wait_for_report(client: SpApiClient, report_id: str, timeout_s: float = 3600, first_poll_s: float = 1.0) -> dict:

@@ -8,7 +8,7 @@ import dagster as dg
 from .. import clock
 from ..partitions import open_days
 from ..warehouse import WarehouseResource, sql
-from . import imports, settlement_files
+from . import flat_files, imports, settlement_files
 from .raw_asset import raw_asset
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
 from .resource import AmazonSellerResource
@@ -16,6 +16,7 @@ from .resource import AmazonSellerResource
 # getReports only reaches back 90 days (Amazon's retention).
 RETENTION = timedelta(days=90)
 GAP_CHECK = "settlement_periods_contiguous"
+FILES_CHECK = "settlement_files_loaded"
 
 
 def raw_settlements_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -28,7 +29,17 @@ def raw_settlements_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
                 asset=["amazon_raw", "raw_settlements"],
                 description="Each marketplace's archived settlement periods follow each other without a gap; "
                 "a gap Amazon still retains (90 days) is an error: run the days it names before the report is deleted.",
-            )
+            ),
+            # Blocking: a settlement file refused whole is a lost deposit, so the run fails (and the failure sensor
+            # tells the operator) rather than the asset looking green with a quarantine row nobody reads. Its rows
+            # stay quarantined and the other files of the window stay loaded; a re-run after the fix loads it.
+            dg.AssetCheckSpec(
+                FILES_CHECK,
+                asset=["amazon_raw", "raw_settlements"],
+                blocking=True,
+                description="Every settlement file of the window was read: none refused whole (header lacks required "
+                "columns, not a report, empty); ERROR naming the report. Files read in a guessed encoding are a WARN.",
+            ),
         ],
     )(raw_settlements)
 
@@ -45,20 +56,22 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
         if r.get("dataEndTime") and window.start <= clock.parse_instant(r["dataEndTime"]) < window.end
         and set(r.get("marketplaceIds") or amazon.marketplace_ids) & set(amazon.marketplace_ids)
     ]
-    loaded = quarantined = downloaded = 0
+    loaded = quarantined = downloaded = padded = 0
+    rejected: list[str] = []
+    decode_notes: list[str] = []
     with warehouse.connect() as conn:
         for report in reports:
             report_id = report["reportId"]
             known = conn.execute(
-                "SELECT archive_path, charset FROM raw.settlement_reports WHERE report_id = ?", [report_id]
+                "SELECT archive_path, charset, marketplace_id FROM raw.settlement_reports WHERE report_id = ?", [report_id]
             ).fetchone()
             conn.begin()
             if known and _exists(known[0]):
                 # Downloaded once, archived forever: re-runs read the archive, not Amazon.
-                path, charset = known
+                path, charset, marketplace = known
             else:
-                document = download_document(client, amazon.session(), report["reportDocumentId"])
                 marketplace = (report.get("marketplaceIds") or ["unknown"])[0]
+                document = download_document(client, amazon.session(), report["reportDocumentId"], marketplace_id=marketplace)
                 archived, digest = settlement_files.archive(warehouse.archive_dir, marketplace, report_id, document.raw)
                 path, charset = str(archived), document.charset
                 downloaded += 1
@@ -67,10 +80,21 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
                     [report_id, marketplace, report.get("dataStartTime"), report["dataEndTime"], clock.parse_instant(report["dataEndTime"]).date(),
                      report.get("createdTime"), report["reportDocumentId"], path, digest, charset],
                 )
-            text = settlement_files.read_archive(path, charset)
+            decoded = settlement_files.decode_archive(path, charset, marketplace_id=marketplace)
+            flat_files.record_decode(conn, "settlement_file", report_id, marketplace, decoded, context.run_id)
+            notes = settlement_files.LoadNotes()
             n_loaded, n_rejected = settlement_files.load_rows(
-                conn, report_id, text, str(path), clock.parse_instant(report["dataEndTime"]).date(), context.run_id
+                conn, report_id, decoded.text, str(path), clock.parse_instant(report["dataEndTime"]).date(), context.run_id,
+                notes=notes,
             )
+            if decoded.note:
+                decode_notes.append(f"{report_id} ({marketplace}) read as {decoded.encoding}: {decoded.note}")
+                context.log.warning(f"settlement report {report_id}: {decode_notes[-1]}; recorded in ops.decode_events")
+            if notes.rejected:
+                rejected.append(f"{report_id} ({marketplace}, period ending {report['dataEndTime']}): {notes.rejected}")
+                context.log.error(f"settlement report {report_id} refused whole, its deposit is not loaded: {notes.rejected}; "
+                                  "see ops.quarantine (source = 'settlement_file')")
+            padded += len(notes.padded or [])
             conn.execute(
                 "UPDATE raw.settlement_reports SET row_count = ?, settlement_id = (SELECT any_value(\"settlement-id\") "
                 "FROM raw.settlement_rows WHERE report_id = ?) WHERE report_id = ?",
@@ -86,15 +110,34 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
     if quarantined:
         context.log.warning(f"{quarantined} settlement rows quarantined; see ops.quarantine (source = 'settlement_file')")
     return dg.MaterializeResult(
-        check_results=[gap_check],
+        check_results=[gap_check, _files_check(rejected, decode_notes)],
         metadata={
             "settlement_reports": len(reports),
             "downloaded": downloaded,
             "rows_loaded": loaded,
             "rows_quarantined": quarantined,
+            "files_rejected": len(rejected),
+            "summary_rows_padded": padded,
+            "fallback_decodes": len(decode_notes),
+            "decode_notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in decode_notes) or "every file read cleanly"),
             "amazon_calls": sum(client.calls.values()) - calls_before,
             "dagster/row_count": loaded,
         }
+    )
+
+
+def _files_check(rejected: list[str], decode_notes: list[str]) -> dg.AssetCheckResult:
+    """ERROR when a file was refused whole (a deposit not loaded); WARN when one was read in a guessed encoding."""
+    return dg.AssetCheckResult(
+        check_name=FILES_CHECK,
+        passed=not rejected and not decode_notes,
+        severity=dg.AssetCheckSeverity.ERROR if rejected else dg.AssetCheckSeverity.WARN,
+        description="; ".join(rejected) if rejected else None,
+        metadata={
+            "files_rejected": len(rejected),
+            "rejected": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+            "fallback_decodes": len(decode_notes),
+        },
     )
 
 

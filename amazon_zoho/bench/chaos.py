@@ -82,6 +82,14 @@ SCENARIOS = [
     # Issue #13 item 4: one settlement counts once, whichever report ids carry it.
     Scenario("duplicate_settlement", "every settlement is listed a second time under a newer report id (same file)",
              {"fault_duplicate_settlement_rate": 1.0}, recover=False, min_days=15),
+    # Issue #13 (report files from real sellers load right): a spreadsheet re-save's UTF-8 byte-order mark on every
+    # settlement and order report file (order reports still labelled Cp1252), and settlement summary rows cut after
+    # `currency`. Nothing may be refused for its header or land garbled.
+    Scenario("bom_and_cut_rows", "every report file re-saved as UTF-8 with a BOM; settlement summary rows cut (backfill path)",
+             {"fault_report_bom_rate": 1.0, "fault_settlement_cut_summary_rate": 1.0}, min_days=5),
+    # Issue #13: downloads labelled charset=ISO-8859-1 whose bytes are Cp1252 ("–" in titles): read as windows-1252 (WHATWG).
+    Scenario("latin1_declared_cp1252", "order reports declared ISO-8859-1 while their bytes are Cp1252 (backfill path)",
+             {"fault_latin1_declared_rate": 1.0}, min_days=5),
 ]
 
 

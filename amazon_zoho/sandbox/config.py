@@ -101,6 +101,13 @@ class SandboxConfig:
     fault_zoho_invalid_rate: float = 0.0
     # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
     fault_undeclared_charset_rate: float = 0.0
+    # Downloads (settlement and order report files) re-written as UTF-8 with a byte-order mark, as a spreadsheet
+    # re-save writes them; an order report's Content-Type still says Cp1252 (the mark wins, as in a browser).
+    fault_report_bom_rate: float = 0.0
+    # Order report downloads that declare charset=ISO-8859-1 while their bytes are Cp1252 ("–", "€" in 0x80-0x9F).
+    fault_latin1_declared_rate: float = 0.0
+    # Settlement files whose summary row has its trailing empty cells cut (chosen per report from the seed).
+    fault_settlement_cut_summary_rate: float = 0.0
     # Order report columns left out of every order report (comma-separated header names): a file of another
     # layout than the one documented, which the loader must refuse by name rather than misread.
     fault_report_dropped_columns: str = ""

@@ -8,7 +8,7 @@ import requests
 
 from amazon_zoho import clock
 from amazon_zoho.amazon.orders import iso
-from amazon_zoho.amazon.reports import SETTLEMENT_REPORT_TYPE, charset_of, decode, download_document, list_reports
+from amazon_zoho.amazon.reports import SETTLEMENT_REPORT_TYPE, charset_of, codec_for, decode, download_document, list_reports
 from amazon_zoho.http.errors import ApiError
 from amazon_zoho.resources import build_resources
 from amazon_zoho.settings import load
@@ -17,17 +17,28 @@ ORDERS_BY_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 
 
 @pytest.mark.parametrize(
-    "content_type, expected",
+    "content_type, label, codec",
     [
-        ("text/plain;charset=Cp1252", "cp1252"),
-        ("text/plain; charset=UTF-8", "utf-8"),
-        ("text/plain;charset=windows-31j", "cp932"),
-        ("text/plain", None),
-        (None, None),
+        ("text/plain;charset=Cp1252", "cp1252", "cp1252"),
+        ("text/plain; charset=UTF-8", "utf-8", "utf-8"),
+        ("text/plain;charset=windows-31j", "windows-31j", "cp932"),
+        # WHATWG maps every latin1 / US-ASCII label to windows-1252 and every Shift_JIS label to Windows-31J.
+        ("text/plain;charset=ISO-8859-1", "iso-8859-1", "cp1252"),
+        ('text/plain; charset="latin1"', "latin1", "cp1252"),
+        ("text/plain;charset=US-ASCII", "us-ascii", "cp1252"),
+        ("text/plain;charset=Shift_JIS", "shift_jis", "cp932"),
+        ("text/plain;charset=x-sjis", "x-sjis", "cp932"),
+        ("text/plain;charset=sjis", "sjis", "cp932"),
+        ("text/plain;charset=UTF-16", "utf-16", "utf-16-le"),
+        ("text/plain;charset=base64", "base64", None),  # a codec, but not a text encoding
+        ("text/plain;charset=x-no-such", "x-no-such", None),
+        ("text/plain", None, None),
+        (None, None, None),
     ],
 )
-def test_charset_of(content_type, expected):
-    assert charset_of(content_type) == expected
+def test_charset_of_keeps_the_label_and_codec_for_reads_it_as_browsers_do(content_type, label, codec):
+    assert charset_of(content_type) == label
+    assert codec_for(label) == codec
 
 
 def test_decode_uses_the_charset():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypothesis import example, given, settings, strategies as st
 
+from amazon_zoho.amazon.flat_files import PADDING
 from amazon_zoho.amazon.settlement_files import COLUMNS, load_rows
 
 from .support import DAY, budget
@@ -51,8 +52,8 @@ def test_any_column_order_with_unknown_columns_loads_the_same_values(conn, order
     assert load_rows(conn, "shuffled", text_of(header, extended), "shuffled.tsv", DAY, "run") == (len(rows), 0)
 
     assert raw_rows(conn, "shuffled") == raw_rows(conn, "canonical")
-    # ... and those are the cells as written (an empty cell is NULL).
-    assert raw_rows(conn, "shuffled") == [(n, *(row[c] or None for c in COLUMNS)) for n, row in enumerate(rows, start=2)]
+    # ... and those are the cells as written, trimmed of the whitespace around them (an empty cell is NULL).
+    assert raw_rows(conn, "shuffled") == [(n, *(row[c].strip(PADDING) or None for c in COLUMNS)) for n, row in enumerate(rows, start=2)]
 
 
 @settings(max_examples=budget(10), deadline=None)
@@ -66,7 +67,7 @@ def test_a_cell_with_any_character_but_tab_and_newline_loads_or_is_quarantined(c
     assert (loaded, quarantined) in ((1, 0), (0, 1))
     if loaded:
         [(_, *values)] = raw_rows(conn, "cr")
-        assert values[COLUMNS.index("amount-description")] == (description or None)
+        assert values[COLUMNS.index("amount-description")] == (description.strip(PADDING) or None)
 
 
 @settings(max_examples=budget(10), deadline=None)
@@ -82,3 +83,25 @@ def test_an_extra_column_named_like_a_known_one_in_another_case_does_not_fail_th
     assert (loaded, quarantined) in ((1, 0), (0, 1))
     if loaded:
         assert raw_rows(conn, "case") == [(2, *(row[c] for c in COLUMNS))]
+
+
+SUMMARY_CELLS = {"settlement-id": "9001", "settlement-start-date": "2026-01-01 00:00:00 UTC", "settlement-end-date":
+                 "2026-01-15 00:00:00 UTC", "deposit-date": "2026-01-17 00:00:00 UTC", "total-amount": "95,00", "currency": "EUR"}
+
+
+@settings(max_examples=budget(20), deadline=None)
+# A detail row cut to exactly its first six cells holds just what a summary row holds: it is one, and is padded.
+@given(kept=st.integers(6, len(COLUMNS)), detail_kept=st.one_of(st.integers(1, 5), st.integers(7, len(COLUMNS) - 1)))
+def test_a_cut_summary_row_is_padded_and_a_cut_detail_row_with_data_is_quarantined(conn, kept, detail_kept):
+    """Cutting a summary row's trailing cells anywhere after `currency` loses nothing: it loads as if whole. A detail
+    row whose cut cells held data (here the last one, promotion-id) is quarantined, not padded."""
+    reset(conn)
+    summary = [SUMMARY_CELLS.get(c, "") for c in COLUMNS][:kept]
+    detail = {c: f"{c}:v" for c in COLUMNS}
+    cut_detail = [detail[c] for c in COLUMNS][:detail_kept]
+    text = "\t".join(COLUMNS) + "\n" + "\t".join(summary) + "\n" + "\t".join(cut_detail) + "\n"
+
+    assert load_rows(conn, "cut", text, "cut.tsv", DAY, "run") == (1, 1)
+    [(line, *values)] = raw_rows(conn, "cut")
+    assert line == 2 and values == [SUMMARY_CELLS.get(c) for c in COLUMNS]
+    assert conn.execute("SELECT line_number FROM ops.quarantine").fetchall() == [(3,)]

@@ -4,7 +4,8 @@ The URL is on the sandbox's own port (`/_s3/reports/<documentId>?X-Amz-...`), si
 valid for config.document_url_ttl seconds (Amazon: "This URL expires after 5 minutes"). The download is
 its own service, "s3": a presigned URL needs no access token and is not under SP-API rate limits. It
 answers the way S3 does: gzip bytes with the charset only in Content-Type (settlements have none), and
-403 XML errors for expired or tampered URLs.
+403 XML errors for expired or tampered URLs. Charset faults are dealt per download: a dropped charset, a
+UTF-8 re-save with a byte-order mark, an ISO-8859-1 label on Cp1252 bytes.
 """
 
 from __future__ import annotations
@@ -79,9 +80,21 @@ def download_document(app, req: Request) -> Response:
     if document is None:
         return _s3_error(404, "NoSuchKey", "The specified key does not exist.", {"Key": doc_id})
     body, content_type = document
+    if app.faults.roll("report_bom"):
+        body = _with_bom(body, content_type)
+    if "charset=Cp1252" in content_type and app.faults.roll("latin1_declared"):
+        content_type = content_type.replace("charset=Cp1252", "charset=ISO-8859-1")
     if app.faults.roll("undeclared_charset"):
         content_type = content_type.split(";")[0]
     return Response(200, body, {"Content-Type": content_type, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+
+
+def _with_bom(body: bytes, content_type: str) -> bytes:
+    """The document re-written as UTF-8 with a byte-order mark (its Content-Type left as it was)."""
+    data = gzip.decompress(body)
+    charset = content_type.partition("charset=")[2] or "utf-8"
+    text = data.decode("cp1252" if charset.lower() == "cp1252" else charset)
+    return gzip.compress(text.encode("utf-8-sig"), mtime=0)
 
 
 # -- documents ---------------------------------------------------------------------------------

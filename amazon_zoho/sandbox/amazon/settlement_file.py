@@ -6,6 +6,7 @@ Numbers and dates follow the marketplace (amazon/marketplaces.csv, as core.marke
 decimal comma in DE and FR, posted-date in the local short format, every other date
 "YYYY-MM-DD HH:MM:SS UTC". UTF-8 bytes, and no charset is declared, as Amazon does.
 
+`fault_settlement_cut_summary_rate` cuts the summary row's trailing empty cells in that share of files.
 `fault_malformed_row_rate` corrupts that share of detail rows, chosen per row from the seed and report
 id, so a download is reproducible and a higher rate corrupts a superset of rows. total-amount stays
 the true deposit, so a loader that quarantines those rows sees its sum fall short of the total.
@@ -40,7 +41,9 @@ def render_settlement(app, report_id: str) -> tuple[bytes, str | None]:
     lines = period_lines(cfg.seed, cfg.orders_per_day, info.marketplace_id, info.index)
     total = sum((line.amount for line in lines), Decimal("0"))
     summary = [info.settlement_id, _utc(info.start), _utc(info.end), _utc(info.deposit), _amount(total, market), market.currency]
-    rows = ["\t".join(HEADER), "\t".join(summary + [""] * (len(HEADER) - len(summary)))]
+    # A cut summary row stops after `currency`, as spreadsheet re-saves and some real files write it.
+    cut = random.Random(f"cut-summary:{cfg.seed}:{report_id}").random() < cfg.fault_settlement_cut_summary_rate
+    rows = ["\t".join(HEADER), "\t".join(summary if cut else summary + [""] * (len(HEADER) - len(summary)))]
     for n, line in enumerate(lines):
         cells = _cells(info.settlement_id, line, market)
         dice = random.Random(f"malformed:{cfg.seed}:{report_id}:{n}")

@@ -49,3 +49,16 @@ CREATE TABLE IF NOT EXISTS ops.imports (
 COMMENT ON TABLE ops.imports IS 'Report files imported by hand (make import, the data/inbox sensor), one row per distinct file content: loaded (into raw, archived, report_id import-<sha256[:16]>) or refused, with the reason. The same bytes again change nothing.';
 COMMENT ON COLUMN ops.imports.kind IS 'settlement (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2) or order_report (all-orders flat file); NULL when the file is not a report.';
 COMMENT ON COLUMN ops.imports.first_day IS 'First partition day the file covers: a settlement''s settlement-end-date day (UTC), an order report''s first purchase day.';
+
+CREATE TABLE IF NOT EXISTS ops.decode_events (
+    source           VARCHAR NOT NULL,
+    report_id        VARCHAR NOT NULL,
+    marketplace_id   VARCHAR,
+    declared_charset VARCHAR,
+    decoded_as       VARCHAR NOT NULL,
+    note             VARCHAR NOT NULL,
+    run_id           VARCHAR,
+    recorded_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, report_id)
+);
+COMMENT ON TABLE ops.decode_events IS 'Report files (source settlement_file or order_report) whose bytes were not a clean read: no or a wrong charset declared, a byte-order mark that overrode the declared one, an encoding guessed from the marketplace, or the lossy ISO-8859-1 last resort. note says which; amazon/reports.py decode_report.';
