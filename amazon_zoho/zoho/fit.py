@@ -1,0 +1,64 @@
+"""Text fitted to the org's field lengths before it is sent.
+
+Zoho refuses a whole record when one value is longer than its field ("The 'INVALID_DATA' error is thrown if the
+field value length is more than the maximum length defined for that field", insert-records docs v3-v8,
+https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html; the error's details carry api_name and
+maximum_length, record.json API_Exception in /work/shared/reference/zoho). Product_Name holds 120 characters and
+Amazon titles of 150-200 are ordinary, so a product, and every order that points at it, would be refused on every
+run. Each field's length is read from the org's field metadata (GET /crm/v8/settings/fields?module=..., `length`,
+fields.json in /work/shared/reference/zoho), which the push reads anyway in its preflight.
+
+Zoho documents lengths in characters without saying how it counts them; its servers are Java, whose String
+length counts UTF-16 code units, so a value is cut until it fits in both code points and UTF-16 units (the
+stricter of the two readings). It is cut between grapheme clusters (Unicode UAX #29, the `regex` module's \\X), so
+neither a surrogate pair nor an accent or emoji sequence is split, and ends in "…" to show it was cut.
+The warehouse keeps the full value: only what is sent is fitted, and the id map's payload hash is the full one's.
+"""
+
+from __future__ import annotations
+
+import regex
+
+# Types whose values are free text that may be cut; an email, phone or URL cut short is another, wrong value.
+FITTED_TYPES = ("text", "textarea")
+ELLIPSIS = "…"
+_GRAPHEME = regex.compile(r"\X")
+
+
+def text_lengths(fields: list[dict]) -> dict[str, int]:
+    """Field api_name -> the characters it holds, for the org's free-text fields (GET settings/fields answer)."""
+    return {
+        f["api_name"]: int(f["length"])
+        for f in fields
+        if f.get("data_type") in FITTED_TYPES and isinstance(f.get("length"), int) and f["length"] > 0 and f.get("api_name")
+    }
+
+
+def units(text: str) -> int:
+    """The larger of the two ways a server may count `text`: code points, or UTF-16 code units (Java)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its longest run of whole grapheme clusters that fits with "…"."""
+    if units(text) <= limit:
+        return text
+    room = limit - units(ELLIPSIS)
+    kept, used = [], 0
+    for cluster in _GRAPHEME.findall(text):
+        size = units(cluster)
+        if used + size > room:
+            break
+        kept.append(cluster)
+        used += size
+    return "".join(kept).rstrip() + ELLIPSIS if room > 0 else "".join(kept)
+
+
+def fit_payload(payload: dict, lengths: dict[str, int], keep: frozenset[str] | set[str] = frozenset()) -> tuple[dict, list[str]]:
+    """The payload with every top-level text value fitted to its field; returns it and the fields that were cut.
+    Fields in `keep` (the match key) are never cut: a key cut short would match another record."""
+    cut = [name for name, value in payload.items()
+           if name not in keep and isinstance(value, str) and name in lengths and units(value) > lengths[name]]
+    if not cut:
+        return payload, []
+    return {**payload, **{name: fit(payload[name], lengths[name]) for name in cut}}, cut
