@@ -23,6 +23,8 @@ MAX_UPSERT_BATCH = 100
 # How much of a body that is not Zoho's JSON an error keeps: enough to tell an HTML error page from an empty
 # answer, short enough that nothing of a large page (or what a proxy echoes) ends up in logs.
 BODY_START = 200
+# Sends of one batch whose answer did not fit it before the batch is refused (each costs its credits again).
+ANSWER_ATTEMPTS = 3
 # A record error names the record it is about in details.json_path ("$.data[1].Company", API-FACTS §8).
 _JSON_PATH_INDEX = re.compile(r"^\$\.data\[(\d+)\]")
 
@@ -140,10 +142,13 @@ class ZohoCrmClient:
     def _write(self, operation: str, method: str, path: str, body: dict, records: list[dict]) -> list[dict]:
         """One write call, retried while its answer does not fit the records sent (AnswerMismatch): sending the
         same records again is safe, since upserts match on the unique key and updates on the id."""
-        for attempt in retrying(self.max_attempts):
-            with attempt:
-                _, payload = self.call(operation, method, path, json=body, credits=write_cost(len(records)))
+        for attempt in range(1, ANSWER_ATTEMPTS + 1):
+            _, payload = self.call(operation, method, path, json=body, credits=write_cost(len(records)))
+            try:
                 return checked_answers(operation, records, payload)
+            except AnswerMismatch:
+                if attempt == ANSWER_ATTEMPTS:
+                    raise
         raise AssertionError("unreachable")
 
     # -- org metadata ----------------------------------------------------------------------------
