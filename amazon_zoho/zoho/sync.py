@@ -31,6 +31,8 @@ from .mapping import Mapping, ModuleMapping
 from .rows import Held, Result, ToSend, Unmappable, fetch
 from .setup import ensure_fields
 
+MAX_REFUSALS_SHOWN = 5
+
 
 class BudgetSpent(Exception):
     """Our own budget (ZOHO_DAILY_CREDITS - ZOHO_CREDIT_RESERVE) has no room for the next call."""
@@ -52,6 +54,7 @@ class SyncOutcome:
     truncated: dict[str, int] = field(default_factory=dict)  # field -> records whose value was cut to fit it (fit.py)
     path: str = "none"
     errors: dict[str, int] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)  # what Zoho said, for the first few records it refused
     notes: list[str] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # keys whose answer this run recorded
 
@@ -72,9 +75,11 @@ class SyncOutcome:
             "truncated_to_field_length": json.dumps(self.truncated, sort_keys=True),
         }
 
-    def count_error(self, code: str, n: int = 1) -> None:
+    def count_error(self, code: str, n: int = 1, said: str | None = None) -> None:
         self.failed += n
         self.errors[code] = self.errors.get(code, 0) + n
+        if said and len(self.refusals) < MAX_REFUSALS_SHOWN:
+            self.refusals.append(said)
 
 
 @dataclass
@@ -159,7 +164,7 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     if unmappable and client is not None:
         _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
     if unmappable:
-        outcome.count_error("MAPPING_ERROR", len(unmappable))
+        outcome.count_error("MAPPING_ERROR", len(unmappable), said=f"{unmappable[0].record_key}: MAPPING_ERROR {unmappable[0].mapping_error}")
 
     rows = fetch(conn, ToSend, "SELECT * FROM to_send")
     if client is None:
@@ -328,14 +333,14 @@ def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome)
     if not answer.get("code") or not message:
         # An answer without Zoho's usual code or message is kept as it came, so the dead letter says what Zoho said.
         message = f"{message or 'Zoho answered without a message'}; answer: {json.dumps(answer, sort_keys=True)[:BODY_START]}"
-    outcome.count_error(code)
+    outcome.count_error(code, said=f"{row.record_key}: {code} {details.get('api_name') or ''} {message}".replace("  ", " "))
     return _failure(mm, row.record_key, row.send_payload, code, message, details.get("api_name"), details)
 
 
 def _mismatched(push: Push, mm: ModuleMapping, batch: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
     """A batch whose answer did not fit it (client.AnswerMismatch), dead-lettered as ANSWER_MISMATCH."""
     outcome.answered.update(r.record_key for r in batch)
-    outcome.count_error("ANSWER_MISMATCH", len(batch))
+    outcome.count_error("ANSWER_MISMATCH", len(batch), said=f"{len(batch)} records: ANSWER_MISMATCH {reason}")
     _record(push.conn, mm.module, [_failure(mm, r.record_key, r.send_payload, "ANSWER_MISMATCH", reason, None, {}) for r in batch])
     outcome.notes.append(f"{len(batch)} {mm.module} records not mapped: {reason}")
     push.log(outcome.notes[-1])
