@@ -247,7 +247,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
 
 def _fitted(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcome) -> list[ToSend]:
     """`rows` with their text cut to the org's field lengths (fit.py), from the field metadata the preflight read.
-    Each cut is counted by field and logged with the record's key; the warehouse and the payload hash keep the full text."""
+    Cuts are counted by field, logged and shown in the metadata; the warehouse and the payload hash keep the full text."""
     lengths = text_lengths(push.client.field_meta.get(mm.module) or [])
     if not lengths:
         return rows
