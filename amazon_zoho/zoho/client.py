@@ -213,8 +213,10 @@ def _named_index(answer: dict) -> int | None:
 
 def unwrap_errors(answer: dict) -> dict:
     """A record refused for several reasons at once comes as code MULTIPLE_OR_MULTI_ERRORS with the reasons in
-    details.errors, each a record error of its own ({code, details {api_name, json_path, ...}, message}; code
-    listed in Zoho's v8 status-codes page https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html).
+    details.errors, each a record error of its own ({code, message, status, details {api_name, json_path,
+    duplicate_record?}}): schema MultipleOrMultiErrorsError of the v8 upsert operation in a public rendering of Zoho's
+    OpenAPI (found by code search; the index does not name its repository), also handled so by public integrations
+    that adopt the nested DUPLICATE_DATA's duplicate_record.id. Not in /work/shared/reference's record.json enum.
     The answer keeps its errors, but takes the code, message and details of the one that decides what happens:
     a DUPLICATE_DATA first (adoption may resolve it), else the first; the others stay in details.errors."""
     details = answer.get("details") if isinstance(answer.get("details"), dict) else {}

@@ -8,7 +8,9 @@ Amazon titles of 150-200 are ordinary, so a product, and every order that points
 run. Each field's length is read from the org's field metadata (GET /crm/v8/settings/fields?module=..., `length`,
 fields.json in /work/shared/reference/zoho), which the push reads anyway in its preflight.
 
-Zoho documents lengths in characters without saying how it counts them; its servers are Java, whose String
+Zoho counts characters ("if a Text field has a maximum length of 10 characters, the API cannot accept a value such as
+"12345678901", since it contains 11 characters", v8 upsert-records request body, in a public rendering of Zoho's
+OpenAPI) without saying how it counts a character outside the BMP; its servers are Java, whose String
 length counts UTF-16 code units, so a value is cut until it fits in both code points and UTF-16 units (the
 stricter of the two readings). It is cut between grapheme clusters (Unicode UAX #29, the `regex` module's \\X), so
 neither a surrogate pair nor an accent or emoji sequence is split, and ends in "…" to show it was cut.
