@@ -12,19 +12,46 @@ Zoho counts characters ("if a Text field has a maximum length of 10 characters, 
 "12345678901", since it contains 11 characters", v8 upsert-records request body, in a public rendering of Zoho's
 OpenAPI) without saying how it counts a character outside the BMP; its servers are Java, whose String
 length counts UTF-16 code units, so a value is cut until it fits in both code points and UTF-16 units (the
-stricter of the two readings). It is cut between grapheme clusters (Unicode UAX #29, the `regex` module's \\X), so
-neither a surrogate pair nor an accent or emoji sequence is split, and ends in "…" to show it was cut.
+stricter of the two readings). It is cut between grapheme clusters (the rules of Unicode UAX #29 that matter for
+names and titles, with the standard library: see _clusters), so neither a surrogate pair nor an accent or emoji
+sequence is split, and ends in "…" to show it was cut.
 The warehouse keeps the full value: only what is sent is fitted, and the id map's payload hash is the full one's.
 """
 
 from __future__ import annotations
 
-import regex
+import unicodedata
 
 # Types whose values are free text that may be cut; an email, phone or URL cut short is another, wrong value.
 FITTED_TYPES = ("text", "textarea")
 ELLIPSIS = "…"
-_GRAPHEME = regex.compile(r"\X")
+ZWJ = "\u200d"
+
+
+def _extends(ch: str) -> bool:
+    """Whether `ch` belongs to the grapheme cluster before it (UAX #29 GB9/GB9a Extend, SpacingMark; emoji modifiers,
+    variation selectors and tag characters are Extend; Hangul medial vowels and final consonants join their syllable)."""
+    cp = ord(ch)
+    return (unicodedata.category(ch) in ("Mn", "Me", "Mc") or ch == ZWJ or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+            or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or 0x1160 <= cp <= 0x11FF)
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def _clusters(text: str) -> list[str]:
+    """`text` as grapheme clusters: a code point starts a new cluster unless it extends the one before, follows a
+    zero-width joiner (emoji sequences, GB11), is the second of a pair of regional indicators (a flag, GB12/13), or is
+    the LF of a CR LF (GB3). Enough for cutting names and titles; the full UAX #29 tables are not needed for that."""
+    out: list[str] = []
+    for ch in text:
+        if out and (_extends(ch) or out[-1].endswith(ZWJ) or (out[-1] == "\r" and ch == "\n")
+                    or (_regional(ch) and _regional(out[-1][-1]) and sum(map(_regional, out[-1])) % 2 == 1)):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
 
 
 def text_lengths(fields: list[dict]) -> dict[str, int]:
@@ -47,7 +74,7 @@ def fit(text: str, limit: int) -> str:
         return text
     room = limit - units(ELLIPSIS)
     kept, used = [], 0
-    for cluster in _GRAPHEME.findall(text):
+    for cluster in _clusters(text):
         size = units(cluster)
         if used + size > room:
             break

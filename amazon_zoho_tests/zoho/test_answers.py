@@ -134,7 +134,7 @@ def test_text_longer_than_its_field_is_cut_at_a_character_and_marked():
     assert fit("x" * 120, 120) == "x" * 120
 
 
-@pytest.mark.parametrize("tail", ["😀", "e\u0301", "👍🏽", "🇩🇪"])
+@pytest.mark.parametrize("tail", ["😀", "e\u0301", "👍🏽", "🇩🇪", "👨\u200d👩\u200d👧", "❤\ufe0f"])
 def test_a_cut_never_splits_a_surrogate_pair_or_a_grapheme(tail):
     text = "a" * 117 + tail * 3
     cut = fit(text, 120)
