@@ -44,6 +44,7 @@ RUN_ELSEWHERE = {
     "zoho/dead_letter_count.sql": "zoho/report.py",
     "zoho/days_without_orders.sql": "zoho/report.py",
     "zoho/run_problems.sql": "zoho/report.py",
+    "zoho/dead_letter_reasons.sql": "zoho/report.py",
 }
 # Temp tables Python makes and reads itself, no step involved (DuckDB's reader loads a flat file into them), with
 # the module that makes them.

@@ -99,6 +99,16 @@ class SandboxConfig:
     # one settlement under two report ids (issue #13); core must count it once.
     fault_duplicate_settlement_rate: float = 0.0
     fault_zoho_invalid_rate: float = 0.0
+    # Zoho write answers (upsert, insert, update of 2+ records) whose `data` array lacks its first result: an
+    # answer that cannot be matched to its records by position (issue #14 item 2).
+    fault_zoho_short_answer_rate: float = 0.0
+    # Zoho record calls answered 200 with an HTML page after the credits were charged, as a proxy in front of the
+    # API does (issue #14 item 13).
+    fault_zoho_html_200_rate: float = 0.0
+    # When > 0, the Zoho org's standard text fields (Product_Name, Last_Name, Subject, Mailing_Street, ...) hold at
+    # most this many characters instead of Zoho's defaults (Product_Name 120): titles longer than the field, as a
+    # seller with long Amazon titles meets them (issue #14 item 1). Custom fields keep their own lengths.
+    zoho_text_field_length: int = 0
     # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
     fault_undeclared_charset_rate: float = 0.0
     # Downloads (settlement and order report files) re-written as UTF-8 with a byte-order mark, as a spreadsheet

@@ -1,5 +1,7 @@
 """Zoho CRM push: products and contacts first, then sales orders whose line items point at them."""
 
+import json
+
 import dagster as dg
 import pydantic
 
@@ -21,15 +23,27 @@ class ZohoPushConfig(dg.Config):
     bulk_poll_seconds: float = pydantic.Field(default=2.0, description="First wait before polling a Bulk Write job; grows 1.5x per poll.")
 
 
+# Failed when the run left records Zoho refused (or our mapping could not build): a run that wrote nothing still
+# materializes, so that the records that can land do and a re-run stays idempotent; the check's ERROR is what shows
+# in the run's status that it did not all land, with what Zoho said (issue #14).
+ACCEPTED_CHECK = "all_records_accepted"
+
+
+def _accepted_check(key: list[str]) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(ACCEPTED_CHECK, asset=key, description="Every record this run sent was accepted by Zoho; "
+                             "failed lists what Zoho said (see ops.zoho_dead_letters).")
+
+
 def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     """The three push assets over `partitions`, products and contacts before the sales orders that point at them."""
     common = dict(group_name="zoho", kinds={"zoho", "duckdb"}, owners=["team:sales-ops"], **daily_writer(partitions, retry_delay=10))
+    keys = {"products": ["zoho", "products"], "contacts": ["zoho", "contacts"], "sales_orders": ["zoho", "sales_orders"]}
     return [
-        dg.asset(key=["zoho", "products"], deps=[["core", "products"]], **common)(zoho_products),
-        dg.asset(key=["zoho", "contacts"], deps=[["core", "customers"], ["core", "orders"]], **common)(zoho_contacts),
-        dg.asset(key=["zoho", "sales_orders"], deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]], **common)(
-            zoho_sales_orders
-        ),
+        dg.asset(key=keys["products"], deps=[["core", "products"]], check_specs=[_accepted_check(keys["products"])], **common)(zoho_products),
+        dg.asset(key=keys["contacts"], deps=[["core", "customers"], ["core", "orders"]], check_specs=[_accepted_check(keys["contacts"])],
+                 **common)(zoho_contacts),
+        dg.asset(key=keys["sales_orders"], deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]],
+                 check_specs=[_accepted_check(keys["sales_orders"])], **common)(zoho_sales_orders),
     ]
 
 
@@ -68,8 +82,15 @@ def _push(
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
         history = history_markdown(conn, module)
     if outcome.failed:
-        context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters")
+        context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters. Zoho said: "
+                            + " | ".join(outcome.refusals))
+    accepted = dg.AssetCheckResult(
+        check_name=ACCEPTED_CHECK, passed=outcome.failed == 0, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"failed": outcome.failed, "errors_by_code": json.dumps(outcome.errors, sort_keys=True),
+                  "zoho_said": "\n".join(outcome.refusals), "held_unchanged_rejects": outcome.held, "dead_letters_total": dead_letters},
+    )
     return dg.MaterializeResult(
+        check_results=[accepted],
         metadata={
             **outcome.as_metadata(),
             "dead_letters_total": dead_letters,

@@ -39,6 +39,10 @@ def finish_run(conn: duckdb.DuckDBPyConnection, notifier: NotifyResource, run_id
     problems = conn.execute(sql(__file__, "run_problems.sql"), {"run_id": run_id}).fetchall()
     if problems:
         text = "\n".join(f"{module}: {failed} failed (ops.zoho_dead_letters), {deferred} deferred to the next run" for module, failed, deferred in problems)
+        said = conn.execute(sql(__file__, "dead_letter_reasons.sql")).fetchall()
+        if said:
+            text += "\nWhat Zoho said:\n" + "\n".join(f"  {module}: {n} x {code} {field or ''} {message or ''}".rstrip()
+                                                     for module, code, field, message, n in said)
         subject = f"Zoho sync {start}..{end} incomplete"
         notifier.send(subject, text + "\nRetried by the next run, or now with the zoho_redrive job.", {"run_id": run_id}, logger=log)
         sent.append(subject)

@@ -24,11 +24,14 @@ from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
 from . import bulk, steps
 from .budget import CreditBudget
-from .client import MAX_UPSERT_BATCH, CreditsExhausted, ZohoCrmClient, write_cost
+from .client import BODY_START, MAX_UPSERT_BATCH, AnswerMismatch, CreditsExhausted, ZohoCrmClient, write_cost
+from .fit import fit_payload, text_lengths
 from .lines import prune_line_items
 from .mapping import Mapping, ModuleMapping
 from .rows import Held, Result, ToSend, Unmappable, fetch
 from .setup import ensure_fields
+
+MAX_REFUSALS_SHOWN = 5
 
 
 class BudgetSpent(Exception):
@@ -43,12 +46,15 @@ class SyncOutcome:
     unchanged: int = 0
     failed: int = 0
     deferred: int = 0
+    held: int = 0  # dead letters not sent again: Zoho refused the very same payload several times (classify_pending.sql)
     credits: int = 0
     calls: int = 0
     pruned: int = 0
     adopted: int = 0
+    truncated: dict[str, int] = field(default_factory=dict)  # field -> records whose value was cut to fit it (fit.py)
     path: str = "none"
     errors: dict[str, int] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)  # what Zoho said, for the first few records it refused
     notes: list[str] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # keys whose answer this run recorded
 
@@ -59,17 +65,21 @@ class SyncOutcome:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "deferred": self.deferred,
+            "held_unchanged_rejects": self.held,
             "zoho_credits_used": self.credits,
             "zoho_calls": self.calls,
             "path": self.path,
             "line_item_repairs": self.pruned,
             "adopted_existing": self.adopted,
             "errors_by_code": json.dumps(self.errors, sort_keys=True),
+            "truncated_to_field_length": json.dumps(self.truncated, sort_keys=True),
         }
 
-    def count_error(self, code: str, n: int = 1) -> None:
+    def count_error(self, code: str, n: int = 1, said: str | None = None) -> None:
         self.failed += n
         self.errors[code] = self.errors.get(code, 0) + n
+        if said and len(self.refusals) < MAX_REFUSALS_SHOWN:
+            self.refusals.append(said)
 
 
 @dataclass
@@ -141,12 +151,20 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     build = prepare(conn, push.mapping, module, start, end, push.salt)
     counts = dict(conn.execute("SELECT decision, count(*) FROM classified GROUP BY ALL").fetchall())
     outcome.unchanged = counts.get("unchanged", 0)
+    outcome.held = counts.get("held", 0)
+    if outcome.held:
+        codes = dict(conn.execute(
+            "SELECT d.error_code, count(*) FROM classified c JOIN ops.zoho_dead_letters d ON d.module = ? AND d.record_key = c.record_key "
+            "WHERE c.decision = 'held' GROUP BY ALL", [module]).fetchall())
+        outcome.notes.append(f"{outcome.held} {module} records not sent again: Zoho refused the same payload 3 times ({codes}); "
+                             "they stay in ops.zoho_dead_letters until their data or the mapping changes")
+        push.log(outcome.notes[-1])
 
     unmappable = fetch(conn, Unmappable, "SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable'")
     if unmappable and client is not None:
         _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
     if unmappable:
-        outcome.count_error("MAPPING_ERROR", len(unmappable))
+        outcome.count_error("MAPPING_ERROR", len(unmappable), said=f"{unmappable[0].record_key}: MAPPING_ERROR {unmappable[0].mapping_error}")
 
     rows = fetch(conn, ToSend, "SELECT * FROM to_send")
     if client is None:
@@ -194,6 +212,7 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     """Sends `rows` in the cheaper way; returns the rows the budget did not allow."""
     if not rows:
         return []
+    rows = _fitted(push, mm, rows, outcome)
     outcome.path = bulk.cheaper_path(len(rows), push.path)
     todo = list(rows)
     held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
@@ -226,6 +245,25 @@ def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcom
     return remaining + _adopt(push, mm, held, outcome, repairs)
 
 
+def _fitted(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcome) -> list[ToSend]:
+    """`rows` with their text cut to the org's field lengths (fit.py), from the field metadata the preflight read.
+    Cuts are counted by field, logged and shown in the metadata; the warehouse and the payload hash keep the full text."""
+    lengths = text_lengths(push.client.field_meta.get(mm.module) or [])
+    if not lengths:
+        return rows
+    out = []
+    for row in rows:
+        payload, cut = fit_payload(json.loads(row.send_payload), lengths, keep={mm.key})
+        for name in cut:
+            outcome.truncated[name] = outcome.truncated.get(name, 0) + 1
+        out.append(row._replace(send_payload=json.dumps(payload)) if cut else row)
+    if outcome.truncated:
+        cuts = ", ".join(f"{name} ({lengths[name]} characters): {n} records" for name, n in sorted(outcome.truncated.items()))
+        outcome.notes.append(f"{mm.module}: text cut to Zoho's field lengths, {cuts}; the warehouse keeps the full text")
+        push.log(outcome.notes[-1])
+    return out
+
+
 def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callable[[list[ToSend]], list[dict]],
                 outcome: SyncOutcome, held: list[Held] | None = None, repairs: list[int] | None = None) -> list[ToSend]:
     """Writes `rows` 100 per call while the credit budget allows, recording each batch's answers;
@@ -237,7 +275,17 @@ def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callab
         batch = rows[start : start + MAX_UPSERT_BATCH]
         if not push.budget.allows(write_cost(len(batch)) + repair_cost(repairs[0] + _appending(batch))):
             return rows[start:]
-        _apply(push, mm, batch, write(batch), outcome, held)
+        try:
+            answers = write(batch)
+        except AnswerMismatch as exc:
+            # Zoho may have written some of these records, but which answer is whose is unknown: nothing is
+            # mapped, the batch is dead-lettered and sent again by the next run (or re-drive), where the upserts
+            # find the records by their key. A sales order written now and again then has its line items
+            # twice, which the answer "update" flags for lines.py to prune.
+            _mismatched(push, mm, batch, outcome, str(exc))
+            push.budget.book(push.conn, push.client, push.run_id)
+            continue
+        _apply(push, mm, batch, answers, outcome, held)
         repairs[0] += _appending(batch)
         push.budget.book(push.conn, push.client, push.run_id)
     return []
@@ -279,10 +327,23 @@ def _accepted(row: ToSend, answer: dict, outcome: SyncOutcome) -> Result:
 
 
 def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome) -> Result:
-    code = answer.get("code", "UNKNOWN")
-    details = answer.get("details") or {}
-    outcome.count_error(code)
-    return _failure(mm, row.record_key, row.send_payload, code, answer.get("message"), details.get("api_name"), details)
+    code = answer.get("code") or "UNKNOWN"
+    details = answer.get("details") if isinstance(answer.get("details"), dict) else {}
+    message = answer.get("message")
+    if not answer.get("code") or not message:
+        # An answer without Zoho's usual code or message is kept as it came, so the dead letter says what Zoho said.
+        message = f"{message or 'Zoho answered without a message'}; answer: {json.dumps(answer, sort_keys=True)[:BODY_START]}"
+    outcome.count_error(code, said=f"{row.record_key}: {code} {details.get('api_name') or ''} {message}".replace("  ", " "))
+    return _failure(mm, row.record_key, row.send_payload, code, message, details.get("api_name"), details)
+
+
+def _mismatched(push: Push, mm: ModuleMapping, batch: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
+    """A batch whose answer did not fit it (client.AnswerMismatch), dead-lettered as ANSWER_MISMATCH."""
+    outcome.answered.update(r.record_key for r in batch)
+    outcome.count_error("ANSWER_MISMATCH", len(batch), said=f"{len(batch)} records: ANSWER_MISMATCH {reason}")
+    _record(push.conn, mm.module, [_failure(mm, r.record_key, r.send_payload, "ANSWER_MISMATCH", reason, None, {}) for r in batch])
+    outcome.notes.append(f"{len(batch)} {mm.module} records not mapped: {reason}")
+    push.log(outcome.notes[-1])
 
 
 def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome, repairs: list[int]) -> list[ToSend]:

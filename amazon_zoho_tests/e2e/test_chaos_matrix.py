@@ -14,6 +14,8 @@ def test_scenario_keeps_the_guarantees(scenario, tmp_path):
     assert row["duplicated"] == 0, row
     assert row["garbled_text"] == 0, row
     assert row["unexplained"] == 0, row
+    assert row["misattributed"] == 0, row
+    assert row["unwanted_dead_letters"] == 0, row
     if scenario.recover:
         assert row["after_recovery"] == "ok", row
     if any(k.startswith("fault_") and k != "fault_target" for k in scenario.knobs):

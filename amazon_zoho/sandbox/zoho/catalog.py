@@ -156,17 +156,20 @@ PROJECT_CUSTOM_FIELDS = {
 class Catalog:
     """Fields per module: the standard set overlaid with what is stored in `zoho_fields`."""
 
-    def __init__(self, store):
+    def __init__(self, store, text_cap=lambda: 0):
         self.store = store
         store.ensure(SCHEMA)
         self._cache: dict[str, list[dict]] = {}
+        self._text_cap = text_cap  # the zoho_text_field_length knob (sandbox/config.py); 0 = Zoho's lengths
 
     def invalidate(self) -> None:
         self._cache.clear()
 
     def fields(self, module: str) -> list[dict]:
         if module not in self._cache:
-            by_name = {f["api_name"]: f for f in _standard(module)}
+            cap = self._text_cap()
+            by_name = {f["api_name"]: (dict(f, length=min(f["length"], cap)) if cap > 0 and f["data_type"] == "text" and not f["read_only"] else f)
+                       for f in _standard(module)}
             rows = self.store.query("SELECT data FROM zoho_fields WHERE module = ? ORDER BY seq", (module,))
             for row in rows:
                 field = json.loads(row["data"])

@@ -81,7 +81,20 @@ def _write(org, req: Request, mode: str) -> Response:
     if denied:
         return denied
     status, payload = write_batch(org, module, records, mode, dup_fields)
+    if len(payload["data"]) > 1 and org.app.faults.roll("zoho_short_answer"):
+        # The records were written; the answer loses the first one's result, so every other result sits one
+        # place before its record.
+        payload = {"data": payload["data"][1:]}
+    if org.app.faults.roll("zoho_html_200"):
+        return html_200()
     return Response.json(status, payload)
+
+
+def html_200() -> Response:
+    """What a proxy or maintenance page in front of the API answers: 200, text/html, no JSON (the
+    zoho_html_200 fault)."""
+    page = b"<!DOCTYPE html><html><head><title>Zoho CRM</title></head><body><p>We will be back soon.</p></body></html>"
+    return Response(200, page, {"Content-Type": "text/html; charset=UTF-8"})
 
 
 def _project(record: dict, fields: list[str] | None) -> dict:

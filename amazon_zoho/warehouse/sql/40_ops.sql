@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS ops.zoho_dead_letters (
     last_failed_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (module, record_key)
 );
+-- Added after the table's first release (issue #14): the payload a record last failed with, and how many times in a
+-- row Zoho refused that very payload; classify_pending.sql stops re-sending it after a few.
+ALTER TABLE ops.zoho_dead_letters ADD COLUMN IF NOT EXISTS payload_hash VARCHAR;
+ALTER TABLE ops.zoho_dead_letters ADD COLUMN IF NOT EXISTS payload_failures INTEGER;
 COMMENT ON TABLE ops.zoho_dead_letters IS 'Records Zoho rejected (or our mapping could not build), with code, message, field and payload (buyer names and addresses redacted); retried each run and removed once they succeed.';
 
 CREATE TABLE IF NOT EXISTS ops.sync_runs (

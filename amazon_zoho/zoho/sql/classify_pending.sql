@@ -1,6 +1,9 @@
 -- What each pending record needs: nothing (the payload Zoho last accepted, byte for byte), a push, or a
 -- dead letter because our mapping could not build it. A sales order Zoho already holds is sent without
 -- its line items unless they changed: Zoho appends the line items it is sent to those it has.
+-- A payload Zoho refused 3 times in a row for what it holds (INVALID_DATA, MANDATORY_NOT_FOUND: the same bytes
+-- get the same answer) is 'held': not sent again, and left dead-lettered, until its payload changes (issue #14).
+-- Refusals that depend on the org or the moment (DUPLICATE_DATA, ANSWER_MISMATCH, ...) keep being retried.
 -- Hashes only: payloads carry buyer names and addresses, which are kept in pii alone.
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH hashed AS (
@@ -21,10 +24,12 @@ SELECT
     CASE
         WHEN h.mapping_error IS NOT NULL THEN 'unmappable'
         WHEN s.status = 'synced' AND s.payload_hash = h.payload_hash THEN 'unchanged'
+        WHEN d.payload_hash = h.payload_hash AND d.payload_failures >= 3 AND d.error_code IN ('INVALID_DATA', 'MANDATORY_NOT_FOUND') THEN 'held'
         ELSE 'push'
     END AS decision
 FROM hashed h
-LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = h.record_key;
+LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = h.record_key
+LEFT JOIN ops.zoho_dead_letters d ON d.module = $module AND d.record_key = h.record_key;
 
 CREATE OR REPLACE TEMP TABLE to_send AS
 SELECT

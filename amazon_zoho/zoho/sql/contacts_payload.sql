@@ -16,7 +16,10 @@ contacts AS (
         oc.contact_key LIKE 'amazon-customer-%' AS shared,
         arg_min(oc.marketplace_id, (oc.purchase_ts, oc.order_id)) AS marketplace_id,
         arg_min(oc.sales_channel, (oc.purchase_ts, oc.order_id)) AS sales_channel,
-        arg_max(trim(pc.buyer_name), (oc.purchase_ts, oc.order_id)) FILTER (WHERE nullif(trim(pc.buyer_name), '') IS NOT NULL) AS buyer_name,
+        -- Whitespace runs (a newline or tab inside a name, as buyers type them) become one space: the first and
+        -- last name are split at the last space, and RE2's `.` does not match a newline.
+        arg_max(trim(regexp_replace(pc.buyer_name, '\s+', ' ', 'g')), (oc.purchase_ts, oc.order_id))
+            FILTER (WHERE nullif(trim(pc.buyer_name), '') IS NOT NULL) AS buyer_name,
         arg_max(pc.buyer_email, (oc.purchase_ts, oc.order_id)) FILTER (WHERE pc.buyer_email IS NOT NULL) AS email,
         arg_max({'street': concat_ws(', ', pc.address_line1, nullif(pc.address_line2, '')), 'city': pc.city, 'state': pc.state,
                  'postal_code': pc.postal_code, 'country': pc.country_code}, (oc.purchase_ts, oc.order_id))

@@ -32,10 +32,21 @@ ON CONFLICT (module, record_key) DO UPDATE SET
 
 DELETE FROM ops.zoho_dead_letters WHERE module = $module AND record_key IN (SELECT record_key FROM results WHERE ok);
 
+-- payload_failures counts Zoho's refusals of the same payload in a row (payload_hash, from `classified`), so a
+-- payload that cannot succeed is not sent forever (classify_pending.sql); a new payload starts again at 1.
 INSERT INTO ops.zoho_dead_letters
-SELECT $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.sent_payload::JSON, 1, clock_now(), clock_now()
-FROM results r WHERE NOT r.ok
+    (module, record_key, error_code, error_message, error_field, error_details, payload, attempts, first_failed_at, last_failed_at,
+     payload_hash, payload_failures)
+SELECT
+    $module, r.record_key, r.error_code, r.error_message, r.error_field, r.error_details::JSON, r.sent_payload::JSON, 1, clock_now(),
+    clock_now(), c.payload_hash, 1
+FROM results r
+JOIN classified c USING (record_key)
+WHERE NOT r.ok
 ON CONFLICT (module, record_key) DO UPDATE SET
     error_code = excluded.error_code, error_message = excluded.error_message, error_field = excluded.error_field,
     error_details = excluded.error_details, payload = excluded.payload,
-    attempts = ops.zoho_dead_letters.attempts + 1, last_failed_at = excluded.last_failed_at;
+    attempts = ops.zoho_dead_letters.attempts + 1, last_failed_at = excluded.last_failed_at,
+    payload_failures = CASE WHEN ops.zoho_dead_letters.payload_hash = excluded.payload_hash
+                            THEN coalesce(ops.zoho_dead_letters.payload_failures, 0) + 1 ELSE 1 END,
+    payload_hash = excluded.payload_hash;
