@@ -20,7 +20,7 @@ import requests
 from .. import clock
 from ..http.errors import ApiError
 from .marketplaces import BY_ID as MARKETPLACES
-from .orders import iso
+from .orders import PaginationLoopError, iso
 from .spapi import SpApiClient
 
 SETTLEMENT_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
@@ -78,12 +78,17 @@ def list_reports(
         params["marketplaceIds"] = ",".join(marketplace_ids)
     if statuses:
         params["processingStatuses"] = ",".join(statuses)
+    followed: set[str] = set()
     while True:
         body = client.call("getReports", "GET", "/reports/2021-06-30/reports", params=params).body
         yield from body.get("reports", [])
         token = body.get("nextToken")
         if not token:
             return
+        if token in followed:
+            # A token that leads back to a page already read would list for ever (issue #14 item 5).
+            raise PaginationLoopError(f"getReports: nextToken of page {len(followed) + 1} was already followed; stopped listing")
+        followed.add(token)
         # "Include this token as the only parameter": anything else makes Amazon answer 400.
         params = {"nextToken": token}
 

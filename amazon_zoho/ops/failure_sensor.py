@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..http.errors import redact
 from .notify import NotifyResource
 
 
@@ -11,8 +12,10 @@ def sync_failure_notifier(context: dg.RunFailureSensorContext, notifier: NotifyR
     run = context.dagster_run
     steps = context.get_step_failure_events()
     failed = [e.step_key for e in steps]
-    # Our errors carry what the API said and never a credential (http/errors.py), so they can be sent.
-    reasons = [f"{e.step_key}: {_root_cause(e.event_specific_data.error)[:300]}" for e in steps if e.event_specific_data and e.event_specific_data.error]
+    # Our errors carry what the API said and never a credential (http/errors.py), so they can be sent. Redacted
+    # before they are cut: a cut through a secret would leave a prefix the notifier no longer recognises.
+    reasons = [f"{e.step_key}: {redact(_root_cause(e.event_specific_data.error))[:300]}"
+               for e in steps if e.event_specific_data and e.event_specific_data.error]
     message = context.failure_event.message or "the run failed"
     notifier.send(
         f"Run {run.job_name} failed",

@@ -104,3 +104,23 @@ def test_an_order_getorder_refuses_is_quarantined_and_the_backfill_lands(sandbox
         with_buyer = {r for (r,) in conn.execute(
             "SELECT DISTINCT order_id FROM raw.order_versions WHERE payload ->> '$.buyerKey' IS NOT NULL").fetchall()}
     assert {key for key, _ in refused} <= with_buyer
+
+
+def test_a_get_reports_token_that_leads_back_stops_the_listing():
+    """getReports pages by nextToken too (Reports API 2021-06-30, GetReportsResponse.nextToken)."""
+    from types import SimpleNamespace
+
+    from amazon_zoho.amazon.reports import list_reports
+
+    class LoopingReports:
+        calls = 0
+
+        def call(self, operation, method, path, params=None, **kwargs):
+            self.calls += 1
+            page = {"reports": [{"reportId": f"r{self.calls}"}], "nextToken": "T2" if self.calls % 2 else "T3"}
+            return SimpleNamespace(body=page)
+
+    client = LoopingReports()
+    with pytest.raises(PaginationLoopError, match="already followed"):
+        list(list_reports(client, ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"]))
+    assert client.calls == 3  # T2, T3, then T2 again: stopped there
