@@ -16,6 +16,7 @@ import dagster as dg
 
 from .. import clock
 from ..warehouse import WarehouseResource
+from ..warehouse.figures import rows_per_day, table_rows, window_figures
 from . import order_updates, orders
 from .order_reports import load_orders_from_reports
 from .order_store import REFUSED_SOURCE, store_orders
@@ -60,18 +61,19 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
     if path["quarantined"]:
         context.log.warning(f"{path['quarantined']} orders or lines in {window.start.date()}..{window.end.date()} quarantined; see ops.quarantine")
     calls = {op: n - calls_before.get(op, 0) for op, n in client.calls.items() if n > calls_before.get(op, 0)}
-    return dg.MaterializeResult(
-        metadata={
-            **path,
-            "lookback_scans": len(scans),
-            "lookback_new_versions": sum(s.new_versions for s in scans),
-            "lookback_changed_days": dg.MetadataValue.text(", ".join(sorted({str(d) for s in scans for d in s.changed_days})) or "none"),
-            "amazon_calls": sum(calls.values()),
-            "amazon_calls_by_operation": dg.MetadataValue.json(calls),
-            "window": f"{window.start.isoformat()} .. {window.end.isoformat()}",
-            "dagster/row_count": path["orders_fetched"],
-        }
-    )
+    with warehouse.connect() as conn:
+        orders_held = table_rows(conn, "raw.order_versions", "count(DISTINCT order_id)")
+        per_day = rows_per_day(conn, "raw.order_versions", "purchase_date", window.start.date(), window.end.date(), "count(DISTINCT order_id)")
+    figures = {
+        **path,
+        "lookback_scans": len(scans),
+        "lookback_new_versions": sum(s.new_versions for s in scans),
+        "lookback_changed_days": dg.MetadataValue.text(", ".join(sorted({str(d) for s in scans for d in s.changed_days})) or "none"),
+        "amazon_calls": sum(calls.values()),
+        "amazon_calls_by_operation": dg.MetadataValue.json(calls),
+        "window": f"{window.start.isoformat()} .. {window.end.isoformat()}",
+    }
+    return dg.MaterializeResult(metadata=window_figures(context, figures, table_rows=orders_held, rows_per_day=per_day))
 
 
 def _search_window(context, client, warehouse: WarehouseResource, marketplace_ids: list[str], start: datetime, end: datetime) -> dict:

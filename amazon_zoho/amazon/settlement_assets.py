@@ -8,6 +8,7 @@ import dagster as dg
 from .. import clock
 from ..partitions import open_days
 from ..warehouse import WarehouseResource, sql
+from ..warehouse.figures import rows_per_day, table_rows, window_figures
 from . import flat_files, imports, settlement_files
 from .raw_asset import raw_asset
 from .reports import SETTLEMENT_REPORT_TYPE, download_document, list_reports
@@ -107,11 +108,14 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
             loaded += n_loaded
             quarantined += n_rejected
         gap_check = _gap_check(conn, context.assets_def.partitions_def)
+        rows_held = table_rows(conn, "raw.settlement_rows")
+        per_day = rows_per_day(conn, "raw.settlement_rows JOIN raw.settlement_reports USING (report_id)", "end_date",
+                               window.start.date(), window.end.date())
     if quarantined:
         context.log.warning(f"{quarantined} settlement rows quarantined; see ops.quarantine (source = 'settlement_file')")
     return dg.MaterializeResult(
         check_results=[gap_check, _files_check(rejected, decode_notes)],
-        metadata={
+        metadata=window_figures(context, {
             "settlement_reports": len(reports),
             "downloaded": downloaded,
             "rows_loaded": loaded,
@@ -121,8 +125,7 @@ def raw_settlements(context: dg.AssetExecutionContext, amazon: AmazonSellerResou
             "fallback_decodes": len(decode_notes),
             "decode_notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in decode_notes) or "every file read cleanly"),
             "amazon_calls": sum(client.calls.values()) - calls_before,
-            "dagster/row_count": loaded,
-        }
+        }, table_rows=rows_held, rows_per_day=per_day),
     )
 
 

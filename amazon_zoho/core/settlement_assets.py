@@ -7,6 +7,7 @@ from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
 from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
+from ..warehouse.figures import rows_per_day, table_rows, window_figures
 from ..warehouse.keys import resolve
 from ..warehouse.preview import markdown_preview
 from . import steps
@@ -71,14 +72,19 @@ def core_settlements(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "FROM core.settlements WHERE end_date >= $start AND end_date < $end ORDER BY period_end LIMIT 5",
             params,
         )
+        tables = {t: table_rows(conn, f"core.{t}") for t in ("settlements", "settlement_lines")}
+        per_day = {t: rows_per_day(conn, f"core.{t}", "end_date", params["start"], params["end"]) for t in tables}
         settlement_checks = results_for(context, conn, __file__, SETTLEMENT_CHECKS, SETTLEMENTS, params)
         line_checks = results_for(context, conn, __file__, SETTLEMENT_CHECKS, LINES, params)
     yield dg.MaterializeResult(
         asset_key=resolve(context, SETTLEMENTS),
-        metadata={"dagster/row_count": settlements, "preview": dg.MetadataValue.md(preview)},
+        metadata=window_figures(context, {"settlements": settlements, "preview": dg.MetadataValue.md(preview)},
+                                table_rows=tables["settlements"], rows_per_day=per_day["settlements"]),
         check_results=settlement_checks,
     )
     yield dg.MaterializeResult(
-        asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, "quarantined": quarantined,
-                                                           "superseded_reports": dg.MetadataValue.json(superseded)}, check_results=line_checks
+        asset_key=resolve(context, LINES),
+        metadata=window_figures(context, {"lines": lines, "quarantined": quarantined, "superseded_reports": dg.MetadataValue.json(superseded)},
+                                table_rows=tables["settlement_lines"], rows_per_day=per_day["settlement_lines"]),
+        check_results=line_checks,
     )

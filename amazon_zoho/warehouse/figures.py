@@ -47,3 +47,16 @@ def _partition_keys(context: dg.AssetExecutionContext) -> list[str]:
     if not (context.has_partition_key or context.has_partition_key_range):
         return []
     return list(context.partition_keys)
+
+
+def rows_per_day(conn, relation: str, day_column: str, start, end, count: str = "count(*)") -> dict[str, int]:
+    """Rows of `relation` per day of [start, end), keyed as partition keys are (YYYY-MM-DD)."""
+    rows = conn.execute(
+        f"SELECT CAST({day_column} AS DATE), {count} FROM {relation} WHERE {day_column} >= ? AND {day_column} < ? GROUP BY 1",
+        [start, end],
+    ).fetchall()
+    return {day.isoformat(): n for day, n in rows}
+
+
+def table_rows(conn, relation: str, count: str = "count(*)") -> int:
+    return conn.execute(f"SELECT {count} FROM {relation}").fetchone()[0]

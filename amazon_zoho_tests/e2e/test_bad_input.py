@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 
 from amazon_zoho.definitions import defs
+from amazon_zoho_tests.assets import figure
 from amazon_zoho_tests.truth import day_ago, truth_orders
 
 
@@ -35,7 +36,7 @@ def test_malformed_orders_and_settlement_rows_are_quarantined_not_dropped(sandbo
     assert settlement_rejects and lines > 0
     assert all(name and number and number > 1 and reason and text for name, number, reason, text in settlement_rejects)
     quarantined_meta = [
-        e.materialization.metadata["quarantined"].value
+        figure(e.materialization.metadata, "quarantined")
         for e in result.get_asset_materialization_events()
         if e.asset_key == dg.AssetKey(["core", "orders"])
     ]

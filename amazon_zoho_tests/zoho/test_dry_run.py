@@ -4,6 +4,7 @@ that would change) or unchanged, in ops.zoho_sync_preview and the run's metadata
 import yaml
 
 from amazon_zoho.zoho.mapping import DEFAULT_PATH
+from amazon_zoho_tests.assets import figure
 from amazon_zoho_tests.truth import day_ago
 from amazon_zoho_tests.zoho.helpers import configured, execute_job, load_day, push, query, zoho_calls
 
@@ -32,7 +33,7 @@ def test_dry_run_shows_inserts_updates_and_unchanged_without_calling_zoho(sandbo
     assert "| Sales_Orders | insert |" in preview and "nothing was sent to Zoho" in preview
 
     pushed = push(resources, day)
-    inserted = sum(e.materialization.metadata["inserted"].value for e in pushed.get_asset_materialization_events())
+    inserted = sum(figure(e.materialization.metadata, "inserted") for e in pushed.get_asset_materialization_events())
     assert inserted == sum(decisions.values()), "the push did what the dry run said"
 
     doc = yaml.safe_load(DEFAULT_PATH.read_text())

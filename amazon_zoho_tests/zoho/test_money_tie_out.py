@@ -13,6 +13,7 @@ from amazon_zoho.amazon.sensors import RANGE_END, RANGE_START
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.zoho.client import MAX_UPSERT_BATCH, write_cost
 from amazon_zoho.zoho.sync import repair_cost
+from amazon_zoho_tests.assets import figure
 from amazon_zoho_tests.truth import day_ago, truth_orders
 from amazon_zoho_tests.zoho.helpers import (
     UPSTREAM_ASSETS,
@@ -48,7 +49,7 @@ def test_a_30_day_backfill_ties_out_to_the_cent(sandbox, resources, project_env)
     first, last = day_ago(31), day_ago(2)
     result = materialize(UPSTREAM_ASSETS + ZOHO_ASSETS, resources, tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()})
     assert result.success
-    [path] = {e.materialization.metadata["path"].value for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == "raw_orders"}
+    [path] = {figure(e.materialization.metadata, "path") for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == "raw_orders"}
     assert path == "reports", "a range this long comes from the all-orders report, not the Orders API"
     warehouse = project_env["AMAZON_ZOHO_WAREHOUSE"]
 
