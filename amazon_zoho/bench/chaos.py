@@ -70,6 +70,9 @@ SCENARIOS = [
              parallel="sigkill_zoho_push"),
     Scenario("malformed_rows", "half the pages carry a malformed order; half the settlement rows are malformed",
              {"fault_malformed_row_rate": 0.5}, recover=False, min_days=15),
+    # Issue #14 item 8: one poison order is quarantined alone; its next good version enters core.
+    Scenario("null_proceeds", "10 % of priced order versions arrive with proceeds: null (order and items)",
+             {"fault_null_proceeds_rate": 0.1}),
 ]
 
 

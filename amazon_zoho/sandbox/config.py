@@ -95,6 +95,8 @@ class SandboxConfig:
     fault_report_fatal_rate: float = 0.0
     fault_report_cancelled_rate: float = 0.0
     fault_malformed_row_rate: float = 0.0
+    # Share of priced order versions that arrive with "proceeds": null (amazon/poison.py: fixed per version).
+    fault_null_proceeds_rate: float = 0.0
     fault_zoho_invalid_rate: float = 0.0
     # Downloads whose Content-Type drops the charset, so a Cp1252 order report arrives undeclared.
     fault_undeclared_charset_rate: float = 0.0
