@@ -16,10 +16,11 @@ from ..warehouse.steps import Step, beside
 step = beside(__file__)
 
 # order_store.store_orders: new versions of the orders fetched (`new_versions`, which it reads afterwards for
-# the days that changed), those it cannot place quarantined (when it is given a day to file them under),
+# the days that changed; the quarantine rows of orders that now load are cleared), those it cannot place
+# quarantined (when it is given a day to file them under),
 # and the buyers' contacts into the restricted schema.
 INSERT_ORDER_VERSIONS = step("insert_order_versions.sql", reads=("raw.order_versions",), given=("incoming",), creates=("new_versions",),
-                             macros=("order_detail",), writes=("raw.order_versions",))
+                             macros=("order_detail",), writes=("raw.order_versions", "ops.quarantine"))
 QUARANTINE_ORDER_VERSIONS = step("quarantine_order_versions.sql", given=("incoming",), writes=("ops.quarantine",))
 UPSERT_ORDER_CONTACTS = step("upsert_order_contacts.sql", reads=("raw.order_versions",), given=("incoming_contacts",), writes=("pii.order_contacts",))
 STORE_ORDERS: tuple[Step, ...] = (INSERT_ORDER_VERSIONS, QUARANTINE_ORDER_VERSIONS, UPSERT_ORDER_CONTACTS)

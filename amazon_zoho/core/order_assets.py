@@ -1,6 +1,8 @@
 """Canonical orders and order lines, built by SQL from the latest raw version of each order."""
 
 
+from datetime import timedelta
+
 import dagster as dg
 
 from ..partitions import daily_writer
@@ -9,7 +11,7 @@ from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
 from ..warehouse.keys import resolve
 from ..warehouse.preview import markdown_preview
-from . import steps
+from . import late_days, steps
 
 ORDERS, LINES, CUSTOMERS, PRODUCTS = ("core", "orders"), ("core", "order_lines"), ("core", "customers"), ("core", "products")
 
@@ -61,31 +63,43 @@ def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
 
 
 def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Builds core.orders and core.order_lines for the window; rejects go to ops.quarantine."""
+    """Builds core.orders and core.order_lines for the window, and every earlier day whose raw versions changed
+    since it was built (late_days.py); rejects go to ops.quarantine."""
     window = context.partition_time_window
     params = {"start": window.start.date(), "end": window.end.date()}
     with warehouse.connect() as conn:
         conn.begin()
-        for step in steps.BUILD_ORDERS:
-            step.run(conn, {**params, "run_id": context.run_id})
+        late = late_days.late_days(conn, late_days.CORE, params["start"], params["end"], upstream=late_days.RAW)
+        rejected = 0
+        # The run's own window last: `order_rejects` then holds its rejects, as the checks below read them.
+        for start, end in [*late_days.windows(late), (params["start"], params["end"])]:
+            for step in steps.BUILD_ORDERS:
+                step.run(conn, {"start": start, "end": end, "run_id": context.run_id})
+            rejected += conn.execute("SELECT count(*) FROM order_rejects").fetchone()[0]
+        late_days.record(conn, late_days.CORE, [*late, *late_days.days_of(params["start"], params["end"])], context.run_id,
+                         upstream=late_days.RAW)
         conn.commit()
+        if late:
+            context.log.info(f"also rebuilt {len(late)} earlier days whose raw orders changed since: {', '.join(map(str, late))}")
         orders = conn.execute("SELECT count(*) FROM core.orders WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
         lines = conn.execute("SELECT count(*) FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end", params).fetchone()[0]
-        rejected = conn.execute("SELECT count(*) FROM order_rejects").fetchone()[0]
         preview = markdown_preview(
             conn,
             "SELECT order_id, marketplace_id, status, fulfillment_channel, currency, order_total FROM core.orders "
             "WHERE purchase_date >= $start AND purchase_date < $end ORDER BY purchase_ts LIMIT 5",
             params,
         )
-        order_checks = results_for(context, conn, __file__, ORDER_CHECKS, ORDERS, params)
-        line_checks = results_for(context, conn, __file__, ORDER_CHECKS, LINES, params)
+        # Checked over everything built: the window and the late days (and the days between, unchanged).
+        checked = {"start": min([params["start"], *late]), "end": max([params["end"], *(d + timedelta(days=1) for d in late)])}
+        order_checks = results_for(context, conn, __file__, ORDER_CHECKS, ORDERS, checked)
+        line_checks = results_for(context, conn, __file__, ORDER_CHECKS, LINES, checked)
+    late_meta = {"late_days_rebuilt": dg.MetadataValue.text(", ".join(map(str, late)) or "none")}
     yield dg.MaterializeResult(
         asset_key=resolve(context, ORDERS),
-        metadata={"dagster/row_count": orders, "quarantined": rejected, "preview": dg.MetadataValue.md(preview)},
+        metadata={"dagster/row_count": orders, "quarantined": rejected, **late_meta, "preview": dg.MetadataValue.md(preview)},
         check_results=order_checks,
     )
-    yield dg.MaterializeResult(asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines}, check_results=line_checks)
+    yield dg.MaterializeResult(asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, **late_meta}, check_results=line_checks)
 
 
 def core_customers_products(context: dg.AssetExecutionContext, warehouse: WarehouseResource):

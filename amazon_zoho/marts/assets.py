@@ -19,6 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ..core import late_days
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, execute_script
 from ..warehouse.checks import Check, results_for, specs
@@ -66,6 +67,11 @@ class Mart:
     @property
     def table(self) -> bool:
         return bool(self.build)
+
+    @property
+    def by_purchase_day(self) -> bool:
+        """A table of orders by purchase day: it follows core's rebuilds of days with late changes."""
+        return self.table and (ORDERS in self.deps or LINES in self.deps)
 
 
 def _check(name: str, description: str, severity=dg.AssetCheckSeverity.ERROR) -> Check:
@@ -120,10 +126,17 @@ def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         window = context.partition_time_window
         params = {"start": window.start.date(), "end": window.end.date()}
         relation = f"marts.{mart.name}"
+        late: list = []
         with warehouse.connect() as conn:
             if mart.table:
                 conn.begin()
-                execute_script(conn, mart.build, params)
+                if mart.by_purchase_day:
+                    # Days core rebuilt for late order changes since this mart built them (core/late_days.py).
+                    late = late_days.late_days(conn, f"marts.{mart.name}", params["start"], params["end"])
+                for start, end in [*late_days.windows(late), (params["start"], params["end"])]:
+                    execute_script(conn, mart.build, {"start": start, "end": end})
+                if mart.by_purchase_day:
+                    late_days.record(conn, f"marts.{mart.name}", [*late, *late_days.days_of(params["start"], params["end"])], context.run_id)
                 conn.commit()
             total = conn.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
             in_window = conn.execute(f"SELECT count(*) FROM {relation} WHERE {mart.window}", params).fetchone()[0]
@@ -133,6 +146,7 @@ def _build(mart: Mart, partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             metadata={
                 **window_figures(context, {"rows": in_window, "preview": dg.MetadataValue.md(preview)}, table_rows=total),
                 "relation": "table" if mart.table else "view",
+                **({"late_days_rebuilt": dg.MetadataValue.text(", ".join(map(str, late)) or "none")} if mart.by_purchase_day else {}),
             },
             check_results=checks,
         )

@@ -12,6 +12,7 @@ of the ops columns that can quote a buyer's details (Zoho payloads and error tex
 unparseable records).
 """
 
+import glob
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,15 +41,17 @@ INFO_COMMENT = (
 )
 
 
-def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "") -> dict:
+def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, Path(f"{tmp}.wal")):
-        leftover.unlink(missing_ok=True)
     with warehouse.connect() as conn:
+        # The warehouse connection is the one writer's lock (DuckDB lets one process open the file for writing), so
+        # no other refresh is running now: every temp copy left beside the target is a failed or killed refresh's.
+        removed = remove_temp_copies(target)
         main = conn.execute("SELECT current_database()").fetchone()[0]
-        conn.execute(f"ATTACH '{tmp}' AS analyst_copy")
+        # A path is bound, never pasted into the SQL: a folder named "it's" must work like any other.
+        conn.execute("ATTACH $path AS analyst_copy", {"path": str(tmp)})
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
@@ -56,18 +59,42 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "") -> dic
                 if not (name.startswith("warehouse/") and "pii" in name):
                     conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
-            conn.execute(f'USE "{main}"')
+            conn.execute(f"USE {_ident(main)}")
             rows = _copy_tables(conn, main)
             conn.execute(INFO, {"run_id": run_id})
             conn.execute(INFO_COMMENT)
             conn.execute("CHECKPOINT analyst_copy")
-        finally:
-            conn.execute(f'USE "{main}"')
+        except BaseException:
+            conn.execute(f"USE {_ident(main)}")
             conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
-    # An analyst who opened the copy read-write may have left a WAL: it belongs to the old file.
-    Path(f"{target}.wal").unlink(missing_ok=True)
-    os.replace(tmp, target)
+            _remove(tmp)  # a failed refresh leaves nothing of up to the warehouse's size behind
+            raise
+        conn.execute(f"USE {_ident(main)}")
+        conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
+        # An analyst who opened the copy read-write may have left a WAL: it belongs to the old file.
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        os.replace(tmp, target)
+    if removed and log is not None:
+        log.warning(f"removed {len(removed)} temp files of earlier refreshes that failed or were killed: {[p.name for p in removed]}")
     return rows
+
+
+def remove_temp_copies(target: Path) -> list[Path]:
+    """Deletes the temp copies (and their WALs) of refreshes of `target`; call only while holding the warehouse."""
+    found = sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp*"))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
+def _remove(tmp: Path) -> None:
+    for path in (tmp, Path(f"{tmp}.wal")):
+        path.unlink(missing_ok=True)
+
+
+def _ident(name: str) -> str:
+    """A quoted DuckDB identifier (the warehouse's database name is its file's name, which may hold any character)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _copy_tables(conn, main: str) -> dict[str, int]:
@@ -85,7 +112,7 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
         select = ", ".join(
             f'NULL AS "{c}"' if schema == "ops" and c in REDACTED_COLUMNS else f'"{c}"' for c in columns
         )
-        source, dest = f'"{main}"."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
+        source, dest = f'{_ident(main)}."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
         if exists:
             conn.execute(f"DELETE FROM {dest}")  # a no-op unless the DDL seeds rows (core.marketplaces is copied like the rest)
             conn.execute(f"INSERT INTO {dest} BY NAME SELECT {select} FROM {source}")
@@ -112,7 +139,7 @@ def analyst_copy_asset(partitions: dg.PartitionsDefinition, copied: Sequence[dg.
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Read-only copy of raw, core, marts and ops for analysts (no PII), replaced atomically after each run."""
     target = warehouse.analyst_copy_path
-    rows = refresh(warehouse, target, context.run_id)
+    rows = refresh(warehouse, target, context.run_id, log=context.log)
     table = "| table | rows |\n|---|---|\n" + "\n".join(f"| {name} | {n} |" for name, n in rows.items() if name.split(".")[0] in ("core", "marts"))
     context.log.info(f"analyst copy refreshed at {target}: duckdb -readonly {target}")
     return dg.MaterializeResult(

@@ -4,14 +4,17 @@ Amazon's Data Protection Policy allows keeping buyer PII "no longer than 30 days
 (README "For analysts", ../shared/reference/API-FACTS.md §12b), so 30 is the default;
 AMAZON_ZOHO_PII_RETENTION_DAYS (WarehouseResource.pii_retention_days) shortens (or, where a legal duty
 requires, lengthens) it. The asset runs in every daily run, after the Zoho contacts sync that reads PII,
-and purges whatever has expired by now.
+and purges whatever has expired by now, in the warehouse and in the Zoho contacts it was pushed to
+(zoho_retention.py).
 """
 
 import dagster as dg
 
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
+from ..zoho.resource import ZohoCrmResource
 from .steps import PII_RETENTION
+from .zoho_retention import scrub_expired_contacts
 
 
 def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -25,8 +28,9 @@ def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
     )(pii_retention)
 
 
-def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Deletes buyer PII AMAZON_ZOHO_PII_RETENTION_DAYS (default 30) after delivery, per Amazon's Data Protection Policy."""
+def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource, zoho: ZohoCrmResource) -> dg.MaterializeResult:
+    """Deletes buyer PII AMAZON_ZOHO_PII_RETENTION_DAYS (default 30) after delivery, per Amazon's Data Protection Policy,
+    and clears it from the Zoho contacts it was pushed to."""
     days = warehouse.pii_retention_days
     with warehouse.connect() as conn:
         conn.begin()
@@ -37,7 +41,11 @@ def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "SELECT count(*), count(*) FILTER (WHERE order_id IN (SELECT order_id FROM pii_clock WHERE clock_start IS NULL)), "
             "min(fetched_at) FROM pii.order_contacts"
         ).fetchone()
-    context.log.info(f"deleted PII of {deleted} orders (retention {days} days after delivery); {remaining} orders keep theirs")
+        in_zoho = scrub_expired_contacts(conn, zoho.client(), zoho.mapping(), warehouse.pii_salt, context.run_id, zoho.budget())
+    context.log.info(f"deleted PII of {deleted} orders (retention {days} days after delivery); {remaining} orders keep theirs; "
+                     f"cleared {', '.join(in_zoho.fields)} of {in_zoho.records} Zoho contacts whose orders all expired")
+    if in_zoho.errors:
+        context.log.warning(f"Zoho refused to clear {len(in_zoho.errors)} contacts (retried next run): {in_zoho.errors[:5]}")
     return dg.MaterializeResult(
         metadata={
             "retention_days": days,
@@ -45,5 +53,7 @@ def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "remaining_orders": remaining,
             "awaiting_delivery": waiting,
             "oldest_remaining_fetch": str(oldest) if oldest else "none",
+            "zoho_contacts_cleared": in_zoho.records,
+            "zoho_contacts_not_cleared": len(in_zoho.errors),
         }
     )

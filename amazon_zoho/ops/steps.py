@@ -14,5 +14,10 @@ step = beside(__file__)
 PII_RETENTION = step("pii_retention.sql", reads=("pii.order_contacts", "core.orders"), creates=("pii_clock", "pii_expired"),
                      writes=("pii.order_contacts",))
 
-ALL: tuple[Step, ...] = (PII_RETENTION,)
-SEQUENCES: dict[str, tuple[Step, ...]] = {"pii retention": (PII_RETENTION,)}
+# Zoho contacts whose buyer details all expired (a query); `order_contact` is the push's own contact keys, which
+# the caller makes first with zoho/sql/contact_keys.sql (zoho_retention.py).
+ZOHO_CONTACTS_EXPIRED = step("zoho_contacts_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"),
+                             prepared=("order_contact",))
+
+ALL: tuple[Step, ...] = (PII_RETENTION, ZOHO_CONTACTS_EXPIRED)
+SEQUENCES: dict[str, tuple[Step, ...]] = {"pii retention": (PII_RETENTION,), "zoho pii retention": (ZOHO_CONTACTS_EXPIRED,)}

@@ -98,6 +98,8 @@ class SandboxConfig:
     # Settlements listed a second time under another report id (created an hour later, same file): Amazon can list
     # one settlement under two report ids (issue #13); core must count it once.
     fault_duplicate_settlement_rate: float = 0.0
+    # Share of priced order versions that arrive with "proceeds": null (amazon/poison.py: fixed per version).
+    fault_null_proceeds_rate: float = 0.0
     fault_zoho_invalid_rate: float = 0.0
     # Zoho write answers (upsert, insert, update of 2+ records) whose `data` array lacks its first result: an
     # answer that cannot be matched to its records by position (issue #14 item 2).

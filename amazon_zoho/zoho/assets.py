@@ -1,11 +1,14 @@
 """Zoho CRM push: products and contacts first, then sales orders whose line items point at them."""
 
 import json
+from datetime import timedelta
 
 import dagster as dg
 import pydantic
 
+from ..core import late_days
 from ..ops.notify import NotifyResource
+from ..ops.zoho_retention import clear_unmapped_fields
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
 from .report import finish_run, history_markdown, record_sync_run
@@ -74,13 +77,23 @@ def _push(
 ) -> dg.MaterializeResult:
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
-    partition_range = f"{start}..{end}"
+    consumer = f"zoho.{module}"
     with warehouse.connect() as conn:
+        # Days core rebuilt for late order changes since this push sent them (core/late_days.py): one span with the
+        # window, since Zoho skips every unchanged record of the days between without a call.
+        late = late_days.late_days(conn, consumer, start, end)
+        start, end = min([start, *late]), max([end, *(d + timedelta(days=1) for d in late)])
+        partition_range = f"{start}..{end}"
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
                     auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
+        # A field taken out of mapping.yaml is cleared in Zoho, not left with its last value (ops/zoho_retention.py).
+        unmapped = clear_unmapped_fields(conn, push.client, push.mapping, module)
         outcome = sync_module(push, module, start, end)
+        late_days.record(conn, consumer, [*late, *late_days.days_of(window.start.date(), window.end.date())], context.run_id)
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
         history = history_markdown(conn, module)
+    if unmapped.errors:
+        context.log.warning(f"Zoho refused to clear unmapped {module} fields {unmapped.fields} (retried next run): {unmapped.errors[:5]}")
     if outcome.failed:
         context.log.warning(f"{outcome.failed} {module} records failed ({outcome.errors}); see ops.zoho_dead_letters. Zoho said: "
                             + " | ".join(outcome.refusals))
@@ -96,5 +109,7 @@ def _push(
             "dead_letters_total": dead_letters,
             "dagster/row_count": outcome.inserted + outcome.updated + outcome.unchanged,
             "sync_history": dg.MetadataValue.md(history),
+            "late_days_pushed": dg.MetadataValue.text(", ".join(map(str, late)) or "none"),
+            "unmapped_fields_cleared": dg.MetadataValue.text(", ".join(unmapped.fields) or "none"),
         }
     )

@@ -12,6 +12,8 @@ def test_scenario_keeps_the_guarantees(scenario, tmp_path):
     assert row["expected"] > 0
     assert row["lost"] == 0, row
     assert row["duplicated"] == 0, row
+    if scenario.fresh:
+        assert row["stale"] == 0, row
     assert row["garbled_text"] == 0, row
     assert row["unexplained"] == 0, row
     assert row["misattributed"] == 0, row

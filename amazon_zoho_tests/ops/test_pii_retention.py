@@ -10,7 +10,11 @@ from amazon_zoho import clock
 from amazon_zoho.resources import warehouse_resource
 from amazon_zoho.settings import Settings
 from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho.zoho.resource import ZohoCrmResource
 from amazon_zoho_tests.assets import asset
+
+# No contact was ever pushed here, so the Zoho side of the retention has nothing to clear and makes no call.
+UNUSED_ZOHO = ZohoCrmResource(client_id="unused", client_secret="unused", refresh_token="unused")
 
 # (order_id, status, purchased, shipped, latest delivery, last update) relative to now, in days; None = not set.
 ORDERS = [
@@ -53,7 +57,7 @@ PII_RETENTION = asset("ops", "pii_retention")
 
 def _purge(warehouse) -> dg.ExecuteInProcessResult:
     day = (clock.now() - timedelta(days=1)).date().isoformat()
-    result = dg.materialize([PII_RETENTION], partition_key=day, resources={"warehouse": warehouse})
+    result = dg.materialize([PII_RETENTION], partition_key=day, resources={"warehouse": warehouse, "zoho": UNUSED_ZOHO})
     assert result.success
     return result
 

@@ -35,3 +35,12 @@ WHERE NOT EXISTS (
           AND order_detail(v.source, v.payload) > order_detail(t.source, t.payload));
 
 INSERT INTO raw.order_versions BY NAME SELECT * FROM new_versions;
+
+-- An order that loads whole now (an id and a createdTime, every line readable) is no longer held back: the rows an
+-- earlier report or fetch quarantined for it go, whichever window or report they were filed under. Rows of this
+-- load's own rejects are not in `incoming` (a report's held orders stay out of it), so they stay.
+DELETE FROM ops.quarantine
+WHERE source IN ('order_report', 'raw_orders')
+  AND record_key IN (
+      SELECT order_id FROM incoming
+      WHERE order_id IS NOT NULL AND order_id <> 'None' AND TRY_CAST(payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) IS NOT NULL);

@@ -17,7 +17,9 @@
 -- version of it is stored. A line whose item-status is Cancelled in an order that is not is an item cancelled
 -- inside its order: it keeps its row, with no proceeds and no unit left to ship, and counts in no total.
 CREATE OR REPLACE TEMP MACRO report_money(s) AS TRY_CAST(nullif(trim(s), '') AS DECIMAL(18, 2));
-CREATE OR REPLACE TEMP MACRO not_money(s) AS nullif(trim(s), '') IS NOT NULL AND TRY_CAST(trim(s) AS DECIMAL(18, 2)) IS NULL;
+-- Not money: not a decimal, or finer than cents (12.345 would round silently to 12.35 in DECIMAL(18, 2)).
+CREATE OR REPLACE TEMP MACRO not_money(s) AS nullif(trim(s), '') IS NOT NULL
+    AND (TRY_CAST(trim(s) AS DECIMAL(18, 2)) IS NULL OR TRY_CAST(trim(s) AS DECIMAL(38, 10)) <> TRY_CAST(trim(s) AS DECIMAL(18, 2)));
 CREATE OR REPLACE TEMP MACRO money_json(a, c) AS {'amount': CAST(CAST(a AS DECIMAL(18, 2)) AS VARCHAR), 'currencyCode': c};
 -- item-price is the line total: one unit's price, rounded half up to the cent in whole cents (a DECIMAL divided by an
 -- integer is a DOUBLE in DuckDB, and 79.99 / 2 would round to 39.99 there).

@@ -15,6 +15,7 @@ from ..http import Request, Response
 from . import orders_query as q
 from .datagen import find_order
 from .orders_view import order_json
+from .poison import null_proceeds
 
 INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS")
 FULFILLED_BY = ("MERCHANT", "AMAZON")
@@ -76,6 +77,7 @@ def search_orders(app, req: Request) -> Response:
     rows, last_key = q.page(q.select(app.config, search, as_of), position, search.page_size)
     orders = [order_json(o, status, last, included) for _, o, status, last in rows]
     _maybe_corrupt(app, orders)
+    null_proceeds(app, orders)
     body: dict = {"orders": orders}
     if last_key is not None:
         body["pagination"] = {"nextToken": q.make_token(secret(app), filters, last_key, as_of, issued)}
@@ -104,6 +106,7 @@ def get_order(app, req: Request) -> Response:
     body = order_json(order, state[0], state[1], included)
     holder = [body]
     _maybe_corrupt(app, holder)
+    null_proceeds(app, holder)
     return Response.json(200, {"order": holder[0]})
 
 
