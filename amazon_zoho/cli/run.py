@@ -93,6 +93,7 @@ amazon_zoho: {first} .. {last} (run {run_id})
   analyst copy      {Path(analyst_copy).resolve()}  (read-only, rebuilt after each run)
 
 Try it:
+  .venv/bin/duckdb -readonly {analyst_copy}
   .venv/bin/python -c "import duckdb; duckdb.connect('{analyst_copy}', read_only=True).sql('''{EXAMPLE_QUERY}''').show()"
 """  # noqa: E501 - the summary's Zoho line is printed as one line
 

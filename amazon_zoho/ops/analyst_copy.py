@@ -24,6 +24,11 @@ from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
 
 SCHEMAS = ("raw", "core", "marts", "ops")
+# The copy is written in DuckDB's storage format v1.0.0 (storage version 64), whatever DuckDB the pipeline runs:
+# DuckDB reads older formats but not newer ones, and the tools analysts open it with lag behind (the duckdb-cli on
+# PyPI, 1.5.x, reads 64-68 and refuses the 69 of DuckDB 2.0; BI tools ship 1.x drivers). 64 is what every DuckDB
+# since 0.10 reads; the copy uses nothing that needs a newer format. https://duckdb.org/docs/stable/internals/storage
+STORAGE_VERSION = "v1.0.0"
 # ops columns that can carry a buyer's name, email or address outside the pii schema: emptied in the copy.
 REDACTED_COLUMNS = ("payload", "error_details", "error_message", "raw_text")
 
@@ -51,7 +56,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
         removed = remove_temp_copies(target)
         main = conn.execute("SELECT current_database()").fetchone()[0]
         # A path is bound, never pasted into the SQL: a folder named "it's" must work like any other.
-        conn.execute("ATTACH $path AS analyst_copy", {"path": str(tmp)})
+        conn.execute(f"ATTACH $path AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')", {"path": str(tmp)})
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
