@@ -45,6 +45,8 @@ def build_daily_schedule(
         job=daily_refresh_job(partitions, max_run_hours),
         cron_schedule=f"0 {hour} * * *",
         execution_timezone=timezone_name,
+        description=f"Daily at {hour:02d}:00 {timezone_name}: one run of every asset for each complete UTC day not yet "
+        "requested (yesterday, and any day a clock change or a stopped daemon skipped).",
         # RUNNING by default: a fresh `make dev` keeps the warehouse current without a click.
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )

@@ -163,3 +163,9 @@ def test_another_sellers_runs_do_not_count_as_requested():
         _launch(instance, dg.RunRequest(run_key="2026-11-19", partition_key="2026-11-19"), datetime(2026, 11, 20, tzinfo=timezone.utc))
         assert last_requested_day(instance, "default") == date(2026, 11, 19)
         assert last_requested_day(instance, "ACME_EU__") == date(2026, 11, 20)
+
+
+def test_every_schedule_and_sensor_says_in_the_ui_what_it_does():
+    automations = [*defs.schedules, *defs.sensors]
+    assert automations and all(a.description for a in automations), [a.name for a in automations if not a.description]
+    assert "05:00 UTC" in defs.resolve_schedule_def("daily_refresh_schedule").description
