@@ -9,6 +9,7 @@ from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
 from ..warehouse.checks import Check, results_for, specs
 from ..warehouse.docs import spec_docs
+from ..warehouse.figures import rows_per_day, table_rows, window_figures
 from ..warehouse.keys import resolve
 from ..warehouse.preview import markdown_preview
 from . import late_days, steps
@@ -93,13 +94,20 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         checked = {"start": min([params["start"], *late]), "end": max([params["end"], *(d + timedelta(days=1) for d in late)])}
         order_checks = results_for(context, conn, __file__, ORDER_CHECKS, ORDERS, checked)
         line_checks = results_for(context, conn, __file__, ORDER_CHECKS, LINES, checked)
+        tables = {t: table_rows(conn, f"core.{t}") for t in ("orders", "order_lines")}
+        per_day = {t: rows_per_day(conn, f"core.{t}", "purchase_date", params["start"], params["end"]) for t in tables}
     late_meta = {"late_days_rebuilt": dg.MetadataValue.text(", ".join(map(str, late)) or "none")}
     yield dg.MaterializeResult(
         asset_key=resolve(context, ORDERS),
-        metadata={"dagster/row_count": orders, "quarantined": rejected, **late_meta, "preview": dg.MetadataValue.md(preview)},
+        metadata=window_figures(context, {"orders": orders, "quarantined": rejected, **late_meta, "preview": dg.MetadataValue.md(preview)},
+                                table_rows=tables["orders"], rows_per_day=per_day["orders"]),
         check_results=order_checks,
     )
-    yield dg.MaterializeResult(asset_key=resolve(context, LINES), metadata={"dagster/row_count": lines, **late_meta}, check_results=line_checks)
+    yield dg.MaterializeResult(
+        asset_key=resolve(context, LINES),
+        metadata=window_figures(context, {"lines": lines, **late_meta}, table_rows=tables["order_lines"], rows_per_day=per_day["order_lines"]),
+        check_results=line_checks,
+    )
 
 
 def core_customers_products(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -112,5 +120,8 @@ def core_customers_products(context: dg.AssetExecutionContext, warehouse: Wareho
         products = conn.execute("SELECT count(*) FROM core.products").fetchone()[0]
         customer_checks = results_for(context, conn, __file__, DIMENSION_CHECKS, CUSTOMERS, {})
         product_checks = results_for(context, conn, __file__, DIMENSION_CHECKS, PRODUCTS, {})
-    yield dg.MaterializeResult(asset_key=resolve(context, CUSTOMERS), metadata={"dagster/row_count": customers}, check_results=customer_checks)
-    yield dg.MaterializeResult(asset_key=resolve(context, PRODUCTS), metadata={"dagster/row_count": products}, check_results=product_checks)
+    # Whole-table rebuilds: every figure is the table's, true of whichever partition Dagster attaches it to.
+    yield dg.MaterializeResult(asset_key=resolve(context, CUSTOMERS), metadata=window_figures(context, {}, table_rows=customers),
+                               check_results=customer_checks)
+    yield dg.MaterializeResult(asset_key=resolve(context, PRODUCTS), metadata=window_figures(context, {}, table_rows=products),
+                               check_results=product_checks)

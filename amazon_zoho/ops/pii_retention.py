@@ -12,6 +12,7 @@ import dagster as dg
 
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
+from ..warehouse.figures import window_figures
 from ..zoho.resource import ZohoCrmResource
 from .steps import PII_RETENTION
 from .zoho_retention import scrub_expired_contacts
@@ -48,12 +49,16 @@ def pii_retention(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         context.log.warning(f"Zoho refused to clear {len(in_zoho.errors)} contacts (retried next run): {in_zoho.errors[:5]}")
     return dg.MaterializeResult(
         metadata={
+            # What this run did, once for the whole warehouse (not per day of its range)...
+            **window_figures(context, {
+                "deleted_orders": deleted,
+                "zoho_contacts_cleared": in_zoho.records,
+                "zoho_contacts_not_cleared": len(in_zoho.errors),
+            }),
+            # ...and the state it left, true of every partition.
             "retention_days": days,
-            "deleted_orders": deleted,
             "remaining_orders": remaining,
             "awaiting_delivery": waiting,
             "oldest_remaining_fetch": str(oldest) if oldest else "none",
-            "zoho_contacts_cleared": in_zoho.records,
-            "zoho_contacts_not_cleared": len(in_zoho.errors),
         }
     )

@@ -11,6 +11,7 @@ from ..ops.notify import NotifyResource
 from ..ops.zoho_retention import clear_unmapped_fields
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource
+from ..warehouse.figures import window_figures
 from .report import finish_run, history_markdown, record_sync_run
 from .resource import ZohoCrmResource
 from .sync import Push, sync_module
@@ -83,7 +84,9 @@ def _push(
         # window, since Zoho skips every unchanged record of the days between without a call.
         late = late_days.late_days(conn, consumer, start, end)
         start, end = min([start, *late]), max([end, *(d + timedelta(days=1) for d in late)])
-        partition_range = f"{start}..{end}"
+        # Inclusive, as people read day ranges and as `make run` prints them: 24..30 Nov, not 24 Nov..1 Dec.
+        last = end - timedelta(days=1)
+        partition_range = f"{start}..{last}" if last > start else f"{start}"
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
                     auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
         # A field taken out of mapping.yaml is cleared in Zoho, not left with its last value (ops/zoho_retention.py).
@@ -92,6 +95,9 @@ def _push(
         late_days.record(conn, consumer, [*late, *late_days.days_of(window.start.date(), window.end.date())], context.run_id)
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
         history = history_markdown(conn, module)
+        records_held = conn.execute(
+            "SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND zoho_id IS NOT NULL", [module]
+        ).fetchone()[0]
     if unmapped.errors:
         context.log.warning(f"Zoho refused to clear unmapped {module} fields {unmapped.fields} (retried next run): {unmapped.errors[:5]}")
     if outcome.failed:
@@ -105,11 +111,13 @@ def _push(
     return dg.MaterializeResult(
         check_results=[accepted],
         metadata={
-            **outcome.as_metadata(),
+            **window_figures(context, {
+                **outcome.as_metadata(),
+                "days_pushed": partition_range,
+                "late_days_pushed": dg.MetadataValue.text(", ".join(map(str, late)) or "none"),
+                "unmapped_fields_cleared": dg.MetadataValue.text(", ".join(unmapped.fields) or "none"),
+            }, table_rows=records_held),
             "dead_letters_total": dead_letters,
-            "dagster/row_count": outcome.inserted + outcome.updated + outcome.unchanged,
             "sync_history": dg.MetadataValue.md(history),
-            "late_days_pushed": dg.MetadataValue.text(", ".join(map(str, late)) or "none"),
-            "unmapped_fields_cleared": dg.MetadataValue.text(", ".join(unmapped.fields) or "none"),
         }
     )
