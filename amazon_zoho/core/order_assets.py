@@ -77,8 +77,6 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             for step in steps.BUILD_ORDERS:
                 step.run(conn, {"start": start, "end": end, "run_id": context.run_id})
             rejected += conn.execute("SELECT count(*) FROM order_rejects").fetchone()[0]
-        late_days.record(conn, late_days.CORE, [*late, *late_days.days_of(params["start"], params["end"])], context.run_id,
-                         upstream=late_days.RAW)
         conn.commit()
         if late:
             context.log.info(f"also rebuilt {len(late)} earlier days whose raw orders changed since: {', '.join(map(str, late))}")
@@ -94,6 +92,14 @@ def core_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         checked = {"start": min([params["start"], *late]), "end": max([params["end"], *(d + timedelta(days=1) for d in late)])}
         order_checks = results_for(context, conn, __file__, ORDER_CHECKS, ORDERS, checked)
         line_checks = results_for(context, conn, __file__, ORDER_CHECKS, LINES, checked)
+        # The ledger says "built, and passed": a day whose blocking checks failed stays late, so the next run builds and
+        # checks it again instead of the marts and Zoho taking it as done (they follow this ledger, not the checks).
+        blocking = {c.name for c in ORDER_CHECKS if c.blocking}
+        if not any(r.check_name in blocking and not r.passed for r in [*order_checks, *line_checks]):
+            conn.begin()
+            late_days.record(conn, late_days.CORE, [*late, *late_days.days_of(params["start"], params["end"])], context.run_id,
+                             upstream=late_days.RAW)
+            conn.commit()
         tables = {t: table_rows(conn, f"core.{t}") for t in ("orders", "order_lines")}
         per_day = {t: rows_per_day(conn, f"core.{t}", "purchase_date", params["start"], params["end"]) for t in tables}
     late_meta = {"late_days_rebuilt": dg.MetadataValue.text(", ".join(map(str, late)) or "none")}

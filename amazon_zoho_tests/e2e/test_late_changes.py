@@ -155,3 +155,37 @@ def test_without_the_sensor_the_daily_runs_bring_every_late_change_into_core_mar
     in_zoho = {r["Amazon_Order_ID"]: r.get("Amazon_Order_Status") for r in zoho}
     pushed = {oid: status for oid, status in knowable.items() if status != "PENDING"}
     assert {oid: in_zoho.get(oid) for oid in pushed} == pushed, "Zoho holds every order's latest status"
+
+
+def test_a_late_day_that_fails_a_blocking_check_stays_late_until_it_passes(sandbox, resources, project_env, hours_back, monkeypatch):
+    """Core's ledger (ops.order_day_builds) says "built and passed": a rebuilt day whose blocking checks failed must
+    be built and checked again by the next run, never taken as done by the marts and Zoho that follow the ledger."""
+    from amazon_zoho.core import order_assets
+
+    instance = dg.DagsterInstance.ephemeral()
+    first, second = day_ago(2), day_ago(1)
+    hours_back(33.5)
+    dg.materialize(ASSETS, resources=resources, instance=instance, partition_key=first.isoformat())
+
+    def ledger():
+        with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+            return dict(conn.execute("SELECT purchase_date, raw_through FROM ops.order_day_builds WHERE consumer = 'core_orders'").fetchall())
+
+    before = ledger()
+    real = order_assets.results_for
+
+    def failing(context, conn, package_file, checks, asset, params):
+        results = real(context, conn, package_file, checks, asset, params)
+        blocking = next(c.name for c in checks if c.blocking and c.asset == asset)
+        return [r._replace(passed=False) if r.check_name == blocking else r for r in results]
+
+    monkeypatch.setattr(order_assets, "results_for", failing)
+    hours_back(9.5)  # the lookback finds changes to `first`: core rebuilds it, and its checks "fail"
+    dg.materialize(ASSETS, resources=resources, instance=instance, partition_key=second.isoformat(), raise_on_error=False)
+    assert ledger() == before, "neither the late day nor the window is recorded as built while a blocking check fails"
+
+    monkeypatch.setattr(order_assets, "results_for", real)
+    result = dg.materialize(ASSETS, resources=resources, instance=instance, partition_key=second.isoformat())
+    late = next(e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(["core", "orders"]))
+    assert str(first) in str(late.materialization.metadata["late_days_rebuilt"].value), "the next run builds the failed day again"
+    assert ledger()[first] > before[first] and second in ledger()
