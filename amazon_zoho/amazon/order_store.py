@@ -74,15 +74,20 @@ def quarantine_refused(conn: duckdb.DuckDBPyConnection, refused: list[Refused], 
     """One ops.quarantine row per order getOrder refused, with what Amazon said. raw_orders clears these rows
     for its window when it starts, so the next run asks again and the row goes once Amazon serves the order."""
     rows = [
-        (REFUSED_SOURCE, quarantine_date, r.order_id,
+        (r.order_id, quarantine_date, r.order_id,
          f"getOrder answered HTTP {r.status} {r.error_code or '(no error code)'}"
-         + (f" request_id={r.request_id}" if r.request_id else "") + "; buyer details not fetched, asked again on the next run",
+         + (f" request_id={r.request_id}" if r.request_id else "")
+         + "; buyer details not fetched, asked again when its purchase day is loaded again",
          run_id)
         for r in refused
     ]
     if rows:
+        # Filed under the order's own purchase day, not the report's window: that day's next run (raw_orders clears
+        # these rows for its window and asks again) is where it belongs.
         conn.executemany(
-            "INSERT INTO ops.quarantine (source, partition_date, record_key, reason, run_id) VALUES (?, ?, ?, ?, ?)", rows
+            f"INSERT INTO ops.quarantine (source, partition_date, record_key, reason, run_id) VALUES ('{REFUSED_SOURCE}', "
+            "coalesce((SELECT max(purchase_date) FROM raw.order_versions WHERE order_id = ?), ?), ?, ?, ?)",
+            rows,
         )
     return len(rows)
 

@@ -93,8 +93,21 @@ def test_an_order_getorder_refuses_is_quarantined_and_the_backfill_lands(sandbox
     # Every order of the window is in raw (from the report), the refused ones included.
     assert {o["orderId"] for o in truth_orders(sandbox.url, first, last)} <= in_raw
 
-    # Amazon serves them again: the next run asks again and the quarantine rows go.
+    # Each row is filed under its order's purchase day, so the run of that day (not only of the whole range) asks again.
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        misfiled = conn.execute(
+            "SELECT q.record_key, q.partition_date, v.purchase_date FROM ops.quarantine q JOIN raw.order_versions v ON v.order_id = q.record_key "
+            "WHERE q.source = ? AND q.partition_date <> v.purchase_date", [REFUSED_SOURCE]).fetchall()
+        one_day = conn.execute("SELECT max(partition_date) FROM ops.quarantine WHERE source = ?", [REFUSED_SOURCE]).fetchone()[0]
+    assert not misfiled, misfiled[:3]
+
+    # Amazon serves them again: a run of one of those days alone clears that day's rows (its searchOrders carries the
+    # buyer), then the range's next run asks again for the rest and their rows go.
     sandbox.app.set_config({"fault_get_order_404_rate": 0.0, "fault_get_order_403_rate": 0.0})
+    assert dg.materialize(raw, resources=resources, partition_key=one_day.isoformat()).success
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.quarantine WHERE source = ? AND partition_date = ?",
+                            [REFUSED_SOURCE, one_day]).fetchone()[0] == 0
     assert dg.materialize(raw, resources=resources, tags=tags).success
     with duckdb.connect(warehouse, read_only=True) as conn:
         left = conn.execute("SELECT count(*) FROM ops.quarantine WHERE source = ?", [REFUSED_SOURCE]).fetchone()[0]

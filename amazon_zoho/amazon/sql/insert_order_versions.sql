@@ -44,3 +44,9 @@ WHERE source IN ('order_report', 'raw_orders')
   AND record_key IN (
       SELECT order_id FROM incoming
       WHERE order_id IS NOT NULL AND order_id <> 'None' AND TRY_CAST(payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) IS NOT NULL);
+
+-- An order whose buyer lookup getOrder refused is no longer held back once a version with its buyer arrives (a later
+-- getOrder, or searchOrders, which carries the buyer inline).
+DELETE FROM ops.quarantine
+WHERE source = 'order_buyer_lookup'
+  AND record_key IN (SELECT order_id FROM incoming WHERE payload::JSON ->> '$.buyerKey' IS NOT NULL);
