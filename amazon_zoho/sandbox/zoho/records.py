@@ -212,8 +212,6 @@ def _search(org, req: Request) -> Response:
     finder = _finder(org, module, req)
     if isinstance(finder, Response):
         return finder
-    if req.arg("ids"):
-        return _by_ids(org, module, fields, [i.strip() for i in req.arg("ids").split(",") if i.strip()])
     try:
         per_page = min(int(req.arg("per_page", "200")), 200)
         page = int(req.arg("page", "1"))
