@@ -4,9 +4,15 @@ line items pointing at the wrong products) is found out by the job zoho_verify_i
 an intact map costs only the reads and changes nothing. Against the sandbox Zoho (GET /crm/v8/{module}?ids=)."""
 
 import math
+from collections import Counter
 
 import duckdb
 
+from amazon_zoho.http.errors import ApiError
+from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho.zoho.budget import CreditBudget
+from amazon_zoho.zoho.mapping import load
+from amazon_zoho.zoho.verify import verify_ids
 from amazon_zoho_tests.truth import day_ago
 from amazon_zoho_tests.zoho.helpers import (
     assert_zoho_matches_warehouse,
@@ -15,6 +21,7 @@ from amazon_zoho_tests.zoho.helpers import (
     load_day,
     no_duplicates,
     push,
+    pushed,
     query,
     records,
     zoho_calls,
@@ -102,3 +109,72 @@ def test_an_intact_map_costs_only_the_reads_and_changes_nothing(sandbox, resourc
     assert query(warehouse, STATE) == state
     assert query(warehouse, "SELECT count(*) FROM ops.zoho_id_checks") == [(0,)]
     assert {m: records(sandbox.url, m) for m in held} == held, "reads write nothing"
+
+
+def test_ids_in_doubt_after_an_answer_that_does_not_fit_are_read_back_in_the_same_run(sandbox, resources, project_env):
+    day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
+    load_day(resources, day)
+    push(resources, day, write_api="upsert")
+    first, second = [k for (k,) in query(warehouse, "SELECT record_key FROM ops.zoho_sync_state WHERE module = 'Products' ORDER BY 1")][:2]
+    _swap(warehouse, "Products", first, second)
+    with duckdb.connect(warehouse) as conn:  # the products are sent again (as after a mapping change)
+        conn.execute("UPDATE ops.zoho_sync_state SET payload_hash = NULL WHERE module = 'Products'")
+    sandbox.app.set_config({"fault_zoho_short_answer_rate": 1.0})  # every answer of 2+ records is one short
+
+    products = pushed(push(resources, day, write_api="upsert", modules=("products",)))["products"]
+
+    assert products["ids_cleared"] == 2 and products["ids_verified"] > 2
+    assert query(warehouse, "SELECT record_key FROM ops.zoho_id_checks WHERE module = 'Products' ORDER BY 1") == [(first,), (second,)]
+    assert query(warehouse, "SELECT count(*) FROM ops.zoho_sync_state WHERE module = 'Products' AND record_key IN (?, ?) AND zoho_id IS NOT NULL",
+                 [first, second]) == [(0,)], "no sales order of this run looks up a product id in doubt that Zoho contradicts"
+    sandbox.app.set_config({"fault_zoho_short_answer_rate": 0.0})
+    push(resources, day, write_api="upsert")
+    assert_zoho_matches_warehouse(sandbox.url, warehouse)
+    no_duplicates(sandbox.url)
+
+
+class _Reader:
+    """A Zoho that refuses a whole read by id (400) when one id is unknown, which Zoho's docs leave open."""
+
+    def __init__(self, held: dict[str, str]):
+        self.held, self.calls, self.credits_used = held, Counter(), 0
+
+    def records_by_id(self, module, ids, fields):
+        self.calls["getRecords"] += 1
+        self.credits_used += 1
+        if set(ids) - set(self.held):
+            raise ApiError("zoho", "getRecords", 400, '{"code":"INVALID_DATA"}')
+        return [{"id": i, fields[0]: self.held[i]} for i in ids]
+
+    def drain_ledger(self):
+        return []
+
+
+def _map(tmp_path, entries: list[tuple[str, str]]):
+    resource = WarehouseResource(database=str(tmp_path / "w.duckdb"))
+    with resource.connect() as conn:
+        conn.executemany("INSERT INTO ops.zoho_sync_state (module, record_key, zoho_id, payload_hash, status, synced_at) "
+                         "VALUES ('Products', ?, ?, 'h', 'synced', now())", entries)
+    return resource
+
+
+def test_a_read_refused_for_an_unknown_id_is_read_again_in_halves(tmp_path):
+    resource = _map(tmp_path, [(f"SKU-{n}", str(n)) for n in range(8)])
+    client = _Reader({str(n): f"SKU-{n}" for n in range(8) if n != 5})
+    with resource.connect() as conn:
+        checked = verify_ids(conn, client, load()["Products"], CreditBudget(), log=lambda _: None)
+        assert (checked.checked, checked.missing, checked.mismatched) == (8, 1, 0)
+        assert client.calls["getRecords"] == 7, "8 ids, one unknown: the whole read, then halves down to it"
+        assert conn.execute("SELECT record_key, status FROM ops.zoho_sync_state WHERE zoho_id IS NULL").fetchall() == [("SKU-5", "id_mismatch")]
+        assert conn.execute("SELECT outcome, found_key FROM ops.zoho_id_checks").fetchall() == [("missing", None)]
+
+
+def test_reads_the_budget_does_not_allow_are_left_and_said(tmp_path):
+    resource = _map(tmp_path, [("SKU-1", "1"), ("SKU-2", "2")])
+    client = _Reader({"1": "SKU-2", "2": "SKU-1"})
+    notes = []
+    with resource.connect() as conn:
+        checked = verify_ids(conn, client, load()["Products"], CreditBudget(daily=100, reserve=100), log=notes.append)
+        assert (checked.checked, checked.unread, client.calls["getRecords"]) == (0, 2, 0)
+        assert "credit budget" in notes[0]
+        assert conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE zoho_id IS NOT NULL").fetchall() == [(2,)]
