@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..http.errors import ApiError
 from .budget import CreditBudget
-from .client import MAX_IDS_PER_READ, ZohoCrmClient
+from .client import MAX_IDS_PER_READ, CreditsExhausted, ZohoCrmClient
 from .mapping import KEY_SOURCE, ModuleMapping
 from .steps import CLEAR_WRONG_IDS, ID_MAP
 
@@ -78,14 +78,21 @@ def verify_ids(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClient, mm: Modul
             outcome.notes.append(f"{mm.module}: {outcome.unread} id map entries not read back, the credit budget is spent ({budget.describe()})")
             log(outcome.notes[-1])
             break
-        held = _read(client, mm.module, batch, name)
+        try:
+            held = _read(client, mm.module, batch, name)
+        except CreditsExhausted:
+            budget.exhausted = True
+            outcome.unread = sum(len(by_id[i]) for i in ids[start:])
+            outcome.notes.append(f"{mm.module}: {outcome.unread} id map entries not read back, Zoho answered LIMIT_REACHED")
+            log(outcome.notes[-1])
+            break
         problems = []
         for zoho_id in batch:
             for record_key in by_id[zoho_id]:
                 outcome.checked += 1
                 if zoho_id not in held:
                     problems.append((record_key, zoho_id, "missing", None))
-                elif held[zoho_id] != record_key:
+                elif (held[zoho_id] or "").casefold() != record_key.casefold():  # the key is unique case-insensitively (mapping.CustomField)
                     problems.append((record_key, zoho_id, "mismatch", held[zoho_id]))
         budget.book(conn, client, run_id)
         if problems:

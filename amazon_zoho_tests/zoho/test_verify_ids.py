@@ -11,6 +11,7 @@ import duckdb
 from amazon_zoho.http.errors import ApiError
 from amazon_zoho.warehouse import WarehouseResource
 from amazon_zoho.zoho.budget import CreditBudget
+from amazon_zoho.zoho.client import CreditsExhausted
 from amazon_zoho.zoho.mapping import load
 from amazon_zoho.zoho.verify import verify_ids
 from amazon_zoho_tests.truth import day_ago
@@ -178,3 +179,16 @@ def test_reads_the_budget_does_not_allow_are_left_and_said(tmp_path):
         assert (checked.checked, checked.unread, client.calls["getRecords"]) == (0, 2, 0)
         assert "credit budget" in notes[0]
         assert conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE zoho_id IS NOT NULL").fetchall() == [(2,)]
+
+
+def test_limit_reached_stops_the_reads_and_says_so(tmp_path):
+    resource = _map(tmp_path, [("SKU-1", "1")])
+
+    class _Spent(_Reader):
+        def records_by_id(self, module, ids, fields):
+            raise CreditsExhausted("zoho", "getRecords", 429, '{"code":"LIMIT_REACHED"}')
+
+    budget, notes = CreditBudget(), []
+    with resource.connect() as conn:
+        checked = verify_ids(conn, _Spent({}), load()["Products"], budget, log=notes.append)
+    assert (checked.unread, checked.cleared, budget.exhausted) == (1, 0, True) and "LIMIT_REACHED" in notes[0]
