@@ -20,8 +20,10 @@ from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
 
 MAX_UPSERT_BATCH = 100
-# GET /crm/v8/{module}?ids=... names at most 100 records per call (the `ids` query parameter of Get Records in
-# /work/shared/reference/zoho/record.json; the limit from Zoho's v8 Get Records page, as the sandbox applies it).
+# GET /crm/v8/{module}?ids=... names at most 100 records per call: `ids` is a query parameter of Get Records in
+# /work/shared/reference/zoho/record.json, which gives no limit; 100 is the limit of the older API's idlist ("up to
+# 100 IDs", https://www.zoho.com/developer/help/api/getrecordbyid.html) and of v8 writes. The v8 page's own figure was
+# not retrieved; the sandbox refuses more than 100 (LIMIT_EXCEEDED).
 MAX_IDS_PER_READ = 100
 # How much of a body that is not Zoho's JSON an error keeps: enough to tell an HTML error page from an empty
 # answer, short enough that nothing of a large page (or what a proxy echoes) ends up in logs.
