@@ -1,5 +1,6 @@
-"""Two jobs beside the push assets: a re-drive of everything still owed to Zoho (dead letters, deferred
-and unconfirmed records), and a dry run that shows what a push of some days would do without calling Zoho."""
+"""Jobs beside the push assets: a re-drive of everything still owed to Zoho (dead letters, deferred
+and unconfirmed records), a dry run that shows what a push of some days would do without calling Zoho, and a check
+of the whole id map against Zoho (verify.py)."""
 
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ from .report import history_markdown, record_sync_run
 from .resource import ZohoCrmResource
 from .steps import PREVIEW
 from .sync import Push, prepare, sync_module
+from .verify import verify_ids
 
 
 class RedriveConfig(dg.Config):
@@ -71,3 +73,28 @@ def zoho_dry_run_op(context: dg.OpExecutionContext, config: DryRunConfig, zoho: 
 @dg.job(name="zoho_dry_run", description="Shows what a Zoho push of some days would insert, update or leave unchanged, without calling Zoho.")
 def zoho_dry_run_job():
     zoho_dry_run_op()
+
+
+@dg.op(pool="duckdb_writer")
+def zoho_verify_ids_op(context: dg.OpExecutionContext, zoho: ZohoCrmResource, warehouse: WarehouseResource) -> None:
+    """Reads back every record the id map points at (100 per call, 1 credit each) and clears the entries whose Zoho
+    record holds another key or is gone; the next push or re-drive sends those again by key (issue #14 item 2)."""
+    client, mapping, budget = zoho.client(), zoho.mapping(), zoho.budget()
+    metadata = {}
+    with warehouse.connect() as conn:
+        for module in MODULE_ORDER:
+            outcome = verify_ids(conn, client, mapping[module], budget, context.run_id, log=context.log.info)
+            for note in outcome.notes:
+                (context.log.warning if outcome.cleared or outcome.unread else context.log.info)(note)
+            metadata[module] = dg.MetadataValue.json(outcome.as_metadata())
+            context.log.info(f"verify {module}: {outcome.as_metadata()}")
+        budget.book(conn, client, context.run_id)
+    metadata["zoho_credits_used"] = client.credits_used
+    metadata["ids_cleared"] = sum(m.value["ids_cleared"] for m in metadata.values() if isinstance(m, dg.JsonMetadataValue))
+    context.add_output_metadata(metadata)
+
+
+@dg.job(name="zoho_verify_ids", description="Checks every Zoho id in the id map against the record Zoho holds there and clears "
+        "those pointing at another record, so the next push re-sends them by key (installs upgraded from before issue #14 item 2).")
+def zoho_verify_ids_job():
+    zoho_verify_ids_op()

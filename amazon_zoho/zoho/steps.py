@@ -58,10 +58,14 @@ SYNC_RUN = Step("sync_run.sql", writes=("ops.sync_runs",))
 # A dry run of one module, after PREPARE: what a push would do per record; the products and contacts it would
 # insert get placeholder ids in `dry_run_ids` (made by ids.sql) for the modules after them (jobs.py).
 PREVIEW = Step("preview.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_preview", "dry_run_ids"))
+# The id map read back from Zoho (verify.py): the entries of a module (or of some keys) to read, then those Zoho
+# contradicts cleared and recorded.
+ID_MAP = Step("id_map.sql", reads=("ops.zoho_sync_state",))
+CLEAR_WRONG_IDS = Step("clear_wrong_ids.sql", given=("id_problems",), writes=("ops.zoho_id_checks", "ops.zoho_sync_state"))
 
 ALL: tuple[Step, ...] = (
     *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
-    SYNC_RUN, PREVIEW,
+    SYNC_RUN, PREVIEW, ID_MAP, CLEAR_WRONG_IDS,
 )
 
 

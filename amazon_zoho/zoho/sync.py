@@ -30,6 +30,7 @@ from .lines import prune_line_items
 from .mapping import Mapping, ModuleMapping
 from .rows import Held, Result, ToSend, Unmappable, fetch
 from .setup import ensure_fields
+from .verify import verify_ids
 
 MAX_REFUSALS_SHOWN = 5
 
@@ -57,6 +58,8 @@ class SyncOutcome:
     refusals: list[str] = field(default_factory=list)  # what Zoho said, for the first few records it refused
     notes: list[str] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # keys whose answer this run recorded
+    verified_ids: int = 0  # id map entries read back from Zoho after a batch's answer did not fit it (verify.py)
+    cleared_ids: int = 0  # of those, entries Zoho contradicted: cleared, re-sent by key
 
     def as_metadata(self) -> dict:
         return {
@@ -73,6 +76,8 @@ class SyncOutcome:
             "adopted_existing": self.adopted,
             "errors_by_code": json.dumps(self.errors, sort_keys=True),
             "truncated_to_field_length": json.dumps(self.truncated, sort_keys=True),
+            "ids_verified": self.verified_ids,
+            "ids_cleared": self.cleared_ids,
         }
 
     def count_error(self, code: str, n: int = 1, said: str | None = None) -> None:
@@ -344,6 +349,15 @@ def _mismatched(push: Push, mm: ModuleMapping, batch: list[ToSend], outcome: Syn
     _record(push.conn, mm.module, [_failure(mm, r.record_key, r.send_payload, "ANSWER_MISMATCH", reason, None, {}) for r in batch])
     outcome.notes.append(f"{len(batch)} {mm.module} records not mapped: {reason}")
     push.log(outcome.notes[-1])
+    # Zoho answered something other than this batch: whether the ids the map already holds for these records are
+    # theirs is in doubt too. Reading them back costs 1 credit per 100; an id found on another record is cleared
+    # before the sales orders of this run look it up (verify.py).
+    known = [r.record_key for r in batch if r.zoho_id]
+    if known:
+        checked = verify_ids(push.conn, push.client, mm, push.budget, push.run_id, keys=known, log=push.log)
+        outcome.verified_ids += checked.checked
+        outcome.cleared_ids += checked.cleared
+        outcome.notes += checked.notes
 
 
 def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome, repairs: list[int]) -> list[ToSend]:

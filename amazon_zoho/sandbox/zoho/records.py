@@ -6,6 +6,10 @@ insert, update, upsert, get one, list, delete, search.
 - GET /{module} requires `fields` in v8 (400 REQUIRED_PARAM_MISSING without it, max 50 names);
   `page`/`per_page` (≤200) reach the first 2,000 records, beyond that Zoho requires `page_token`
   (info.next_page_token): a page past 2,000 answers 400 LIMIT_REACHED.
+- GET /{module}?ids=a,b,... (record.json Get Records, query `ids`; at most 100, else 400 LIMIT_EXCEEDED) answers
+  the records found, in the order asked, 204 when none is; an id no record has is left out of `data`. What Zoho
+  does with an unknown id in `ids` is not documented in /work/shared/reference (UNVERIFIED): the client also
+  copes with a 400 for the whole call (zoho/verify.py).
 - Search answers 204 with an empty body when nothing matches; other modules answer
   400 INVALID_MODULE.
 - Credits: writes 1 per 10 records, every other call 1 (limits.py).
@@ -28,6 +32,7 @@ from .writes import MAX_RECORDS, check_dup_fields, write_batch
 # the path into a regex, so a lookahead keeps those names for their own modules.
 _M = r"/crm/v8/(?!(?:settings|users|org|upload|coql|__internal)(?:/|$)){module}"
 MAX_FIELDS = 50
+MAX_IDS = 100
 DISCRETE_LIMIT = 2000
 
 
@@ -129,6 +134,8 @@ def _list(org, req: Request) -> Response:
         return param_missing("fields")
     if len(fields) > MAX_FIELDS:
         return error_response(400, "LIMIT_EXCEEDED", "Max field limit exceeded", {"limit": MAX_FIELDS, "param": "fields"})
+    if req.arg("ids"):
+        return _by_ids(org, module, fields, [i.strip() for i in req.arg("ids").split(",") if i.strip()])
     try:
         per_page = min(int(req.arg("per_page", "200")), 200)
         page = int(req.arg("page", "1"))
@@ -150,6 +157,19 @@ def _list(org, req: Request) -> Response:
     if more:
         info["next_page_token"] = _encode_token(offset + per_page)
     return Response.json(200, {"data": [_project(r, fields) for r in rows], "info": info})
+
+
+def _by_ids(org, module: str, fields: list[str], ids: list[str]) -> Response:
+    if len(ids) > MAX_IDS:
+        return error_response(400, "LIMIT_EXCEEDED", "Max ids limit exceeded", {"limit": MAX_IDS, "param": "ids"})
+    denied = org.limits.charge(f"list:{module}", 1)
+    if denied:
+        return denied
+    found = [r for r in (org.repo.get(module, i) for i in dict.fromkeys(ids)) if r is not None]
+    if not found:
+        return Response(204)
+    return Response.json(200, {"data": [_project(r, fields) for r in found],
+                                "info": {"per_page": len(found), "count": len(found), "page": 1, "more_records": False}})
 
 
 def _encode_token(offset: int) -> str:

@@ -70,7 +70,7 @@ ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS lines_to_prune BOOLEAN 
 ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS lines_hash VARCHAR;
 ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS line_count INTEGER;
 ALTER TABLE ops.zoho_sync_state ADD COLUMN IF NOT EXISTS field_hashes MAP(VARCHAR, VARCHAR);
-COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_dead_letters), deferred (credit budget) or unconfirmed (crash): anything but synced is retried by every run.';
+COMMENT ON COLUMN ops.zoho_sync_state.status IS 'synced, failed (see ops.zoho_dead_letters), deferred (credit budget), unconfirmed (crash) or id_mismatch (Zoho holds another record at the id we had: ops.zoho_id_checks): anything but synced is retried by every run.';
 COMMENT ON COLUMN ops.zoho_sync_state.payload_hash IS 'md5 of the last payload Zoho accepted: the same payload again is not sent.';
 COMMENT ON COLUMN ops.zoho_sync_state.lines_hash IS 'md5 of the line items Zoho last accepted (sales orders): unchanged line items are not re-sent.';
 COMMENT ON COLUMN ops.zoho_sync_state.field_hashes IS 'md5 per field of the accepted payload, so a dry run can name the fields that would change.';
