@@ -115,11 +115,12 @@ SCENARIOS = [
     # #14 item 4: at a clock change the tick of a local hour near midnight moves across midnight UTC; each UTC day is
     # still requested once. London's ticks drive the runs; Berlin's and Los Angeles' are only counted.
     Scenario("schedule_across_clock_changes", "the daily schedule at 00:00 Europe/London ticks through October's clock change "
-             "(25-hour night) and runs what each tick requests; the ticks of 01:00 Europe/Berlin and 16:00 America/Los_Angeles "
-             "through theirs are counted, not run", parallel="scheduled_runs", recover=False, now="2026-10-27T06:00:00+00:00"),
+             "(a 25-hour night), each tick's requested days of the measured span run at the tick; its earlier days, and the ticks "
+             "of 01:00 Europe/Berlin and 16:00 America/Los_Angeles through their changes, are counted, not run",
+             parallel="scheduled_runs", recover=False, now="2026-10-27T06:00:00+00:00"),
     # #14 item 9: buyer details in Zoho contacts are cleared once all their orders passed AMAZON_ZOHO_PII_RETENTION_DAYS.
-    Scenario("pii_past_retention", "the clock moves past the PII retention (30 days after delivery, +10) and ops/pii_retention "
-             "runs; the next run re-pushes contacts with fresh buyer details of orders long delivered", parallel="pii_past_retention"),
+    Scenario("pii_past_retention", "the clock moves 40 days on (PII retention 30 days after delivery; promised deliveries end "
+             "up to 6 days ahead) and ops/pii_retention runs alone; then a clean run of the same days", parallel="pii_past_retention"),
     # #14 item 10: a refresh killed mid-copy leaves a temp copy; the next refresh removes it.
     Scenario("killed_analyst_refresh", "the run is killed (SIGKILL) while it writes the analyst copy's temp file, then re-run",
              parallel="sigkill_analyst_refresh"),
@@ -162,14 +163,19 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42, pii_r
         status_in_core = dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall())
         # What the last lastUpdated scan could know: Amazon shows a change once it is two minutes old.
         horizon = conn.execute("SELECT max(updated_before) FROM ops.order_update_scans").fetchone()[0]
-        # Buyers (Zoho's Amazon_Buyer_Key) all of whose orders passed the retention by now, as core knows them: the
-        # clock starts at delivery (the promised window's end, else shipping), or at cancellation (README "For
-        # analysts"; API-FACTS.md §12b). Orders not shipped yet keep their buyer's details. Counted here, not read
-        # from ops, so a retention that stops clearing Zoho shows.
+        # Buyers (Zoho's Amazon_Buyer_Key) all of whose orders passed the retention by now: the clock starts at delivery
+        # (the promised window's end, else shipping) or cancellation, at purchase for orders core never took (README
+        # "For analysts"; API-FACTS.md §12b); orders not shipped yet keep their buyer's details. A buyer's orders are
+        # read from every raw version, as Amazon stops sharing the buyer's e-mail (so core's buyer_key) once the order
+        # is delivered. Counted here, not read from ops, so a retention that stops clearing Zoho shows.
         expired_buyers = {r[0] for r in conn.execute("""
-            SELECT buyer_key FROM core.orders WHERE buyer_key IS NOT NULL GROUP BY buyer_key
-            HAVING bool_and(coalesce(CASE WHEN status = 'shipped' THEN coalesce(latest_delivery_ts, shipped_ts, last_update_ts)
-                                          WHEN status IN ('cancelled', 'unfulfillable') THEN coalesce(last_update_ts, purchase_ts)
+            WITH buyer_orders AS (
+                SELECT DISTINCT order_id, purchase_date, json_extract_string(payload, '$.buyerKey') AS buyer_key
+                FROM raw.order_versions WHERE json_extract_string(payload, '$.buyerKey') IS NOT NULL)
+            SELECT b.buyer_key FROM buyer_orders b LEFT JOIN core.orders o USING (order_id) GROUP BY b.buyer_key
+            HAVING bool_and(coalesce(CASE WHEN o.order_id IS NULL THEN CAST(b.purchase_date AS TIMESTAMPTZ)
+                                          WHEN o.status = 'shipped' THEN coalesce(o.latest_delivery_ts, o.shipped_ts, o.last_update_ts)
+                                          WHEN o.status IN ('cancelled', 'unfulfillable') THEN coalesce(o.last_update_ts, o.purchase_ts)
                                      END + to_days(CAST(? AS INTEGER)) <= ?, false))""", [pii_retention_days, clock.now()]).fetchall()}
     zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
     in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
@@ -506,6 +512,8 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         "faulted_run": "ok" if faulted_ok else "failed",
         "after_recovery": ("ok" if recovered else "failed") if scenario.recover else "-",
         **row,
+        # Buyer details past their retention count whether the faulted run or the recovery left them in Zoho.
+        "pii_in_zoho": max(during["pii_in_zoho"], row["pii_in_zoho"]),
         "faults_injected": faults_injected,
         "error_answers": error_answers,
         "rejects_after_fault": during["dead_letters"] + during["quarantined"] + during["settlement_rows_quarantined"],
