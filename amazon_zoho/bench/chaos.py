@@ -113,10 +113,11 @@ SCENARIOS = [
     Scenario("lookback_without_sensor", "the order-updates sensor is off: one daily run per day at 00:30 UTC, late changes "
              "found only by each run's lookback", parallel="daily_runs_without_sensor", recover=False, fresh=True),
     # #14 item 4: at a clock change the tick of a local hour near midnight moves across midnight UTC; each UTC day is
-    # still requested once. London's ticks drive the runs; Berlin's and Los Angeles' are only counted.
+    # still requested once. London's autumn ticks drive the runs; the other ticks (SCHEDULE_TICKS) are only counted.
     Scenario("schedule_across_clock_changes", "the daily schedule at 00:00 Europe/London ticks through October's clock change "
-             "(a 25-hour night), each tick's requested days of the measured span run at the tick; its earlier days, and the ticks "
-             "of 01:00 Europe/Berlin and 16:00 America/Los_Angeles through their changes, are counted, not run",
+             "(a 25-hour night), each tick's requested days of the measured span run at the tick; its earlier days, the ticks of "
+             "01:00 Europe/Berlin and 16:00 America/Los_Angeles through autumn's change and of London's and Los Angeles' through "
+             "spring's (a 23-hour night) are counted, not run",
              parallel="scheduled_runs", recover=False, now="2026-10-27T06:00:00+00:00"),
     # #14 item 9: buyer details in Zoho contacts are cleared once all their orders passed AMAZON_ZOHO_PII_RETENTION_DAYS.
     Scenario("pii_past_retention", "the clock moves 40 days on (PII retention 30 days after delivery; promised deliveries end "
@@ -334,9 +335,12 @@ def _killed_mid_analyst_copy(env: dict, first, last, log) -> bool:
     return False
 
 
-# Daily schedules whose tick crosses midnight UTC at a clock change (#14 item 4): (timezone, local hour, run what it
-# requests). London's ticks drive the scenario's runs; the others' are counted over ten days around their change.
-SCHEDULE_ZONES = (("Europe/London", 0, True), ("Europe/Berlin", 1, False), ("America/Los_Angeles", 16, False))
+# Daily schedules whose tick crosses midnight UTC at a clock change (#14 item 4): (timezone, local hour, first day of
+# ticks). None: London's ticks from three days before the scenario's span to its end, which drive the scenario's runs.
+# The others' requests over ten days around a change of 2026 (autumn: a 25-hour night, a day could be skipped; spring:
+# 23 hours, a day could be asked twice) are only counted.
+SCHEDULE_TICKS = (("Europe/London", 0, None), ("Europe/Berlin", 1, date(2026, 10, 20)), ("America/Los_Angeles", 16, date(2026, 10, 27)),
+                  ("Europe/London", 0, date(2026, 3, 24)), ("America/Los_Angeles", 16, date(2026, 3, 3)))
 
 
 def _scheduled_runs(settings, resources: dict, first, last) -> tuple[bool, dict]:
@@ -358,11 +362,13 @@ def _scheduled_runs(settings, resources: dict, first, last) -> tuple[bool, dict]
     partitions = daily_partitions(settings.start_date)
     now = clock.now()
     ok, figures = True, {"days_missed": 0, "days_twice": 0, "faults": 0}
-    for zone_name, hour, run in SCHEDULE_ZONES:
+    for zone_name, hour, since in SCHEDULE_TICKS:
+        run = since is None
         zone = ZoneInfo(zone_name)
         schedule = build_daily_schedule(partitions, hour, zone_name)
-        start = datetime(first.year, first.month, first.day, tzinfo=zone) - timedelta(days=3 if run else 5)
-        stop = now if run else now + timedelta(days=10)
+        since = since or first - timedelta(days=3)
+        start = datetime(since.year, since.month, since.day, tzinfo=zone)
+        stop = now if run else start + timedelta(days=10)
         requested, offsets, last_tick = Counter(), [], None
         # A throwaway instance on disk: a schedule context needs an instance it can refer to (an ephemeral one has none).
         with dg.instance_for_test() as instance:
