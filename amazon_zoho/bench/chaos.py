@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -50,7 +50,8 @@ class Scenario:
     # Hold it to "nothing stale" too (core's status is Amazon's as of the last scan): a guarantee measured for every
     # scenario, enforced where late changes are what the scenario is about.
     fresh: bool = False
-
+    # The instant the scenario runs at (its days are the ones before it): a clock change's, for the schedule's scenario.
+    now: str = ""
 
 
 SCENARIOS = [
@@ -111,6 +112,19 @@ SCENARIOS = [
     # Issue #14 item 7: the lookback's late changes reach core, marts and Zoho in the daily runs alone.
     Scenario("lookback_without_sensor", "the order-updates sensor is off: one daily run per day at 00:30 UTC, late changes "
              "found only by each run's lookback", parallel="daily_runs_without_sensor", recover=False, fresh=True),
+    # #14 item 4: at a clock change the tick of a local hour near midnight moves across midnight UTC; each UTC day is
+    # still requested once. London's autumn ticks drive the runs; the other ticks (SCHEDULE_TICKS) are only counted.
+    Scenario("schedule_across_clock_changes", "the daily schedule at 00:00 Europe/London ticks through October's clock change "
+             "(a 25-hour night), each tick's requested days of the measured span run at the tick; its earlier days, the ticks of "
+             "01:00 Europe/Berlin and 16:00 America/Los_Angeles through autumn's change and of London's and Los Angeles' through "
+             "spring's (a 23-hour night) are counted, not run",
+             parallel="scheduled_runs", recover=False, now="2026-10-27T06:00:00+00:00"),
+    # #14 item 9: buyer details in Zoho contacts are cleared once all their orders passed AMAZON_ZOHO_PII_RETENTION_DAYS.
+    Scenario("pii_past_retention", "the clock moves 40 days on (PII retention 30 days after delivery; promised deliveries end "
+             "up to 6 days ahead) and ops/pii_retention runs alone; then a clean run of the same days", parallel="pii_past_retention"),
+    # #14 item 10: a refresh killed mid-copy leaves a temp copy; the next refresh removes it.
+    Scenario("killed_analyst_refresh", "the run is killed (SIGKILL) while it writes the analyst copy's temp file, then re-run",
+             parallel="sigkill_analyst_refresh"),
 ]
 
 
@@ -118,7 +132,8 @@ def _lines(conn, sql: str, params=None) -> int:
     return conn.execute(sql, params or []).fetchone()[0]
 
 
-def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> dict:
+def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42, pii_retention_days: int = 30,
+            analyst_copy: Path | None = None) -> dict:
     after = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
     before = after + timedelta(days=(last - first).days + 1)
     truth = requests.get(f"{sandbox_url}/_sandbox/amazon/truth/orders",
@@ -149,6 +164,20 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         status_in_core = dict(conn.execute("SELECT order_id, order_status FROM core.orders").fetchall())
         # What the last lastUpdated scan could know: Amazon shows a change once it is two minutes old.
         horizon = conn.execute("SELECT max(updated_before) FROM ops.order_update_scans").fetchone()[0]
+        # Buyers (Zoho's Amazon_Buyer_Key) all of whose orders passed the retention by now: the clock starts at delivery
+        # (the promised window's end, else shipping) or cancellation, at purchase for orders core never took (README
+        # "For analysts"; API-FACTS.md §12b); orders not shipped yet keep their buyer's details. A buyer's orders are
+        # read from every raw version, as Amazon stops sharing the buyer's e-mail (so core's buyer_key) once the order
+        # is delivered. Counted here, not read from ops, so a retention that stops clearing Zoho shows.
+        expired_buyers = {r[0] for r in conn.execute("""
+            WITH buyer_orders AS (
+                SELECT DISTINCT order_id, purchase_date, json_extract_string(payload, '$.buyerKey') AS buyer_key
+                FROM raw.order_versions WHERE json_extract_string(payload, '$.buyerKey') IS NOT NULL)
+            SELECT b.buyer_key FROM buyer_orders b LEFT JOIN core.orders o USING (order_id) GROUP BY b.buyer_key
+            HAVING bool_and(coalesce(CASE WHEN o.order_id IS NULL THEN CAST(b.purchase_date AS TIMESTAMPTZ)
+                                          WHEN o.status = 'shipped' THEN coalesce(o.latest_delivery_ts, o.shipped_ts, o.last_update_ts)
+                                          WHEN o.status IN ('cancelled', 'unfulfillable') THEN coalesce(o.last_update_ts, o.purchase_ts)
+                                     END + to_days(CAST(? AS INTEGER)) <= ?, false))""", [pii_retention_days, clock.now()]).fetchall()}
     zoho = {m: requests.get(f"{sandbox_url}/_sandbox/zoho/records/{m}", timeout=60).json()["records"] for m in ZOHO_KEYS}
     in_zoho = {r.get("Amazon_Order_ID") for r in zoho["Sales_Orders"]}
     unique_fields = [*ZOHO_KEYS.items(), ("Products", "Product_Code"), ("Contacts", "Email")]
@@ -160,6 +189,12 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
     # Orders whose status in core is not the one Amazon showed by the last scan's horizon (late changes left out).
     stale = sum(1 for o in truth if o["orderId"] in status_in_core and horizon is not None
                 and clock.parse_instant(o["lastUpdatedTime"]) < horizon and status_in_core[o["orderId"]] != o["status"])
+    # Zoho contacts of those buyers that still hold a name, e-mail or street (ops/zoho_retention.py clears them).
+    pii_in_zoho = sum(1 for r in zoho["Contacts"] if r.get("Amazon_Buyer_Key") in expired_buyers
+                      and any(r.get(f) for f in ("First_Name", "Email", "Mailing_Street")))
+    # A refresh's temp copy is ".analyst.duckdb.<pid>.tmp" (and its WAL) beside the copy (ops/analyst_copy.py).
+    temp_files = [p for p in analyst_copy.parent.iterdir() if p.name.startswith(f".{analyst_copy.name}.")] \
+        if analyst_copy is not None and analyst_copy.parent.is_dir() else []
     return {
         "expected": len(expected),
         "in_duckdb": len(in_core & expected),
@@ -174,6 +209,8 @@ def measure(sandbox_url: str, warehouse: str, first, last, seed: int = 42) -> di
         "garbled_text": garbled,
         "unexplained": unexplained_dead + unexplained_gaps,
         "misattributed": _misattributed(zoho, id_map, order_skus),
+        "pii_in_zoho": pii_in_zoho,
+        "temp_files_left": len(temp_files),
     }
 
 
@@ -205,6 +242,19 @@ tags = {"dagster/asset_partition_range_start": sys.argv[1], "dagster/asset_parti
 result = defs.resolve_job_def("daily_refresh").execute_in_process(tags=tags, raise_on_error=False)
 sys.exit(0 if result.success else 1)
 """
+
+# The backfill with the analyst copy's refresh held after it filled its temp file, so it can be killed there.
+_SLOW_ANALYST_COPY = """
+import time
+from amazon_zoho.ops import analyst_copy
+copy_tables = analyst_copy._copy_tables
+def slow(conn, main):
+    rows = copy_tables(conn, main)
+    print("copied", flush=True)
+    time.sleep(600)
+    return rows
+analyst_copy._copy_tables = slow
+""" + _BACKFILL
 
 _HOLD_ANALYST_COPY = """
 import sys, time, duckdb
@@ -245,6 +295,8 @@ def _in_processes(scenario: Scenario, env: dict, first, last, warehouse: str) ->
         return _killed_mid_push(env, first, last, log)
     if scenario.parallel == "daily_runs_without_sensor":
         return _daily_runs(env, first, last)
+    if scenario.parallel == "sigkill_analyst_refresh":
+        return _killed_mid_analyst_copy(env, first, last, log)
     raise ValueError(f"unknown parallel mode {scenario.parallel!r}")
 
 
@@ -261,6 +313,108 @@ def _daily_runs(env: dict, first, last) -> bool:
         ok &= dg.materialize(list(defs.assets), resources=resources, partition_key=day.isoformat(), raise_on_error=False).success
         day += timedelta(days=1)
     return ok
+
+
+def _killed_mid_analyst_copy(env: dict, first, last, log) -> bool:
+    """Runs the backfill and SIGKILLs it once the analyst copy's temp file holds the tables, before the swap.
+    Returns False: the faulted run never finishes."""
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_ANALYST_COPY, first.isoformat(), last.isoformat()],
+                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        for line in child.stdout:
+            if line.strip() == "copied":
+                break
+        else:
+            raise RuntimeError("the run ended before it refreshed the analyst copy: nothing to kill mid-refresh")
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+    return False
+
+
+# Daily schedules whose tick crosses midnight UTC at a clock change (#14 item 4): (timezone, local hour, first day of
+# ticks). None: London's ticks from three days before the scenario's span to its end, which drive the scenario's runs.
+# The others' requests over ten days around a change of 2026 (autumn: a 25-hour night, a day could be skipped; spring:
+# 23 hours, a day could be asked twice) are only counted.
+SCHEDULE_TICKS = (("Europe/London", 0, None), ("Europe/Berlin", 1, date(2026, 10, 20)), ("America/Los_Angeles", 16, date(2026, 10, 27)),
+                  ("Europe/London", 0, date(2026, 3, 24)), ("America/Los_Angeles", 16, date(2026, 3, 3)))
+
+
+def _scheduled_runs(settings, resources: dict, first, last) -> tuple[bool, dict]:
+    """Walks each zone's ticks as Dagster's daemon places them (its cron iterator), evaluates the real schedule
+    (ops/schedules.py) with the clock at the tick against an instance holding the runs it launched before, and
+    runs London's requested days of the scenario's span. Returns whether those runs succeeded, with the UTC days
+    never requested between the first and last tick's newest complete day (`days_missed`), the requests beyond
+    one per day (`days_twice`) and the clock changes crossed (`faults`)."""
+    from contextlib import nullcontext
+    from zoneinfo import ZoneInfo
+
+    from dagster._core.storage.dagster_run import DagsterRun, make_new_run_id
+    from dagster._utils.schedules import cron_string_iterator
+
+    from ..definitions import defs
+    from ..ops.schedules import PARTITION_TAG, SCHEDULE_NAME, SCHEDULE_TAG, build_daily_schedule
+    from ..partitions import daily_partitions
+
+    partitions = daily_partitions(settings.start_date)
+    now = clock.now()
+    ok, figures = True, {"days_missed": 0, "days_twice": 0, "faults": 0}
+    for zone_name, hour, since in SCHEDULE_TICKS:
+        run = since is None
+        zone = ZoneInfo(zone_name)
+        schedule = build_daily_schedule(partitions, hour, zone_name)
+        since = since or first - timedelta(days=3)
+        start = datetime(since.year, since.month, since.day, tzinfo=zone)
+        stop = now if run else start + timedelta(days=10)
+        requested, offsets, last_tick = Counter(), [], None
+        # A throwaway instance on disk: a schedule context needs an instance it can refer to (an ephemeral one has none).
+        with dg.instance_for_test() as instance:
+            for tick in cron_string_iterator(start.timestamp(), schedule.cron_schedule, zone_name):
+                if tick >= stop:
+                    break
+                offsets.append(tick.utcoffset())
+                if run:
+                    clock.advance(tick - clock.now())  # the runs see Amazon as it was at the tick
+                with nullcontext() if run else clock.pinned(tick, frozen=True), dg.build_schedule_context(
+                    instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+                ) as context:
+                    requests = list(schedule.evaluate_tick(context).run_requests or [])
+                for request in requests:
+                    day = date.fromisoformat(request.partition_key)
+                    requested[day] += 1
+                    # What the daemon records on launching it: last_requested_day reads these tags.
+                    instance.add_run(DagsterRun(job_name="daily_refresh", run_id=make_new_run_id(), tags={
+                        **request.tags, SCHEDULE_TAG: SCHEDULE_NAME, PARTITION_TAG: request.partition_key}))
+                    if run and first <= day <= last:
+                        ok &= dg.materialize(list(defs.assets), resources=resources, partition_key=request.partition_key,
+                                             raise_on_error=False).success
+                last_tick = tick
+        changes = sum(1 for a, b in zip(offsets, offsets[1:]) if a != b)
+        if not changes or last_tick is None:
+            raise RuntimeError(f"the ticks of {hour}:00 {zone_name} from {start} to {stop} cross no clock change")
+        newest = (last_tick.astimezone(timezone.utc) - timedelta(days=1)).date()
+        span = [min(requested) + timedelta(days=n) for n in range((newest - min(requested)).days + 1)]
+        figures["days_missed"] += sum(1 for day in span if day not in requested)
+        figures["days_twice"] += sum(n - 1 for n in requested.values())
+        figures["faults"] += changes
+    return ok, figures
+
+
+def _past_pii_retention(resources: dict, tags: dict, measured) -> tuple[bool, int]:
+    """The normal run, then the clock moved past the retention (the latest promised delivery is days ahead, hence
+    +10) and ops/pii_retention run alone. Returns whether both succeeded and how many Zoho contacts held buyer
+    details past the retention before it ran (what the scenario gives the retention to clear)."""
+    from ..definitions import defs
+
+    ok = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
+    clock.advance(timedelta(days=resources["warehouse"].pii_retention_days + 10))
+    outlived = measured()["pii_in_zoho"]
+    ok &= dg.materialize(list(defs.assets), selection=[dg.AssetKey(["ops", "pii_retention"])], resources=resources, tags=tags,
+                         raise_on_error=False).success
+    return ok, outlived
 
 
 def _killed_mid_push(env: dict, first, last, log) -> bool:
@@ -310,13 +464,15 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
     work = Path(workdir or tempfile.mkdtemp(prefix=f"chaos-{scenario.name}-"))
     days = max(days, scenario.min_days)
     config = SandboxConfig(orders_per_day=orders_per_day, time_scale=1000.0, report_processing_seconds=0.2)
-    today = clock.today()
-    first, last = today - timedelta(days=days), today - timedelta(days=1)
     # A scenario may move the clock (daily runs replayed at their hour): the next one starts where this one did.
-    with clock.pinned(clock.now()), Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb:
+    with clock.pinned(scenario.now or clock.now()), Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb:
+        today = clock.today()
+        first, last = today - timedelta(days=days), today - timedelta(days=1)
         env = {"AMAZON_ZOHO_SANDBOX_URL": sb.url, "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000",
                "AMAZON_ZOHO_WAREHOUSE": str(work / "warehouse.duckdb"), "AMAZON_ZOHO_ARCHIVE_DIR": str(work / "archive")}
-        resources = build_resources(load(env))
+        settings = load(env)
+        resources = build_resources(settings)
+        watched = {"pii_retention_days": resources["warehouse"].pii_retention_days, "analyst_copy": resources["warehouse"].analyst_copy_path}
         if scenario.amazon:
             resources["amazon"] = AmazonSellerResource(**{**resources["amazon"].model_dump(), **scenario.amazon})
         if scenario.zoho:
@@ -326,11 +482,22 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         made_by_hand = _existing_records(scenario, resources["zoho"], config, first, last)
         calls_before, dealt_before = _last_call_id(sb.url), sum(sb.app.faults.injected.values())
         failed_reports_before = _failed_reports(sb)
-        if scenario.parallel:
+        schedule = {"days_missed": "-", "days_twice": "-"}
+        if scenario.parallel == "scheduled_runs":
+            faulted_ok, figures = _scheduled_runs(settings, resources, first, last)
+            schedule = {k: figures[k] for k in schedule}
+            made_by_hand += figures["faults"]
+        elif scenario.parallel == "pii_past_retention":
+            faulted_ok, outlived = _past_pii_retention(
+                resources, tags, lambda: measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed, **watched))
+            made_by_hand += outlived
+        elif scenario.parallel:
             faulted_ok = _in_processes(scenario, env, first, last, env["AMAZON_ZOHO_WAREHOUSE"])
         else:
             faulted_ok = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
-        during = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed)
+        during = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed, **watched)
+        if scenario.parallel == "sigkill_analyst_refresh":
+            made_by_hand += during["temp_files_left"]  # the killed refresh's leftovers are the fault it injected
         # Reports that ended FATAL or CANCELLED are faults met too, though every HTTP answer was a 200.
         error_answers_reports = _failed_reports(sb) - failed_reports_before
         # Plus error answers, and answers slower than the slow-fault delay (the client gave up on those).
@@ -343,7 +510,7 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         if scenario.recover:
             sb.app.set_config({k: getattr(SandboxConfig(), k) for k in scenario.knobs})
             recovered = dg.materialize(list(defs.assets), resources=resources, tags=tags, raise_on_error=False).success
-        row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed)
+        row = measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed, **watched)
     return {
         "scenario": scenario.name,
         "fresh": scenario.fresh,
@@ -351,10 +518,13 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         "faulted_run": "ok" if faulted_ok else "failed",
         "after_recovery": ("ok" if recovered else "failed") if scenario.recover else "-",
         **row,
+        # Buyer details past their retention count whether the faulted run or the recovery left them in Zoho.
+        "pii_in_zoho": max(during["pii_in_zoho"], row["pii_in_zoho"]),
         "faults_injected": faults_injected,
         "error_answers": error_answers,
         "rejects_after_fault": during["dead_letters"] + during["quarantined"] + during["settlement_rows_quarantined"],
         "unwanted_dead_letters": row["dead_letters"] if scenario.no_dead_letters else 0,
+        **schedule,
     }
 
 
@@ -396,7 +566,8 @@ def _calls_since(url: str, since_id: int) -> list[dict]:
 def render(rows: list[dict]) -> str:
     cols = ["scenario", "injected", "faulted_run", "after_recovery", "expected", "in_duckdb", "quarantined", "in_zoho",
             "adopted", "dead_letters", "settlement_rows_quarantined", "faults_injected", "error_answers", "rejects_after_fault",
-            "lost", "duplicated", "stale", "garbled_text", "unexplained", "misattributed"]
+            "lost", "duplicated", "stale", "garbled_text", "unexplained", "misattributed", "days_missed", "days_twice",
+            "pii_in_zoho", "temp_files_left"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)
@@ -421,14 +592,21 @@ def main(argv: list[str] | None = None) -> int:
         "# Fault matrix\n\nMeasured by `make chaos` (3 days, 20 orders per day per marketplace; 5 or 15 days where a "
         "scenario needs the backfill path or a settlement period). A faulted run may fail (`failed`); what matters is "
         "the state after the next clean run: nothing lost or duplicated, no garbled text, every reject explained.\n\n"
-        "Columns: `faults_injected` counts the faults the sandbox dealt (some leave no error answer, like a dropped charset), "
+        "Columns: `faults_injected` counts the faults the sandbox dealt (some leave no error answer, like a dropped charset; "
+        "for schedule_across_clock_changes the clock changes its ticks crossed, for pii_past_retention the Zoho contacts "
+        "holding buyer details past the retention before ops/pii_retention ran, for killed_analyst_refresh the temp files "
+        "the kill left), "
         "`error_answers` the error answers clients met, `adopted` the Zoho records the org already had that the sync took "
         "over, `garbled_text` raw rows or titles that differ from the seller's catalogue (a wrong charset), `unexplained` "
         "dead letters without a code and message, `misattributed` id-map entries or sales-order line items pointing at another "
-        "record than their own.\n\n" + table + "\n"
+        "record than their own, `days_missed`/`days_twice` UTC days the daily schedule never requested or requested again "
+        "across a clock change (`-`: the scenario does not drive the schedule), `pii_in_zoho` Zoho contacts still holding a "
+        "buyer's name, e-mail or street after all their orders passed the PII retention, `temp_files_left` analyst-copy "
+        "temp files left beside the copy.\n\n" + table + "\n"
     )
     bad = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or (r["fresh"] and r["stale"]) or r["garbled_text"]
-           or r["unexplained"] or r["misattributed"] or r["unwanted_dead_letters"]]
+           or r["unexplained"] or r["misattributed"] or r["unwanted_dead_letters"] or r["pii_in_zoho"] or r["temp_files_left"]
+           or r["days_missed"] not in (0, "-") or r["days_twice"] not in (0, "-")]
     if bad:
         print(f"FAILED guarantees in: {bad}", file=sys.stderr)
     return 1 if bad else 0

@@ -18,6 +18,14 @@ def test_scenario_keeps_the_guarantees(scenario, tmp_path):
     assert row["unexplained"] == 0, row
     assert row["misattributed"] == 0, row
     assert row["unwanted_dead_letters"] == 0, row
+    # Issue #14 items 9 and 10, in every scenario: no buyer details in Zoho past their retention, no temp copy left.
+    assert row["pii_in_zoho"] == 0, row
+    assert row["temp_files_left"] == 0, row
+    if scenario.parallel == "scheduled_runs":  # #14 item 4: each UTC day requested once across the clock changes
+        assert (row["days_missed"], row["days_twice"]) == (0, 0), row
+    if scenario.parallel in ("scheduled_runs", "pii_past_retention", "sigkill_analyst_refresh"):
+        # The clock changes crossed, the contacts holding details past the retention, the killed refresh's temp files.
+        assert row["faults_injected"] > 0, "the scenario must actually inject faults"
     if scenario.recover:
         assert row["after_recovery"] == "ok", row
     if any(k.startswith("fault_") and k != "fault_target" for k in scenario.knobs):
