@@ -210,3 +210,18 @@ def test_the_not_null_checks_block_a_null_date_or_amount_that_reaches_core(wareh
         }
     assert all(not result.passed for result in failed.values()), {k: r.metadata for k, r in failed.items()}
     assert all(checks[name].blocking for name in failed)
+
+
+def test_a_later_version_without_the_buyer_keeps_the_order_s_buyer(warehouse):
+    """Amazon shows a merchant-fulfilled buyer only while the order is unshipped or shipped (API-FACTS "PII without an
+    RDT"); the delivered version arrives without one. The order keeps its buyer in core, so Zoho's sales order keeps
+    pointing at that contact instead of moving to the shared one."""
+    shipped = {**_order("mfn-1", [_item("i1", "10.00")]), "buyerKey": "bk-123"}
+    shipped["fulfillment"] = {"fulfillmentStatus": "SHIPPED", "fulfilledBy": "MERCHANT"}
+    delivered = {**shipped, "lastUpdatedTime": f"{DAY}T20:00:00Z"}
+    del delivered["buyerKey"]
+    _store_orders(warehouse, [shipped, delivered])
+
+    assert dg.materialize([core_orders], partition_key=DAY, resources={"warehouse": warehouse}).success
+    with duckdb.connect(warehouse.path, read_only=True) as conn:
+        assert conn.execute("SELECT buyer_key, last_update_ts FROM core.orders").fetchall()[0][0] == "bk-123"

@@ -40,6 +40,15 @@ first_shipped AS (
     WHERE o.fulfillment.fulfillmentStatus IN ('SHIPPED', 'PARTIALLY_SHIPPED')
     GROUP BY order_id
 ),
+-- Amazon shows the buyer only while a merchant-fulfilled order is UNSHIPPED, PARTIALLY_SHIPPED or SHIPPED (API-FACTS.md
+-- "PII without an RDT", https://developer-docs.amazon.com/sp-api/docs/access-orders-pii): a later version (delivered,
+-- refunded, fetched again after the window) comes without it. The buyer did not change: the last key seen stands.
+known_buyer AS (
+    SELECT order_id, arg_max(o.buyerKey, last_updated_time) AS buyer_key
+    FROM versions
+    WHERE o.buyerKey IS NOT NULL
+    GROUP BY order_id
+),
 latest AS (
     SELECT *
     FROM versions
@@ -61,7 +70,7 @@ SELECT
         WHEN 'CANCELLED' THEN 'cancelled' WHEN 'CANCELED' THEN 'cancelled' WHEN 'UNFULFILLABLE' THEN 'unfulfillable'
         ELSE 'unknown'
     END AS status,
-    l.o.buyerKey AS buyer_key,
+    coalesce(l.o.buyerKey, b.buyer_key) AS buyer_key,
     l.o.recipient.deliveryAddress.countryCode AS ship_country,
     CASE WHEN l.o.fulfillment.fulfillmentStatus IN ('SHIPPED', 'PARTIALLY_SHIPPED') THEN coalesce(
         list_min(list_transform(l.o.packages, lambda p: TRY_CAST(p.shipTime AS TIMESTAMPTZ))),
@@ -75,6 +84,7 @@ SELECT
     l.o.orderItems AS items
 FROM latest l
 LEFT JOIN first_shipped s USING (order_id)
+LEFT JOIN known_buyer b USING (order_id)
 LEFT JOIN core.marketplaces m USING (marketplace_id);
 
 -- One row per item, typed: the form both the rejects below and core.order_lines read. An item is cancelled inside
