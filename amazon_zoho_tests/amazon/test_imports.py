@@ -326,6 +326,24 @@ def test_amazons_own_report_of_an_imported_settlement_replaces_the_import(wareho
     assert again.status == imports.ALREADY_LOADED and "already loaded from report 50011020300" in again.reason
 
 
+def test_amazons_report_takes_the_replaced_imports_quarantined_rows_with_it(warehouse):
+    # One line cut short (quarantined by the loader), one amount core cannot read (quarantined by core).
+    raw = cut_short(SETTLEMENT.replace(b"\t29,99\t", b"\t29.99.9\t", 1))
+    imported = load(warehouse, raw)
+    build_core(warehouse, date(2026, 5, 20))
+    with warehouse.connect() as conn:
+        held = conn.execute("SELECT source FROM ops.quarantine WHERE record_key = ? ORDER BY 1", [imported.report_id]).fetchall()
+        assert held == [("core_settlement_lines",), ("settlement_file",)]
+        conn.execute("INSERT INTO raw.settlement_reports VALUES ('50011020300', '24681357901', ?, NULL, NULL, DATE '2026-05-20', "
+                     "NULL, 'doc', '/a/50011020300.tsv', 'x', NULL, 11, now())", [DE])
+
+        assert imports.supersede_imports(conn, "50011020300") == [imported.report_id]
+
+        left = conn.execute("SELECT source, reason FROM ops.quarantine WHERE record_key = ? OR file_name = ?",
+                            [imported.report_id, imported.archive_path]).fetchall()
+    assert left == [], "a report no longer in raw has nothing in quarantine"
+
+
 def test_a_file_the_loader_chokes_on_is_refused_with_the_error_and_the_inbox_goes_on(warehouse, tmp_path, monkeypatch):
     from amazon_zoho.amazon import inbox_sensor
 
