@@ -65,8 +65,8 @@ class ImportResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     archive_path: str | None = None
-    # Already loaded: the days its first import changed (ops.imports), which a caller that may have died before
-    # rebuilding them (the inbox sensor) asks for again; rebuilding a day is idempotent.
+    # Already loaded: the days its first import changed (ops.imports). Whether they still need a rebuild is not
+    # decided here but by ops.imports.rebuild_requested_at (owed_rebuilds), which make import and the sensor ask.
     loaded_days: list[date] = field(default_factory=list)
     # How the bytes were read when it was not a clean read (reports.Decoded.note), as ops.decode_events records it.
     decode_note: str | None = None
