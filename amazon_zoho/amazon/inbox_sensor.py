@@ -1,9 +1,11 @@
 """The inbox: report files a seller drops into data/inbox/ are imported (amazon/imports.py), then core and marts
 are rebuilt for the days they cover, by a job that leaves out the amazon_raw assets, so no Amazon call happens.
 
-RUNNING by default: a tick with an empty inbox lists one folder and returns; it never calls Amazon and opens the
-warehouse only when there is a file. Processed files move to done/ or refused/ (with <name>.reason.txt), so a
-tick never reads a file twice.
+RUNNING by default: a tick with an empty inbox lists one folder and asks the warehouse (read-only) whether an
+import is still owed its rebuild; it never calls Amazon. Processed files move to done/ or refused/ (with
+<name>.reason.txt), so a tick never reads a file twice. Which loaded imports have had their rebuild asked for is
+kept in ops.imports.rebuild_requested_at, not in the inbox: a tick that dies after moving a file to done/ leaves
+its rebuild owed, and the next tick asks for it.
 """
 
 from __future__ import annotations
@@ -72,6 +74,21 @@ def import_inbox(inbox: Path, warehouse: WarehouseResource, run_id: str | None =
     return results
 
 
+def owes_rebuild(warehouse: WarehouseResource) -> bool:
+    """Whether a loaded import still waits for its rebuild (read-only; a warehouse not made yet owes nothing)."""
+    try:
+        with warehouse.connect(read_only=True) as conn:
+            return conn.execute("SELECT count(*) FROM ops.imports WHERE status = ? AND rebuild_requested_at IS NULL",
+                                [imports.LOADED]).fetchone()[0] > 0
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return False  # no ops.imports (or not its rebuild column) yet: nothing was imported since
+
+
+def owed_rebuilds(warehouse: WarehouseResource) -> list[imports.OwedRebuild]:
+    with warehouse.connect() as conn:
+        return imports.owed_rebuilds(conn)
+
+
 def build_inbox_sensor(inbox_dir: str, partitions: dg.TimeWindowPartitionsDefinition, job) -> dg.SensorDefinition:
     inbox = Path(inbox_dir)
 
@@ -84,27 +101,49 @@ def build_inbox_sensor(inbox_dir: str, partitions: dg.TimeWindowPartitionsDefini
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def amazon_report_inbox(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        if not pending_files(inbox):
-            return dg.SkipReason(f"no file in {inbox}")
+        waiting = warehouse.waiting_at_most(SENSOR_LOCK_WAIT)
+        pending = pending_files(inbox)
+        if not pending:
+            try:
+                if not owes_rebuild(waiting):
+                    return dg.SkipReason(f"no file in {inbox}, and no import owed a rebuild")
+            except duckdb.IOException as exc:
+                return dg.SkipReason(f"no file in {inbox}; warehouse busy ({exc}), looking for owed rebuilds next tick")
         if _run_in_progress(context):
             return dg.SkipReason("a run is in progress and holds the warehouse; importing next tick")
         try:
-            results = import_inbox(inbox, warehouse.waiting_at_most(SENSOR_LOCK_WAIT))
+            results = import_inbox(inbox, waiting) if pending else []
+            owed = owed_rebuilds(waiting)
         except duckdb.IOException as exc:
             return dg.SkipReason(f"warehouse busy ({exc}); importing next tick")
         for result in results:
             (context.log.warning if result.status == imports.REFUSED else context.log.info)(result.summary())
-        # A file found again after its import committed (a tick that died before asking for the runs) asks again.
-        days = sorted({d for r in results for d in [*r.days, *r.loaded_days]})
+        ours = {r.report_id for r in results if r.status == imports.LOADED}
+        for earlier in (o for o in owed if o.report_id not in ours):
+            # Loaded by a tick (or make import) that died or failed before its rebuild was asked for.
+            context.log.warning(f"import {earlier.report_id} ({earlier.file_name}) was loaded but its rebuild never asked for; asking now")
+        days = sorted({d for o in owed for d in o.days})
         wanted, outside = split_by_partitions(days, partitions)
         if outside:
             context.log.warning(f"days without a partition (before AMAZON_ZOHO_START_DATE, or today), loaded into raw only: {outside}")
         if not wanted:
+            try:
+                with waiting.connect() as conn:
+                    imports.mark_rebuild_requested(conn, owed)  # their days have no partition: raw is all they get
+            except duckdb.IOException:
+                pass  # still owed: the next tick logs them again
             return dg.SkipReason(f"{len(results)} files processed, no day to rebuild")
-        # Unique per tick's files: the same days asked for by a later drop must run again, not be deduplicated.
-        seen = ",".join(sorted(f"{r.report_id}:{r.status}" for r in results))
+        # Unique per tick's imports: the same days asked for by a later drop must run again, not be deduplicated.
+        seen = ",".join(sorted([*(f"{r.report_id}:{r.status}" for r in results), *(o.sha256 for o in owed)]))
         key = f"inbox:{hashlib.sha256(seen.encode()).hexdigest()[:16]}:{clock.now().isoformat()}"
-        return run_requests(partition_runs(wanted), key)
+        requests = run_requests(partition_runs(wanted), key)
+        # Marked last, just before the requests are handed back: a tick that dies before here leaves them owed.
+        try:
+            with waiting.connect() as conn:
+                imports.mark_rebuild_requested(conn, owed)
+        except duckdb.IOException as exc:
+            return dg.SkipReason(f"warehouse busy ({exc}) before the rebuild of {len(owed)} imports was recorded; asking next tick")
+        return requests
 
     return amazon_report_inbox
 

@@ -2,6 +2,9 @@
 core and marts for the days they cover, in this process. No Amazon call: the rebuild job has no amazon_raw asset.
 
 Exit status 0 when every file loaded (or was loaded before), 2 when a file was refused, 1 when the rebuild failed.
+The rebuild covers every loaded import still owed one (ops.imports.rebuild_requested_at), this run's and any an
+earlier `make import` or inbox tick loaded but did not get rebuilt: running it again after a failed rebuild
+finishes the job. An import counts as rebuilt once the runs succeeded.
 """
 
 from __future__ import annotations
@@ -42,13 +45,22 @@ def main(argv: list[str] | None = None) -> int:
     results = import_paths(settings, paths, args.marketplace)
     for result in results:
         print(result.summary(), flush=True)
-    days = sorted({d for r in results for d in r.days})
+    warehouse = warehouse_resource(settings)
+    with warehouse.connect() as conn:
+        owed = imports.owed_rebuilds(conn)
+    ours = {r.report_id for r in results if r.status == imports.LOADED}
+    for earlier in (o for o in owed if o.report_id not in ours):
+        print(f"{earlier.file_name} ({earlier.report_id}) was loaded before but never rebuilt: rebuilding its days now", flush=True)
+    days = sorted({d for o in owed for d in o.days})
     wanted, outside = split_by_partitions(days, daily_partitions(settings.start_date))
     if outside:
         print(f"no partition for {', '.join(map(str, outside))} (before AMAZON_ZOHO_START_DATE or today): loaded into raw only")
     ok = rebuild(settings, wanted) if wanted else True
     if not ok:
+        print("the rebuild failed: the files stay loaded and owed their rebuild; run make import again to finish it", file=sys.stderr)
         return 1
+    with warehouse.connect() as conn:
+        imports.mark_rebuild_requested(conn, owed)
     return 2 if any(r.status == imports.REFUSED for r in results) else 0
 
 

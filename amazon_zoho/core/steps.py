@@ -33,13 +33,17 @@ CUSTOMERS_PRODUCTS = step("customers_products.sql", reads=("core.orders", "core.
 # rows typed in their marketplace's formats, each with the reason it cannot enter core (`settlement_window`).
 # Each settlement is read from the newest report that carries it (`settlement_reports_window`), whichever window that
 # report is in, so a settlement listed under two report ids counts once.
-SETTLEMENT_WINDOW = step("settlement_window.sql", reads=("raw.settlement_rows", "raw.settlement_reports", "core.marketplaces"),
-                         creates=("settlement_reports_window", "settlement_window"),
-                         macros=("local_decimal", "settlement_date_parts", "settlement_ymd", "settlement_offset_minutes",
-                                 "settlement_instant", "settlement_ts"))
+# The marketplaces' amount and date formats are macros of their own (`SETTLEMENT_FORMATS`): amazon/imports.py
+# reads a downloaded file's settlement-end-date with them, so the day it files a file under is the day core reads.
+SETTLEMENT_FORMATS = step("settlement_formats.sql",
+                          macros=("local_decimal", "settlement_date_parts", "settlement_ymd", "settlement_offset_minutes",
+                                  "settlement_instant", "settlement_ts", "settlement_date_order"))
+SETTLEMENT_WINDOW = step("settlement_window.sql", reads=("raw.settlement_rows", "raw.settlement_reports", "core.marketplaces",
+                                                         "local_decimal", "settlement_ts", "settlement_date_order"),
+                         creates=("settlement_reports_window", "settlement_window"))
 SETTLEMENTS = step("settlements.sql", reads=("settlement_window", "settlement_reports_window", "raw.settlement_reports"), macros=("line_class",),
                    writes=("core.settlements", "core.settlement_lines", "ops.quarantine"))
-BUILD_SETTLEMENTS: tuple[Step, ...] = (SETTLEMENT_WINDOW, SETTLEMENTS)
+BUILD_SETTLEMENTS: tuple[Step, ...] = (SETTLEMENT_FORMATS, SETTLEMENT_WINDOW, SETTLEMENTS)
 
 ALL: tuple[Step, ...] = (*BUILD_ORDERS, LATE_DAYS, RECORD_DAY_BUILDS, CUSTOMERS_PRODUCTS, *BUILD_SETTLEMENTS)
 # The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created.

@@ -4,14 +4,17 @@ The fixtures say on their first line where their shape comes from; the tests dro
 """
 
 import hashlib
-from datetime import date
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from amazon_zoho.amazon import imports
 from amazon_zoho.amazon.inbox_sensor import file_away, pending_files
+from amazon_zoho.core import steps as core_steps
 from amazon_zoho.warehouse import WarehouseResource
+from amazon_zoho_tests.core.test_settlement_fixtures import CASES as FORMAT_CASES, FIXTURES as FORMAT_FIXTURES
 
 FIXTURES = Path(__file__).with_name("fixtures")
 DE = "A1PA6795UKMFR9"
@@ -75,16 +78,131 @@ def test_the_same_bytes_again_change_nothing(warehouse):
     assert state(warehouse) == before
 
 
-def test_another_download_of_a_loaded_settlement_is_not_counted_twice(warehouse):
-    load(warehouse, SETTLEMENT)
+def cut_short(raw: bytes) -> bytes:
+    """What a browser leaves of a download it stopped: the last line cut mid-row (its cells missing)."""
+    return raw.rstrip(b"\n")[:-40]
+
+
+def build_core(warehouse: WarehouseResource, day: date) -> None:
+    with warehouse.connect() as conn:
+        for step in core_steps.BUILD_SETTLEMENTS:
+            step.run(conn, {"start": day, "end": day + timedelta(days=1), "run_id": "run-test"})
+
+
+def test_a_later_download_of_an_imported_settlement_replaces_the_cut_one_and_counts_once(warehouse):
+    cut = load(warehouse, cut_short(SETTLEMENT), "cut.txt")
+    assert cut.status == imports.LOADED and cut.rows_quarantined == 1
+    build_core(warehouse, date(2026, 5, 20))
+    with warehouse.connect() as conn:
+        held = conn.execute("SELECT DISTINCT source FROM ops.quarantine ORDER BY 1").fetchall()
+    assert ("settlement_file",) in held
+
+    full = load(warehouse, SETTLEMENT, "statement.txt")
+
+    assert full.status == imports.LOADED, full.reason
+    assert full.superseded == [cut.report_id] and full.days == [date(2026, 5, 20)]
+    assert f"replaces the earlier import {cut.report_id}" in full.summary()
+    build_core(warehouse, date(2026, 5, 20))
+    with warehouse.connect() as conn:
+        reports = conn.execute("SELECT report_id FROM raw.settlement_reports").fetchall()
+        statuses = dict(conn.execute("SELECT file_name, status FROM ops.imports").fetchall())
+        left = conn.execute("SELECT count(*) FROM ops.quarantine WHERE record_key = ? OR file_name = ?",
+                            [cut.report_id, cut.archive_path]).fetchone()
+        core = conn.execute("SELECT report_id, total_amount FROM core.settlements").fetchall()
+        lines = conn.execute("SELECT count(*) FROM core.settlement_lines").fetchone()
+    assert reports == [(full.report_id,)]
+    assert statuses == {"cut.txt": imports.SUPERSEDED, "statement.txt": imports.LOADED}
+    assert left == (0,), "the cut file's quarantined rows went with it"
+    assert [r for r, _ in core] == [full.report_id] and lines == (full.rows_loaded - 1,), "one summary row, the rest lines, once"
+
+
+def test_a_download_of_a_settlement_amazons_report_holds_is_not_loaded_and_says_why(warehouse):
+    with warehouse.connect() as conn:
+        conn.execute("INSERT INTO raw.settlement_reports VALUES ('50011020300', '24681357901', ?, NULL, NULL, DATE '2026-05-20', "
+                     "NULL, 'doc', '/a/50011020300.tsv', 'x', NULL, 11, now())", [DE])
     before = state(warehouse)
 
-    # Windows line ends: other bytes, the same settlement.
-    result = load(warehouse, SETTLEMENT.replace(b"\n", b"\r\n"), "saved-again.txt")
+    result = load(warehouse, SETTLEMENT)
 
     assert result.status == imports.ALREADY_LOADED
-    assert "settlement 24681357901 is already loaded from report import-" in result.reason
+    assert "already loaded from report 50011020300, Amazon's own report" in result.reason
     assert state(warehouse) == before
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT_CASES))
+def test_every_marketplace_date_format_imports_and_lands_its_deposit_on_its_end_day(warehouse, name):
+    marketplace_id, (_, end, _), _, deposit = FORMAT_CASES[name]
+    raw = (FORMAT_FIXTURES / name).read_bytes()
+
+    result = load(warehouse, raw, name)
+
+    assert result.status == imports.LOADED, result.reason
+    assert (result.marketplace_ids, result.days) == ([marketplace_id], [end.date()])
+    build_core(warehouse, end.date())
+    with warehouse.connect() as conn:
+        settled = conn.execute("SELECT end_date, marketplace_id, period_end, total_amount FROM core.settlements").fetchall()
+        held = conn.execute("SELECT source, reason FROM ops.quarantine").fetchall()
+    assert settled == [(end.date(), marketplace_id, end, deposit)] and held == []
+
+
+def test_a_settlement_date_is_read_as_its_marketplace_writes_dates(warehouse):
+    uk, us, jp = "A1F83G8C2ARO7P", "ATVPDKIKX0DER", "A1VC38T7YXB528"
+    with warehouse.connect() as conn:
+        read = {(text, m): imports.settlement_instant(conn, text, m) for text, m in [
+            ("15/01/2023 07:01:53 UTC", uk), ("03/04/2023 07:01:53 UTC", uk), ("03/04/2023 07:01:53 UTC", us),
+            ("2023/01/15 07:01:53 UTC", jp), ("01/15/2023 00:00:00 PST", us), ("2023-07-17 00:00:00 PDT", us),
+            ("2026-05-21T01:12:34+02:00", DE), ("May 20", DE)]}
+    assert {k: v.isoformat() if v else None for k, v in read.items()} == {
+        ("15/01/2023 07:01:53 UTC", uk): "2023-01-15T07:01:53+00:00",
+        ("03/04/2023 07:01:53 UTC", uk): "2023-04-03T07:01:53+00:00",  # 3 April in the UK
+        ("03/04/2023 07:01:53 UTC", us): "2023-03-04T07:01:53+00:00",  # 4 March in the US
+        ("2023/01/15 07:01:53 UTC", jp): "2023-01-15T07:01:53+00:00",
+        ("01/15/2023 00:00:00 PST", us): "2023-01-15T08:00:00+00:00",
+        ("2023-07-17 00:00:00 PDT", us): "2023-07-17T07:00:00+00:00",
+        # The partition day is the UTC day: an instant with an offset counts where it falls in UTC.
+        ("2026-05-21T01:12:34+02:00", DE): "2026-05-20T23:12:34+00:00",
+        ("May 20", DE): None,
+    }
+
+
+def test_a_shift_jis_order_report_is_read_as_japanese_and_the_guess_recorded(warehouse):
+    raw = (FIXTURES / "reports" / "all_orders_jp_shift_jis.tsv").read_bytes()
+
+    result = load(warehouse, raw, "jp.txt")
+
+    assert result.status == imports.LOADED, result.reason
+    assert result.decode_note and "cp932" in result.decode_note and "ops.decode_events" in result.summary()
+    with warehouse.connect() as conn:
+        payloads = [json.loads(p) for (p,) in conn.execute("SELECT payload FROM raw.order_versions ORDER BY order_id").fetchall()]
+        events = conn.execute("SELECT source, report_id, marketplace_id, decoded_as FROM ops.decode_events").fetchall()
+    titles = [i["product"]["title"] for p in payloads for i in p["orderItems"]]
+    assert titles == ["南部鉄器 急須 0.65L（黒）", "ステンレス 計量スプーン ５本セット"]
+    assert events == [("order_report", result.report_id, "A1VC38T7YXB528", "cp932")]
+
+
+def test_a_windows_1252_settlement_records_its_guessed_encoding(warehouse):
+    raw = SETTLEMENT.replace(b"SKU-PAN-28", "SKU-PFANNE–28".encode("cp1252"))
+
+    result = load(warehouse, raw)
+
+    assert result.status == imports.LOADED and result.decode_note
+    with warehouse.connect() as conn:
+        assert conn.execute("SELECT source, decoded_as FROM ops.decode_events").fetchall() == [("settlement_file", "cp1252")]
+        skus = conn.execute("SELECT DISTINCT sku FROM raw.settlement_rows WHERE sku LIKE 'SKU-PF%'").fetchall()
+    assert skus == [("SKU-PFANNE–28",)]
+
+
+def test_loaded_imports_are_owed_a_rebuild_until_one_is_requested(warehouse):
+    settlement = load(warehouse, SETTLEMENT)
+    orders = load(warehouse, ORDERS)
+    load(warehouse, b"%PDF-1.7\n", "refused.pdf")
+    with warehouse.connect() as conn:
+        owed = imports.owed_rebuilds(conn)
+        assert [(o.report_id, o.days) for o in owed] == [(settlement.report_id, [date(2026, 5, 20)]), (orders.report_id, [date(2026, 5, 4)])]
+        imports.mark_rebuild_requested(conn, owed[:1])
+        assert [o.report_id for o in imports.owed_rebuilds(conn)] == [orders.report_id]
+        imports.mark_rebuild_requested(conn, imports.owed_rebuilds(conn))
+        assert imports.owed_rebuilds(conn) == []
 
 
 NOT_REPORTS = {
@@ -172,14 +290,6 @@ def test_gzip_and_cp1252_downloads_are_read(warehouse):
     assert result.archive_path.endswith(".tsv.gz")
 
 
-def test_settlement_dates_in_each_written_form():
-    assert imports.parse_settlement_date("2026-05-20 08:12:34 UTC").isoformat() == "2026-05-20T08:12:34+00:00"
-    assert imports.parse_settlement_date("20.05.2026 08:12:34 UTC").isoformat() == "2026-05-20T08:12:34+00:00"
-    # The partition day is the UTC day: an instant with an offset counts where it falls in UTC.
-    assert imports.parse_settlement_date("2026-05-21T01:12:34+02:00").isoformat() == "2026-05-20T23:12:34+00:00"
-    assert imports.parse_settlement_date("May 20") is None
-
-
 def test_inbox_files_move_to_done_or_refused_with_the_reason(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -214,6 +324,24 @@ def test_amazons_own_report_of_an_imported_settlement_replaces_the_import(wareho
     assert Path(imported.archive_path).exists(), "the archive keeps what the seller downloaded"
     again = load(warehouse, SETTLEMENT)
     assert again.status == imports.ALREADY_LOADED and "already loaded from report 50011020300" in again.reason
+
+
+def test_amazons_report_takes_the_replaced_imports_quarantined_rows_with_it(warehouse):
+    # One line cut short (quarantined by the loader), one amount core cannot read (quarantined by core).
+    raw = cut_short(SETTLEMENT.replace(b"\t29,99\t", b"\t29.99.9\t", 1))
+    imported = load(warehouse, raw)
+    build_core(warehouse, date(2026, 5, 20))
+    with warehouse.connect() as conn:
+        held = conn.execute("SELECT source FROM ops.quarantine WHERE record_key = ? ORDER BY 1", [imported.report_id]).fetchall()
+        assert held == [("core_settlement_lines",), ("settlement_file",)]
+        conn.execute("INSERT INTO raw.settlement_reports VALUES ('50011020300', '24681357901', ?, NULL, NULL, DATE '2026-05-20', "
+                     "NULL, 'doc', '/a/50011020300.tsv', 'x', NULL, 11, now())", [DE])
+
+        assert imports.supersede_imports(conn, "50011020300") == [imported.report_id]
+
+        left = conn.execute("SELECT source, reason FROM ops.quarantine WHERE record_key = ? OR file_name = ?",
+                            [imported.report_id, imported.archive_path]).fetchall()
+    assert left == [], "a report no longer in raw has nothing in quarantine"
 
 
 def test_a_file_the_loader_chokes_on_is_refused_with_the_error_and_the_inbox_goes_on(warehouse, tmp_path, monkeypatch):

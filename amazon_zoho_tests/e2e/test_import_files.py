@@ -147,9 +147,67 @@ def test_the_inbox_sensor_imports_a_dropped_file_moves_it_and_asks_for_its_days(
     again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
     assert not again.run_requests and again.skip_message.startswith("no file in"), "a processed file is never read again"
 
-    # A tick that died after the import committed but before asking for the run: the file is still in the inbox.
+    # The same file dropped again: already loaded, and its rebuild was asked for, so nothing runs twice.
     (inbox / "uk-statement.txt").write_bytes(raw)
-    retry = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
-    [request_again] = retry.run_requests
-    assert run_days(request_again) == [end_day] and request_again.run_key != request.run_key
+    dropped_again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    assert not dropped_again.run_requests and "no day to rebuild" in dropped_again.skip_message
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["uk-statement.1.txt", "uk-statement.txt"]
+
+
+def test_a_tick_that_dies_after_filing_a_file_away_leaves_its_rebuild_owed_and_the_next_tick_asks(sandbox, env, monkeypatch):
+    from amazon_zoho.amazon import inbox_sensor
+
+    settings = Settings.from_env(env)
+    defs = build_defs(settings)
+    inbox = Path(settings.inbox_dir)
+    info, raw = settlement(sandbox, UK)
+    inbox.mkdir()
+    (inbox / "uk-statement.txt").write_bytes(raw)
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = defs.resolve_sensor_def("amazon_report_inbox")
+    resources = {"warehouse": warehouse_resource(settings)}
+
+    def timed_out(*args, **kwargs):
+        raise TimeoutError("the daemon gave up on the tick")
+
+    # The tick loads the file and moves it to done/, then dies before it hands back its run requests.
+    monkeypatch.setattr(inbox_sensor, "split_by_partitions", timed_out)
+    with pytest.raises(Exception, match="gave up on the tick"):
+        sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    monkeypatch.undo()
+    assert [p.name for p in (inbox / "done").iterdir()] == ["uk-statement.txt"]
+
+    # The inbox is empty now; the next tick still asks for the rebuild the dead one owed, once.
+    tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    [request] = tick.run_requests
+    assert run_days(request) == [info.end.astimezone(timezone.utc).date()]
+    with duckdb.connect(settings.warehouse_path, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.imports WHERE rebuild_requested_at IS NOT NULL").fetchone() == (1,)
+    after = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
+    assert not after.run_requests and after.skip_message.startswith("no file in")
+
+
+def test_make_import_again_finishes_a_rebuild_that_died(sandbox, env, tmp_path, capsys, monkeypatch):
+    info, raw = settlement(sandbox, DE, back=1)
+    (tmp_path / "statement.txt").write_bytes(raw)
+    real = import_files.rebuild
+
+    def killed(settings, days):
+        raise RuntimeError("killed mid-rebuild")
+
+    monkeypatch.setattr(import_files, "rebuild", killed)
+    with pytest.raises(RuntimeError):
+        import_files.main([str(tmp_path / "statement.txt")])
+    monkeypatch.setattr(import_files, "rebuild", real)
+    capsys.readouterr()
+
+    assert import_files.main([str(tmp_path / "statement.txt")]) == 0
+
+    out = capsys.readouterr().out
+    assert "already loaded statement.txt" in out and "was loaded before but never rebuilt" in out
+    end_day = info.end.astimezone(timezone.utc).date()
+    assert f"rebuilding core and marts for {end_day}..{end_day}" in out
+    with duckdb.connect(env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        assert conn.execute("SELECT end_date FROM core.settlements WHERE settlement_id = ?", [info.settlement_id]).fetchone() == (end_day,)
+    assert import_files.main([str(tmp_path / "statement.txt")]) == 0
+    assert "rebuilding" not in capsys.readouterr().out, "a finished rebuild is not run again"

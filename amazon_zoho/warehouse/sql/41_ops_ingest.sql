@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS ops.imports (
 );
 COMMENT ON TABLE ops.imports IS 'Report files imported by hand (make import, the data/inbox sensor), one row per distinct file content: loaded (into raw, archived, report_id import-<sha256[:16]>) or refused, with the reason. The same bytes again change nothing.';
 COMMENT ON COLUMN ops.imports.kind IS 'settlement (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2) or order_report (all-orders flat file); NULL when the file is not a report.';
+-- Added after the table: warehouses made before it get the column; NULL for their imports, which were rebuilt
+-- by the caller that loaded them (or are re-requested once, harmlessly: a rebuild is idempotent).
+ALTER TABLE ops.imports ADD COLUMN IF NOT EXISTS rebuild_requested_at TIMESTAMPTZ;
+COMMENT ON COLUMN ops.imports.rebuild_requested_at IS 'When core and marts were asked to be rebuilt for the file''s days (the inbox sensor returned its run requests; make import''s rebuild runs succeeded). NULL on a loaded file: a rebuild is still owed, and the next tick or make import asks for it.';
 COMMENT ON COLUMN ops.imports.first_day IS 'First partition day the file covers: a settlement''s settlement-end-date day (UTC), an order report''s first purchase day.';
 
 CREATE TABLE IF NOT EXISTS ops.decode_events (
