@@ -139,6 +139,28 @@ def test_a_field_taken_out_of_the_mapping_is_cleared_in_zoho(sandbox, resources,
     assert "Mailing_City" not in fields and "Email" in fields
 
 
+def test_the_scrub_defers_when_zoho_is_out_of_credits(sandbox, resources, project_env):
+    """Review item 3 for the scrubs: LIMIT_REACHED leaves the expired records for the next run (counted), the asset
+    does not fail, and the next run with credits clears them."""
+    day = day_ago(2)
+    assert dg.materialize(ASSETS, resources=resources, partition_key=day.isoformat()).success
+    clock.advance(timedelta(days=40))
+    sandbox.app.set_config({"zoho_daily_credits": credits_used(sandbox.url)})
+    refused = dg.materialize([asset("ops", "pii_retention")], resources=resources, partition_key=day.isoformat())
+    assert refused.success, "running out of credits is not a failure"
+    metadata = refused.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["zoho_contacts_cleared"].value == metadata["zoho_sales_orders_cleared"].value == 0
+    deferred = metadata["zoho_contacts_deferred"].value, metadata["zoho_sales_orders_deferred"].value
+    assert all(deferred)
+    assert [r for r in _contacts(sandbox).values() if r.get("Email")], "nothing cleared yet"
+
+    sandbox.app.set_config({"zoho_daily_credits": 50_000})
+    later = dg.materialize([asset("ops", "pii_retention")], resources=resources, partition_key=day.isoformat())
+    metadata = later.get_asset_materialization_events()[0].materialization.metadata
+    assert (metadata["zoho_contacts_cleared"].value, metadata["zoho_sales_orders_cleared"].value) == deferred
+    assert metadata["zoho_contacts_deferred"].value == metadata["zoho_sales_orders_deferred"].value == 0
+
+
 def _narrowed(resources, tmp_path) -> ZohoCrmResource:
     mapping = Path(tmp_path / "mapping.yaml")
     default = (Path(__file__).parents[2] / "amazon_zoho" / "zoho" / "mapping.yaml").read_text()

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS ops.zoho_pii_scrubs (
     scrubbed_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (module, record_key)
 );
-COMMENT ON TABLE ops.zoho_pii_scrubs IS 'Zoho records whose buyer details (name, email, address) were cleared because every order they came from passed AMAZON_ZOHO_PII_RETENTION_DAYS; a record pushed again since (synced_at later) is judged again.';
+COMMENT ON TABLE ops.zoho_pii_scrubs IS 'Zoho records whose buyer details (contacts: name, email, address; sales orders: the address but its country) were cleared because no pii.order_contacts row of theirs is left (AMAZON_ZOHO_PII_RETENTION_DAYS); their payload hash is voided with it, and a record pushed again since (synced_at later) is judged again.';
 COMMENT ON COLUMN ops.zoho_pii_scrubs.module IS 'The Zoho module (Contacts, Sales_Orders).';
 COMMENT ON COLUMN ops.zoho_pii_scrubs.record_key IS 'Our key of the record (Amazon_Buyer_Key, Amazon_Order_ID).';
 COMMENT ON COLUMN ops.zoho_pii_scrubs.zoho_id IS 'The Zoho record id updated.';
