@@ -211,3 +211,31 @@ def test_unmapped_fields_are_cleared_under_the_budget_and_only_once_per_record(s
         assert conn.execute("SELECT count(*) FROM ops.zoho_field_clears").fetchone()[0] == 0, "the field's clears go with it"
         ledger = conn.execute("SELECT coalesce(sum(credits), 0) FROM ops.zoho_credit_ledger").fetchone()[0]
     assert ledger == credits_used(sandbox.url), "every clearing call booked"
+
+
+def test_expiry_finds_the_contact_keys_the_push_gives(tmp_path):
+    """zoho_contacts_expired.sql works out each pii row's contact key itself (not from core.orders); it must give the
+    keys zoho/sql/contact_keys.sql gives the push, for buyers with a buyer_key and for per_buyer ones without."""
+    from amazon_zoho.ops.steps import ZOHO_CONTACTS_EXPIRED
+    from amazon_zoho.warehouse import WarehouseResource
+    from amazon_zoho.zoho.steps import PREPARE
+
+    contact_keys = next(s for s in PREPARE if s.sql_file == "contact_keys.sql")
+    params = {"policy": "per_buyer", "salt": "s3cret"}
+    rows = [("o-email", "bk-1", "Ana Lima", "1000-001", "PT"), ("o-fba", None, " Jo  Doe ", "ab1 2cd", "GB"), ("o-fba2", None, "X", None, None)]
+    with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
+        for order_id, buyer_key, name, postcode, country in rows:
+            conn.execute("INSERT INTO core.orders BY NAME SELECT ? AS order_id, 'A1PA6795UKMFR9' AS marketplace_id, DATE '2026-11-01' AS purchase_date, "
+                         "TIMESTAMPTZ '2026-11-01 10:00:00+00' AS purchase_ts, ? AS buyer_key, 'shipped' AS status, 1 AS line_count", [order_id, buyer_key])
+            conn.execute("INSERT INTO pii.order_contacts (order_id, buyer_key, buyer_name, postal_code, country_code, fetched_at) "
+                         "VALUES (?, ?, ?, ?, ?, now())", [order_id, buyer_key, name, postcode, country])
+        contact_keys.run(conn, params)
+        keys = [k for (k,) in conn.execute("SELECT contact_key FROM order_contact ORDER BY order_id").fetchall()]
+        assert len(set(keys)) == 3 and not any(k.startswith("amazon-customer-") for k in keys)
+        conn.executemany("INSERT INTO ops.zoho_sync_state (module, record_key, zoho_id, status, synced_at) VALUES ('Contacts', ?, ?, 'synced', now())",
+                         [(k, f"id-{k}") for k in keys])
+        assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == [], "every contact still has its pii row"
+        conn.execute("DELETE FROM core.orders")  # orders that left core (quarantined) keep their contacts
+        assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == []
+        conn.execute("DELETE FROM pii.order_contacts WHERE order_id = 'o-fba'")
+        assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == [(keys[1], f"id-{keys[1]}")]
