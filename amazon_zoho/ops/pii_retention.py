@@ -3,7 +3,7 @@
 Amazon's Data Protection Policy allows keeping buyer PII "no longer than 30 days after order delivery"
 (README "For analysts", ../shared/reference/API-FACTS.md §12b), so 30 is the default;
 AMAZON_ZOHO_PII_RETENTION_DAYS (WarehouseResource.pii_retention_days) shortens (or, where a legal duty
-requires, lengthens) it. The asset runs in every daily run, after the Zoho contacts sync that reads PII,
+requires, lengthens) it. The asset runs in every daily run, after the Zoho contacts and sales orders syncs that read PII,
 and purges whatever has expired by now, in the warehouse and in the Zoho contacts it was pushed to
 (contacts and sales orders: zoho_retention.py).
 """
@@ -22,7 +22,8 @@ def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
     return dg.asset(
         key=["ops", "pii_retention"],
         group_name="ops",
-        deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"]],
+        # After both pushes that read pii (contacts, sales orders' addresses), so what they sent is what gets cleared.
+        deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"], ["zoho", "sales_orders"]],
         **daily_writer(partitions),
         kinds={"duckdb"},
         owners=["team:data"],
