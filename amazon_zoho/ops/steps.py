@@ -14,10 +14,11 @@ step = beside(__file__)
 PII_RETENTION = step("pii_retention.sql", reads=("pii.order_contacts", "core.orders"), creates=("pii_clock", "pii_expired"),
                      writes=("pii.order_contacts",))
 
-# Zoho contacts whose buyer details all expired (a query); `order_contact` is the push's own contact keys, which
-# the caller makes first with zoho/sql/contact_keys.sql (zoho_retention.py).
-ZOHO_CONTACTS_EXPIRED = step("zoho_contacts_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"),
-                             prepared=("order_contact",))
+# Zoho contacts whose buyer details all expired, and sales orders whose address did (queries over the pii rows
+# themselves, not core: zoho_retention.py).
+ZOHO_CONTACTS_EXPIRED = step("zoho_contacts_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"))
+ZOHO_SALES_ORDERS_EXPIRED = step("zoho_sales_orders_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"))
 
-ALL: tuple[Step, ...] = (PII_RETENTION, ZOHO_CONTACTS_EXPIRED)
-SEQUENCES: dict[str, tuple[Step, ...]] = {"pii retention": (PII_RETENTION,), "zoho pii retention": (ZOHO_CONTACTS_EXPIRED,)}
+ALL: tuple[Step, ...] = (PII_RETENTION, ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)
+SEQUENCES: dict[str, tuple[Step, ...]] = {"pii retention": (PII_RETENTION,),
+                                          "zoho pii retention": (ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)}

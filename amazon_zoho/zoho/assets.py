@@ -90,7 +90,8 @@ def _push(
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
                     auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
         # A field taken out of mapping.yaml is cleared in Zoho, not left with its last value (ops/zoho_retention.py).
-        unmapped = clear_unmapped_fields(conn, push.client, push.mapping, module)
+        # Under the push's budget: LIMIT_REACHED here leaves the budget exhausted, and the push defers too.
+        unmapped = clear_unmapped_fields(conn, push.client, push.mapping, module, budget=push.budget, run_id=context.run_id)
         outcome = sync_module(push, module, start, end)
         late_days.record(conn, consumer, [*late, *late_days.days_of(window.start.date(), window.end.date())], context.run_id)
         dead_letters = record_sync_run(conn, context.run_id, partition_range, outcome)
@@ -98,6 +99,8 @@ def _push(
         records_held = conn.execute(
             "SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND zoho_id IS NOT NULL", [module]
         ).fetchone()[0]
+    for note in unmapped.notes:
+        context.log.warning(f"clearing unmapped {module} fields {unmapped.fields}: {note}")
     if unmapped.errors:
         context.log.warning(f"Zoho refused to clear unmapped {module} fields {unmapped.fields} (retried next run): {unmapped.errors[:5]}")
     if outcome.failed:
@@ -116,6 +119,8 @@ def _push(
                 "days_pushed": partition_range,
                 "late_days_pushed": dg.MetadataValue.text(", ".join(map(str, late)) or "none"),
                 "unmapped_fields_cleared": dg.MetadataValue.text(", ".join(unmapped.fields) or "none"),
+                "unmapped_field_records_cleared": unmapped.records,
+                "unmapped_field_records_deferred": unmapped.deferred,
             }, table_rows=records_held),
             "dead_letters_total": dead_letters,
             "sync_history": dg.MetadataValue.md(history),
