@@ -1,6 +1,6 @@
 """The one daily partitioning shared by every asset: a partition is a UTC calendar day of purchases."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 
 import dagster as dg
@@ -31,3 +31,10 @@ def daily_writer(partitions: dg.PartitionsDefinition, retry_delay: int | None = 
     if retry_delay is not None:
         spec["retry_policy"] = dg.RetryPolicy(max_retries=2, delay=retry_delay, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL)
     return spec
+
+
+def day_range(start: date, end: date) -> str:
+    """[start, end) as people read days, inclusive: `2026-11-24..2026-11-30`, or one day alone (issue #16: a window
+    printed with its exclusive end reads as a day too many)."""
+    last = end - timedelta(days=1)
+    return f"{start}..{last}" if last > start else f"{start}"

@@ -42,3 +42,12 @@ def test_a_one_day_run_reports_that_day_s_own_figures_under_their_names():
     assert metadata["inserted"] == 10 and metadata["day"] == "2026-06-05"
     assert not any(k.startswith("range") for k in metadata)
     assert metadata["dagster/row_count"] == 1000
+
+
+def test_day_ranges_print_inclusive():
+    from datetime import date
+
+    from amazon_zoho.partitions import day_range
+
+    assert day_range(date(2026, 11, 24), date(2026, 12, 1)) == "2026-11-24..2026-11-30"
+    assert day_range(date(2026, 11, 24), date(2026, 11, 25)) == "2026-11-24"

@@ -15,6 +15,7 @@ from datetime import datetime
 import dagster as dg
 
 from .. import clock
+from ..partitions import day_range
 from ..warehouse import WarehouseResource
 from ..warehouse.figures import rows_per_day, table_rows, window_figures
 from . import order_updates, orders
@@ -59,7 +60,7 @@ def raw_orders(context: dg.AssetExecutionContext, amazon: AmazonSellerResource, 
         client, warehouse, amazon.marketplace_ids, amazon.lookback_days, (window.start.date(), window.end.date()), context.run_id
     )
     if path["quarantined"]:
-        context.log.warning(f"{path['quarantined']} orders or lines in {window.start.date()}..{window.end.date()} quarantined; see ops.quarantine")
+        context.log.warning(f"{path['quarantined']} orders or lines in {day_range(window.start.date(), window.end.date())} quarantined; see ops.quarantine")
     calls = {op: n - calls_before.get(op, 0) for op, n in client.calls.items() if n > calls_before.get(op, 0)}
     with warehouse.connect() as conn:
         orders_held = table_rows(conn, "raw.order_versions", "count(DISTINCT order_id)")

@@ -18,6 +18,7 @@ import duckdb
 import requests
 
 from .. import clock
+from ..partitions import day_range
 from ..warehouse import WarehouseResource
 from . import flat_files, orders
 from .order_store import quarantine_refused, store_orders
@@ -97,7 +98,7 @@ def load_orders_from_reports(
         if outcome.status == "CANCELLED":
             # Amazon cancels a report by itself when there is no data to return.
             result.cancelled += 1
-            log.info(f"report {outcome.report_id} ({outcome.spec.start.date()}..{outcome.spec.end.date()}) CANCELLED: no orders")
+            log.info(f"report {outcome.report_id} ({day_range(outcome.spec.start.date(), outcome.spec.end.date())}) CANCELLED: no orders")
             with warehouse.connect() as conn:
                 _record(conn, outcome, None, run_id)
             continue

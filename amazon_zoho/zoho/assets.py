@@ -9,7 +9,7 @@ import pydantic
 from ..core import late_days
 from ..ops.notify import NotifyResource
 from ..ops.zoho_retention import clear_unmapped_fields
-from ..partitions import daily_writer
+from ..partitions import daily_writer, day_range
 from ..warehouse import WarehouseResource
 from ..warehouse.figures import window_figures
 from .report import finish_run, history_markdown, record_sync_run
@@ -84,9 +84,7 @@ def _push(
         # window, since Zoho skips every unchanged record of the days between without a call.
         late = late_days.late_days(conn, consumer, start, end)
         start, end = min([start, *late]), max([end, *(d + timedelta(days=1) for d in late)])
-        # Inclusive, as people read day ranges and as `make run` prints them: 24..30 Nov, not 24 Nov..1 Dec.
-        last = end - timedelta(days=1)
-        partition_range = f"{start}..{last}" if last > start else f"{start}"
+        partition_range = day_range(start, end)
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
                     auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
         # A field taken out of mapping.yaml is cleared in Zoho, not left with its last value (ops/zoho_retention.py).

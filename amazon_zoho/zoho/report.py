@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 
 from ..ops.notify import NotifyResource
+from ..partitions import day_range
 from ..warehouse import sql
 from .steps import SYNC_RUN
 from .sync import SyncOutcome
@@ -43,7 +44,7 @@ def finish_run(conn: duckdb.DuckDBPyConnection, notifier: NotifyResource, run_id
         if said:
             text += "\nWhat Zoho said:\n" + "\n".join(f"  {module}: {n} x {code} {field or ''} {message or ''}".rstrip()
                                                      for module, code, field, message, n in said)
-        subject = f"Zoho sync {start}..{end} incomplete"
+        subject = f"Zoho sync {day_range(start, end)} incomplete"
         notifier.send(subject, text + "\nRetried by the next run, or now with the zoho_redrive job.", {"run_id": run_id}, logger=log)
         sent.append(subject)
     empty = [day for (day,) in conn.execute(sql(__file__, "days_without_orders.sql"), {"start": start, "end": end}).fetchall()]
