@@ -44,6 +44,10 @@ def test_daily_sales_by_local_day_follow_each_marketplace_s_calendar(built):
     assert moved > 0, "the data must hold orders whose local day is not their UTC day, or this test proves nothing"
     [(orders,)] = _rows(built, "SELECT sum(orders) FROM marts.daily_sales_local")
     assert orders == len(built.orders)
+    local_days = dict(_rows(built, "SELECT order_id, purchase_local_date FROM core.orders"))
+    assert {oid: local_days[oid] for oid in built.orders} == {
+        oid: datetime.fromisoformat(o["createdTime"].replace("Z", "+00:00")).astimezone(ZoneInfo(zones[o["marketplaceId"]])).date()
+        for oid, o in built.orders.items()}, "core.orders.purchase_local_date is the marketplace's calendar day"
 
 
 def test_every_settlement_line_is_matched_to_an_order_line_or_classified(built):

@@ -24,6 +24,7 @@ SELECT
     w.sales_channel,
     w.purchase_date,
     w.purchase_ts,
+    CAST(timezone(m.time_zone, w.purchase_ts) AS DATE) AS purchase_local_date,
     w.last_updated_time AS last_update_ts,
     w.fulfillment_channel,
     w.order_status,

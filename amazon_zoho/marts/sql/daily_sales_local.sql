@@ -9,7 +9,7 @@ WITH lines AS (
     GROUP BY order_id
 ),
 local_orders AS (
-    SELECT o.*, m.time_zone, CAST(timezone(m.time_zone, o.purchase_ts) AS DATE) AS purchase_local_date
+    SELECT o.*, m.time_zone
     FROM core.orders o
     JOIN core.marketplaces m USING (marketplace_id)
 )
