@@ -39,6 +39,16 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 RAW_ORDERS, RAW_SETTLEMENTS = "amazon_raw/raw_orders", "amazon_raw/raw_settlements"
 ORDERS_DOWNSTREAM = dg.AssetSelection.key_substring(RAW_ORDERS).downstream(include_self=False)
 SETTLEMENTS_AND_DOWNSTREAM = dg.AssetSelection.key_substring(RAW_SETTLEMENTS).downstream()
+# Named jobs, so the sensors' runs show in the UI under what they are, not Dagster's hidden __ASSET_JOB. Every asset of
+# both selections shares the daily partitions, which a job needs; each run request narrows the job to its days' assets.
+ORDER_UPDATES_JOB = dg.define_asset_job(
+    "order_updates_refresh", selection=ORDERS_DOWNSTREAM,
+    description="Rebuilds core, marts and Zoho for the days whose orders changed after they were loaded (sensor amazon_order_updates).",
+)
+SETTLEMENTS_JOB = dg.define_asset_job(
+    "settlements_refresh", selection=SETTLEMENTS_AND_DOWNSTREAM,
+    description="Loads newly published settlement reports and rebuilds what reads them (sensor amazon_settlement_reports).",
+)
 
 
 def partition_runs(days: list[date], max_gap_days: int = MAX_GAP_DAYS) -> list[tuple[date, date]]:
@@ -67,7 +77,7 @@ def run_requests(spans: list[tuple[date, date]], key_prefix: str, asset_selectio
     name="amazon_order_updates",
     description="Polls searchOrders by lastUpdated from its cursor, stores the new order versions in raw and "
     "re-materializes the downstream assets for exactly the purchase days that changed.",
-    asset_selection=ORDERS_DOWNSTREAM,
+    job=ORDER_UPDATES_JOB,
     minimum_interval_seconds=ORDER_UPDATES_INTERVAL,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
@@ -143,7 +153,7 @@ def _order_updates_tick_summary(scan: order_updates.Scan, wanted: list[date]) ->
     name="amazon_settlement_reports",
     description="Finds settlement reports Amazon published since the newest one seen and loads the day(s) "
     "their period ended in, before Amazon deletes them (90 days).",
-    asset_selection=SETTLEMENTS_AND_DOWNSTREAM,
+    job=SETTLEMENTS_JOB,
     minimum_interval_seconds=3600,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )

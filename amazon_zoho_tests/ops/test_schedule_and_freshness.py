@@ -169,3 +169,10 @@ def test_every_schedule_and_sensor_says_in_the_ui_what_it_does():
     automations = [*defs.schedules, *defs.sensors]
     assert automations and all(a.description for a in automations), [a.name for a in automations if not a.description]
     assert "05:00 UTC" in defs.resolve_schedule_def("daily_refresh_schedule").description
+
+
+def test_sensor_runs_show_under_named_jobs_not_dagster_s_hidden_one():
+    repo = defs.get_repository_def()
+    jobs = {name: repo.get_sensor_def(name).job_name for name in ("amazon_order_updates", "amazon_settlement_reports")}
+    assert jobs == {"amazon_order_updates": "order_updates_refresh", "amazon_settlement_reports": "settlements_refresh"}
+    assert all(repo.get_job(job).description for job in jobs.values())
