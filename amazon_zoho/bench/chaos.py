@@ -118,7 +118,9 @@ SCENARIOS = [
              "(a 25-hour night), each tick's requested days of the measured span run at the tick; its earlier days, the ticks of "
              "01:00 Europe/Berlin and 16:00 America/Los_Angeles through autumn's change and of London's and Los Angeles' through "
              "spring's (a 23-hour night) are counted, not run",
-             parallel="scheduled_runs", recover=False, now="2026-10-27T06:00:00+00:00"),
+             # The clean run after: what the next tick's lookback does for orders of the last day's final two minutes,
+             # which Amazon shows only after the last tick of the span (its 2-minute horizon).
+             parallel="scheduled_runs", recover=True, now="2026-10-27T06:00:00+00:00"),
     # #14 item 9: buyer details in Zoho contacts are cleared once all their orders passed AMAZON_ZOHO_PII_RETENTION_DAYS.
     Scenario("pii_past_retention", "the clock moves 40 days on (PII retention 30 days after delivery; promised deliveries end "
              "up to 6 days ahead) and ops/pii_retention runs alone; then a clean run of the same days", parallel="pii_past_retention"),
@@ -392,6 +394,10 @@ def _scheduled_runs(settings, resources: dict, first, last) -> tuple[bool, dict]
                         ok &= dg.materialize(list(defs.assets), resources=resources, partition_key=request.partition_key,
                                              raise_on_error=False).success
                 last_tick = tick
+        if run and clock.now() < now:
+            # Back to the scenario's instant: what is measured (and the clean run after) sees Amazon as of then, not as
+            # of the last tick, when an order of that day's final two minutes was not yet visible (Amazon's horizon).
+            clock.advance(now - clock.now())
         changes = sum(1 for a, b in zip(offsets, offsets[1:]) if a != b)
         if not changes or last_tick is None:
             raise RuntimeError(f"the ticks of {hour}:00 {zone_name} from {start} to {stop} cross no clock change")
