@@ -15,11 +15,14 @@ from typing import Any
 import requests
 
 from .. import clock
-from ..http.errors import ApiError, RetryableError
+from ..http.access import zoho_hint
+from ..http.errors import AccessDenied, ApiError, RetryableError
 from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
 
 MAX_UPSERT_BATCH = 100
+# The refresh token was granted without a scope this call needs ([zoas] record.json API_Exception; HTTP 401).
+SCOPE_MISMATCH = "OAUTH_SCOPE_MISMATCH"
 # How much of a body that is not Zoho's JSON an error keeps: enough to tell an HTML error page from an empty
 # answer, short enough that nothing of a large page (or what a proxy echoes) ends up in logs.
 BODY_START = 200
@@ -87,6 +90,9 @@ class ZohoCrmClient:
                     timeout=self.timeout,
                 )
                 status = response.status_code
+                if status >= 400 and _code(response) == SCOPE_MISMATCH:
+                    # A fresh token carries the same scopes: stop at this first call and say which scope to add.
+                    raise AccessDenied("zoho", operation, status, response.text, hint=zoho_hint(operation))
                 if status == 401 and not refreshed:
                     refreshed = True
                     self.tokens.invalidate(token)

@@ -1,0 +1,129 @@
+"""`make doctor` (issue #20): green on the sandbox, and each failure the sandbox can simulate (a missing SP-API role,
+a missing Zoho scope, a wrong Zoho data centre, an edition without Sales Orders, wrong settings) is named with its
+fix, with a non-zero exit status. Nothing is written: no record, field, report or Bulk Write job."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from amazon_zoho.cli.doctor import diagnose
+from amazon_zoho.http.access import BUYER_ROLE, FINANCE_ROLE, ORDERS_ROLE
+from amazon_zoho.sandbox.config import LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN
+
+
+def _doctor(env: dict[str, str]) -> tuple[int, str]:
+    lines: list[str] = []
+    status = diagnose(env, out=lines.append)
+    return status, "\n".join(lines)
+
+
+def _writes(sandbox) -> list[dict]:
+    calls = requests.get(sandbox.url + "/_sandbox/calls", timeout=10).json()["calls"]
+    return [c for c in calls if c["method"] in ("POST", "PUT", "PATCH", "DELETE") and not c["operation"].endswith("token")]
+
+
+def _set(sandbox, **knobs) -> None:
+    sandbox.app.set_config(knobs, persist=False)
+
+
+def test_green_on_the_sandbox_and_writes_nothing(sandbox, project_env):
+    status, text = _doctor(project_env)
+    assert status == 0, text
+    assert "FAIL" not in text
+    for name in ("settings", "Amazon LWA token", "getMarketplaceParticipations", "Amazon searchOrders", "Amazon buyer details",
+                 "getReports (order reports)", "getReports (settlement reports)", "Zoho token", "Zoho scope ZohoCRM.bulk.ALL",
+                 "Zoho scope ZohoFiles.files.ALL", "Zoho modules", "Zoho fields", "Zoho API credits"):
+        assert name in text, f"{name} missing from:\n{text}"
+    assert "SQS" in text and "not configured" in text
+    assert _writes(sandbox) == []
+    for module in ("Contacts", "Products", "Sales_Orders"):
+        assert requests.get(f"{sandbox.url}/_sandbox/zoho/records/{module}", timeout=10).json()["count"] == 0
+
+
+@pytest.mark.parametrize(("role", "failing"), [
+    (ORDERS_ROLE, "Amazon searchOrders"),
+    (FINANCE_ROLE, "Amazon getReports (settlement reports)"),
+    (BUYER_ROLE, "Amazon buyer details"),
+])
+def test_a_missing_role_is_named_with_where_to_request_it(sandbox, project_env, role, failing):
+    _set(sandbox, doctor_missing_role=role)
+    status, text = _doctor(project_env)
+    assert status == 1
+    block = text.split(failing, 1)[1].split("\n  ", 2)[:2]
+    assert "FAIL" in text.split(failing, 1)[0].rsplit("\n", 1)[-1], text
+    assert role in "".join(block) and "Seller Central" in "".join(block) and "AMAZON_LWA_REFRESH_TOKEN" in "".join(block), text
+
+
+@pytest.mark.parametrize("scope", ["ZohoCRM.bulk.ALL", "ZohoCRM.org.READ", "ZohoCRM.settings.modules.READ", "ZohoFiles.files.ALL",
+                                   "ZohoCRM.modules.ALL"])
+def test_a_missing_scope_is_named_with_how_to_mint_a_new_token(sandbox, project_env, scope):
+    _set(sandbox, doctor_missing_scope=scope)
+    status, text = _doctor(project_env)
+    assert status == 1
+    line = next(i for i, t in enumerate(text.splitlines()) if f"Zoho scope {scope}" in t)
+    lines = text.splitlines()
+    assert "FAIL" in lines[line], text
+    assert scope in lines[line + 1] and "make zoho-token" in lines[line + 1] and "ZohoCRM.bulk.ALL" in lines[line + 1], text
+
+
+def test_a_wrong_data_centre_is_recognised_and_the_right_one_named(sandbox, project_env):
+    _set(sandbox, zoho_wrong_dc="eu")
+    status, text = _doctor({**project_env, "ZOHO_DATA_CENTER": "com"})
+    assert status == 1
+    assert "Zoho token (data centre com)" in text and "set ZOHO_DATA_CENTER=eu" in text, text
+
+
+def test_no_data_centre_knowing_the_client_says_to_check_the_credentials(sandbox, project_env):
+    _set(sandbox, zoho_wrong_dc="nowhere")
+    status, text = _doctor(project_env)
+    assert status == 1 and "no Zoho data centre accepts these credentials" in text and "ZOHO_CLIENT_ID" in text, text
+
+
+def test_an_edition_without_sales_orders_is_named(sandbox, project_env):
+    _set(sandbox, zoho_edition_without="Sales_Orders")
+    status, text = _doctor(project_env)
+    assert status == 1
+    assert "the org has no Sales_Orders module" in text and "Professional" in text, text
+
+
+def test_a_credit_allowance_below_the_expected_use_fails(sandbox, project_env):
+    _set(sandbox, zoho_daily_credits=5000)
+    status, text = _doctor({**project_env, "ZOHO_DAILY_CREDITS": "5000", "ZOHO_CREDIT_RESERVE": "1000"})
+    assert status == 0, text  # 1,000 orders/day need ~142 credits a day
+    lines: list[str] = []
+    assert diagnose({**project_env, "ZOHO_DAILY_CREDITS": "5000", "ZOHO_CREDIT_RESERVE": "1000"}, orders_per_day=40_000, out=lines.append) == 1
+    assert "not enough" in "\n".join(lines) and "5,680 credits a day" in "\n".join(lines)
+
+
+def test_a_credit_setting_that_differs_from_the_org_is_named(sandbox, project_env):
+    status, text = _doctor({**project_env, "ZOHO_DAILY_CREDITS": "100000"})
+    assert status == 1 and "set ZOHO_DAILY_CREDITS=50000" in text, text
+
+
+def test_a_marketplace_the_seller_does_not_sell_in_is_named(sandbox, project_env):
+    status, text = _doctor({**project_env, "AMAZON_MARKETPLACE_IDS": "A1PA6795UKMFR9,APJ6JRA9NG5V4"})
+    assert status == 1 and "APJ6JRA9NG5V4 (IT): the seller does not sell there" in text, text
+
+
+def test_wrong_settings_stop_before_any_call(sandbox, project_env):
+    status, text = _doctor({**project_env, "AMAZON_MARKETPLACE_IDS": "A1PA6795UKMFR9,ATVPDKIKX0DER"})
+    assert status == 1 and "FAIL  settings" in text and "AMAZON_REGION" in text, text
+    assert "Amazon LWA token" not in text
+
+
+def test_wrong_lwa_credentials_name_the_variables_and_never_print_secrets(sandbox, project_env):
+    env = {**project_env, "AMAZON_LWA_CLIENT_ID": "amzn1.application-oa2-client.sandbox", "AMAZON_LWA_CLIENT_SECRET": "not-the-secret-123",
+           "AMAZON_LWA_REFRESH_TOKEN": "Atzr|wrong-refresh-token-456", "AMAZON_SPAPI_ENDPOINT": sandbox.url,
+           "AMAZON_LWA_TOKEN_URL": sandbox.url + "/auth/o2/token"}
+    import os
+    old = {k: os.environ.get(k) for k in env if k.startswith("AMAZON_LWA")}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("AMAZON_LWA")})  # dg.EnvVar reads the process environment
+    try:
+        status, text = _doctor(env)
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    assert status == 1 and "AMAZON_LWA_CLIENT_SECRET" in text, text
+    for secret in ("not-the-secret-123", "wrong-refresh-token-456", LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN):
+        assert secret not in text
