@@ -127,3 +127,67 @@ def test_wrong_lwa_credentials_name_the_variables_and_never_print_secrets(sandbo
     assert status == 1 and "AMAZON_LWA_CLIENT_SECRET" in text, text
     for secret in ("not-the-secret-123", "wrong-refresh-token-456", LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN):
         assert secret not in text
+
+
+# -- make zoho-token: the grant code → refresh token exchange, against the sandbox's accounts endpoint ----------------
+
+def test_zoho_token_turns_the_sandbox_grant_code_into_the_refresh_token(sandbox, monkeypatch, capsys):
+    from amazon_zoho.cli import zoho_token
+    from amazon_zoho.sandbox.config import ZOHO_CLIENT_ID, ZOHO_GRANT_CODE
+
+    monkeypatch.setenv("ZOHO_CLIENT_ID", ZOHO_CLIENT_ID)
+    monkeypatch.setenv("ZOHO_CLIENT_SECRET", ZOHO_CLIENT_SECRET)
+    monkeypatch.setenv("ZOHO_ACCOUNTS_URL", sandbox.url)
+    assert zoho_token.main([ZOHO_GRANT_CODE]) == 0
+    out = capsys.readouterr().out
+    assert f"ZOHO_REFRESH_TOKEN={ZOHO_REFRESH_TOKEN}" in out and "ZohoCRM.bulk.ALL" in out
+    assert ZOHO_CLIENT_SECRET not in out
+
+
+@pytest.mark.parametrize(("knobs", "code", "says"), [
+    ({}, "1000.used.or.expired", "invalid_code"),
+    ({"zoho_wrong_dc": "eu"}, "1000.sandbox.grant", "invalid_client"),
+])
+def test_zoho_token_says_why_a_code_was_refused(sandbox, monkeypatch, knobs, code, says):
+    from amazon_zoho.cli import zoho_token
+    from amazon_zoho.sandbox.config import ZOHO_CLIENT_ID
+
+    _set(sandbox, **knobs)
+    monkeypatch.setenv("ZOHO_CLIENT_ID", ZOHO_CLIENT_ID)
+    monkeypatch.setenv("ZOHO_CLIENT_SECRET", ZOHO_CLIENT_SECRET)
+    monkeypatch.setenv("ZOHO_ACCOUNTS_URL", sandbox.url)
+    with pytest.raises(SystemExit) as stopped:
+        zoho_token.main([code])
+    assert says in str(stopped.value) and ZOHO_CLIENT_SECRET not in str(stopped.value)
+
+
+# -- a real run stops at its first call with the doctor's message (issue #20 item 3) --------------------------------
+
+def test_a_missing_role_stops_the_order_listing_at_its_first_call_with_the_doctors_hint(sandbox, resources):
+    from datetime import timedelta
+
+    from amazon_zoho import clock
+    from amazon_zoho.amazon import orders
+    from amazon_zoho.http.access import amazon_hint
+    from amazon_zoho.http.errors import AccessDenied
+
+    _set(sandbox, doctor_missing_role=ORDERS_ROLE)
+    client = resources["amazon"].client()
+    now = clock.now()
+    with pytest.raises(AccessDenied) as denied:
+        list(orders.search_orders(client, ["A1PA6795UKMFR9"], now - timedelta(days=2), now - timedelta(days=1)))
+    assert client.calls["searchOrders"] == 1
+    assert ORDERS_ROLE in str(denied.value) and denied.value.hint == amazon_hint("searchOrders", {"includedData": "BUYER"})
+
+
+def test_a_missing_scope_stops_the_push_at_its_first_call_with_the_doctors_hint(sandbox, resources):
+    from amazon_zoho.http.access import zoho_hint
+    from amazon_zoho.http.errors import AccessDenied
+
+    _set(sandbox, doctor_missing_scope="ZohoCRM.modules.ALL")
+    client = resources["zoho"].client()
+    with pytest.raises(AccessDenied) as denied:
+        client.upsert("Contacts", [{"Last_Name": "Doe", "Email": "doe@example.com"}], ["Email"])
+    assert client.calls["upsert"] == 1  # not retried, no token refresh: a new token has the same scopes
+    assert "ZohoCRM.modules.ALL" in str(denied.value) and denied.value.hint == zoho_hint("upsert")
+    assert requests.get(f"{sandbox.url}/_sandbox/zoho/records/Contacts", timeout=10).json()["count"] == 0
