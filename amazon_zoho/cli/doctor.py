@@ -55,7 +55,8 @@ def run_checks(settings: Settings, orders_per_day: int = 1000, out: Callable[[st
     report(amazon_doctor.notifications())
 
     zoho = zoho_resource(settings).process_config_and_initialize()
-    where = f"the sandbox at {settings.sandbox_url} (no Zoho credentials set)" if settings.zoho_sandbox else f"Zoho CRM, data centre {settings.zoho_data_center}"
+    where = (f"the sandbox at {settings.sandbox_url} (no Zoho credentials set)" if settings.zoho_sandbox
+             else f"Zoho CRM, data centre {settings.zoho_data_center}")
     out(f"Zoho: {where}")
     crm = zoho.client()
     if settings.zoho_sandbox:

@@ -51,7 +51,8 @@ def amazon_roles(operation: str, req: Request) -> set[str]:
         except ValueError:
             types = []
     needed |= {REPORT_TYPE_ROLES[t] for t in types if t in REPORT_TYPE_ROLES}
-    if operation in ("getReports", "createReport") and FINANCE_ROLE in needed and not set(types) - {t for t, r in REPORT_TYPE_ROLES.items() if r == FINANCE_ROLE}:
+    finance_types = {t for t, r in REPORT_TYPE_ROLES.items() if r == FINANCE_ROLE}
+    if operation in ("getReports", "createReport") and FINANCE_ROLE in needed and not set(types) - finance_types:
         needed.discard(ORDERS_ROLE)  # a settlement listing needs Finance and Accounting, not the orders role
     return needed
 

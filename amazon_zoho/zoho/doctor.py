@@ -46,7 +46,8 @@ def token(client: ZohoCrmClient, data_center: str, other_dc_url: Callable[[str],
             return Check(name, False, f"no Zoho data centre accepts these credentials ({exc.body} at {data_center}): check "
                                       f"ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET, and mint a new refresh token with `make zoho-token CODE=...`")
         if exc.body in WRONG_DC_ERRORS:
-            return Check(name, False, f"Zoho refused the credentials ({exc.body}): check ZOHO_DATA_CENTER, ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN")
+            return Check(name, False, f"Zoho refused the credentials ({exc.body}): check ZOHO_DATA_CENTER, ZOHO_CLIENT_ID, "
+                                      f"ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN")
         return Check(name, False, f"Zoho refused the token ({exc.body}); a blocked refresh token (too many mints) frees itself after 10 minutes")
     except requests.RequestException as exc:
         return Check(name, False, f"cannot reach Zoho's accounts server ({type(exc).__name__}); check the network or ZOHO_ACCOUNTS_URL")
