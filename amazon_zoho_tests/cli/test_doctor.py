@@ -191,3 +191,21 @@ def test_a_missing_scope_stops_the_push_at_its_first_call_with_the_doctors_hint(
     assert client.calls["upsert"] == 1  # not retried, no token refresh: a new token has the same scopes
     assert "ZohoCRM.modules.ALL" in str(denied.value) and denied.value.hint == zoho_hint("upsert")
     assert requests.get(f"{sandbox.url}/_sandbox/zoho/records/Contacts", timeout=10).json()["count"] == 0
+
+
+def test_a_missing_buyer_data_role_stops_the_buyer_lookups_at_the_first_order(sandbox, resources):
+    """getOrder refuses every order asked with buyer data: not quarantined one by one, stopped at the first."""
+    from amazon_zoho.amazon.orders import INCLUDED_DATA, get_orders
+    from amazon_zoho.http.errors import AccessDenied
+    from amazon_zoho_tests.truth import day_ago, truth_orders
+
+    ids = [o["orderId"] for o in truth_orders(sandbox.url, day_ago(3), day_ago(1))][:5]
+    _set(sandbox, doctor_missing_role=BUYER_ROLE)
+    client = resources["amazon"].client()
+    with pytest.raises(AccessDenied) as denied:
+        get_orders(client, ids, INCLUDED_DATA)
+    assert client.calls["getOrder"] == 2  # the order with buyer data, then without: the role, not the order
+    assert BUYER_ROLE in str(denied.value)
+    _set(sandbox, doctor_missing_role="", fault_get_order_403_rate=1.0)
+    fetched, refused = get_orders(client, ids, INCLUDED_DATA)  # one withheld order stays a per-order refusal
+    assert not fetched and len(refused) == len(ids)
