@@ -19,8 +19,9 @@ from .mapping import MODULE_ORDER, Mapping
 from .setup import inspect
 
 # What Zoho says at an accounts server that does not know the client (API-FACTS §7: errors come as
-# {"error": ...}): a client registered in another data centre's API console is unknown here (invalid_client), and a
-# refresh token minted there is not valid here (invalid_code).
+# {"error": ...}): a client registered in another data centre's API console is unknown here, "invalid client"
+# (https://crmcurator.com/articles/zoho/zoho-oauth-token-management/, third-party), and a refresh token Zoho does not
+# know answers invalid_code (API-FACTS §7). Either may mean the wrong data centre, so the others are asked.
 WRONG_DC_ERRORS = ("error=invalid_client", "error=invalid_code")
 # `make bench` (BENCHMARKS.md, "Zoho API credits"): credits the sync spends per 1,000 new orders (142.0 on the
 # sandbox, 2026-11-23), and the 1-year backfill at 1,000 orders/day (8,122 credits, README "What it costs").

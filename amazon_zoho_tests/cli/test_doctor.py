@@ -209,3 +209,35 @@ def test_a_missing_buyer_data_role_stops_the_buyer_lookups_at_the_first_order(sa
     _set(sandbox, doctor_missing_role="", fault_get_order_403_rate=1.0)
     fetched, refused = get_orders(client, ids, INCLUDED_DATA)  # one withheld order stays a per-order refusal
     assert not fetched and len(refused) == len(ids)
+
+
+def test_make_doctor_exits_0_when_green_and_1_on_a_problem(sandbox, project_env, monkeypatch, capsys, tmp_path):
+    """The command itself (`make doctor` runs it): reuses the sandbox answering on the port, as `make run` does."""
+    from amazon_zoho.cli import doctor
+
+    monkeypatch.chdir(tmp_path)
+    for key, value in project_env.items():
+        monkeypatch.setenv(key, value)
+    assert doctor.main(["--port", str(sandbox.port)]) == 0
+    assert "everything a real run needs answers" in capsys.readouterr().out
+    _set(sandbox, zoho_edition_without="Sales_Orders")
+    assert doctor.main(["--port", str(sandbox.port)]) == 1
+    assert "FAIL  Zoho modules (edition)" in capsys.readouterr().out
+
+
+def test_real_zoho_credentials_are_resolved_and_a_proxy_url_is_not_bypassed(sandbox, project_env, monkeypatch):
+    """Credentials set: the resource's dg.EnvVar values are read (not their names); with ZOHO_ACCOUNTS_URL set (a proxy)
+    a refused token is not retried at Zoho's own data centres."""
+    from amazon_zoho.sandbox.config import ZOHO_CLIENT_ID
+
+    real = {"ZOHO_CLIENT_ID": ZOHO_CLIENT_ID, "ZOHO_CLIENT_SECRET": ZOHO_CLIENT_SECRET, "ZOHO_REFRESH_TOKEN": ZOHO_REFRESH_TOKEN,
+            "ZOHO_ACCOUNTS_URL": sandbox.url, "ZOHO_DATA_CENTER": "eu"}
+    for key, value in real.items():
+        monkeypatch.setenv(key, value)
+    status, text = _doctor({**project_env, **real})
+    assert status == 0, text
+    assert "Zoho: Zoho CRM, data centre eu" in text and ZOHO_CLIENT_SECRET not in text and ZOHO_REFRESH_TOKEN not in text
+    _set(sandbox, zoho_wrong_dc="in")
+    status, text = _doctor({**project_env, **real})
+    assert status == 1 and "Zoho refused the credentials (error=invalid_client)" in text, text
+    assert "/_dc/" not in str(requests.get(sandbox.url + "/_sandbox/calls", timeout=10).json())

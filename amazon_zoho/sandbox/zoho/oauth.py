@@ -75,9 +75,10 @@ def _token(app, req: Request, dc: str | None = None) -> Response:
     p = _params(req)
     home = app.config.zoho_wrong_dc.strip()
     if (dc or "") != home:
-        # An accounts server of another data centre has never heard of the client: invalid_client (Zoho's OAuth
-        # error for an unknown client; Kaizen #4 "Troubleshooting OAuth2.0", help.zoho.com community topic
-        # kaizen-4-troubleshooting-oauth2-0: the client was registered in another DC's developer console).
+        # An accounts server of another data centre has never heard of the client and answers invalid_client, not a
+        # data-centre mismatch ("Hit the wrong one and you get a confusing 'invalid client' rather than a clear DC
+        # mismatch error", https://crmcurator.com/articles/zoho/zoho-oauth-token-management/; a third-party note, the
+        # exact body is UNVERIFIED; API-FACTS §7: errors come as {"error": ...} with HTTP 200).
         return Response.json(200, {"error": "invalid_client"})
     if p.get("grant_type") == "authorization_code":
         return _exchange_code(app, p)
