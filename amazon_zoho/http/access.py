@@ -23,6 +23,8 @@ OAUTH_SCOPE_MISMATCH without it).
 
 from __future__ import annotations
 
+import re
+
 ORDERS_ROLE = "Inventory and Order Tracking"
 BUYER_ROLE = "Direct-to-Consumer Delivery (Restricted)"
 FINANCE_ROLE = "Finance and Accounting"
@@ -44,7 +46,8 @@ AMAZON_ROLES = {
 REPORT_TYPE_ROLES = {ORDER_REPORT_TYPE: ORDERS_ROLE, SETTLEMENT_REPORT_TYPE: FINANCE_ROLE}
 PII_DATA = ("BUYER", "RECIPIENT")
 
-# What the sync needs, as one scope string for the self client (README "Going live").
+# What the sync needs, as one scope string for the self client (README "Going live"); the push checks its token
+# carries them before its first write (SYNC_SCOPES: all but the modules listing, which only `make doctor` reads).
 ZOHO_SCOPES = (
     "ZohoCRM.modules.ALL",
     "ZohoCRM.settings.fields.ALL",
@@ -53,6 +56,7 @@ ZOHO_SCOPES = (
     "ZohoCRM.bulk.ALL",
     "ZohoFiles.files.ALL",
 )
+SYNC_SCOPES = tuple(s for s in ZOHO_SCOPES if s != "ZohoCRM.settings.modules.READ")
 # ZohoCrmClient operation -> the scope it needs.
 ZOHO_OPERATION_SCOPES = {
     "upsert": "ZohoCRM.modules.ALL",
@@ -97,9 +101,24 @@ def amazon_hint(operation: str, params: dict | None = None, body: dict | None = 
             f"then authorise the app again (a new refresh token) and put it in AMAZON_LWA_REFRESH_TOKEN; `make doctor` checks it")
 
 
-def zoho_hint(operation: str) -> str:
-    """What to do about OAUTH_SCOPE_MISMATCH: the scope to add to the refresh token."""
-    scope = ZOHO_OPERATION_SCOPES.get(operation)
+def granted_scopes(token_answer: dict) -> set[str]:
+    """The scopes a Zoho token answer lists (API-FACTS §7 shows them comma-separated; spaces, as OAuth's RFC 6749 §3.3
+    separates scopes, are read too), or an empty set when it lists none."""
+    return {s for s in re.split(r"[,\s]+", str(token_answer.get("scope") or "")) if s}
+
+
+def missing_scopes(granted: set[str], needed: tuple[str, ...] = ZOHO_SCOPES) -> list[str]:
+    """The `needed` scopes a token granted `granted` lacks; a broader grant covers its parts (ZohoCRM.settings.ALL
+    covers ZohoCRM.settings.fields.ALL and ZohoCRM.settings.modules.READ; X.ALL covers X.READ)."""
+    def covered(scope: str) -> bool:
+        return scope in granted or any(g.endswith(".ALL") and scope.startswith(g[: -len("ALL")]) for g in granted)
+
+    return [s for s in needed if not covered(s)]
+
+
+def zoho_hint(operation: str, scope: str | None = None) -> str:
+    """What to do about OAUTH_SCOPE_MISMATCH (or a token granted without `scope`): the scope to add to the refresh token."""
+    scope = scope or ZOHO_OPERATION_SCOPES.get(operation)
     what = f"the OAuth scope {scope}" if scope else "an OAuth scope this call needs"
     return (f"the Zoho refresh token lacks {what} for {operation}: generate a new grant code in the Self Client of your data "
             f"centre's API console with the scopes {','.join(ZOHO_SCOPES)}, turn it into a refresh token with "

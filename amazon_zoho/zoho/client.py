@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from .. import clock
-from ..http.access import zoho_hint
+from ..http.access import SYNC_SCOPES, granted_scopes, missing_scopes, zoho_hint
 from ..http.errors import AccessDenied, ApiError, RetryableError
 from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
@@ -110,6 +110,17 @@ class ZohoCrmClient:
                     return status, response.content
                 return status, _json_body(operation, response)
         raise AssertionError("unreachable")
+
+    def require_scopes(self, needed: tuple[str, ...] = SYNC_SCOPES) -> None:
+        """Raises AccessDenied, naming the first missing scope, when the token Zoho minted lists its scopes and lacks one
+        of `needed`: a push stops before its first write instead of at the Bulk Write upload halfway through. A token
+        answer without a scope list passes; the first call that needs a missing scope then stops the run."""
+        self.tokens.token()
+        granted = granted_scopes(self.tokens.last_response)
+        missing = missing_scopes(granted, needed) if granted else []
+        if missing:
+            raise AccessDenied("zoho", "token", 401, f"the token was granted {', '.join(sorted(granted))}; no call made",
+                               hint=zoho_hint("the sync", missing[0]))
 
     def drain_ledger(self) -> list[tuple[float, str, int]]:
         with self._lock:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import requests
 
 from ..amazon.doctor import Check
-from ..http.access import ZOHO_OPERATION_SCOPES, ZOHO_SCOPES
+from ..http.access import ZOHO_OPERATION_SCOPES, ZOHO_SCOPES, granted_scopes
 from ..http.errors import AccessDenied, ApiError
 from ..http.oauth import RefreshTokenProvider
 from ..settings import ZOHO_DATA_CENTERS
@@ -74,7 +74,7 @@ def find_data_center(tokens: RefreshTokenProvider, configured: str, url_of: Call
 def scopes(client: ZohoCrmClient) -> list[Check]:
     """Each scope the sync needs, probed by a read call that needs it; a scope no read call needs is checked in the
     list Zoho returned with the token."""
-    granted = {s.strip() for s in str(client.tokens.last_response.get("scope") or "").split(",") if s.strip()}
+    granted = granted_scopes(client.tokens.last_response)
     probes: list[tuple[str, Callable[[], object]]] = [
         ("getRecords", lambda: client.call("getRecords", "GET", "/crm/v8/Contacts", params={"fields": "Last_Name", "per_page": 1})),
         ("getFields", lambda: client.call("getFields", "GET", "/crm/v8/settings/fields", params={"module": "Contacts"})),

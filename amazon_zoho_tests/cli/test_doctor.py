@@ -241,3 +241,29 @@ def test_real_zoho_credentials_are_resolved_and_a_proxy_url_is_not_bypassed(sand
     status, text = _doctor({**project_env, **real})
     assert status == 1 and "Zoho refused the credentials (error=invalid_client)" in text, text
     assert "/_dc/" not in str(requests.get(sandbox.url + "/_sandbox/calls", timeout=10).json())
+
+
+def test_a_token_without_the_upload_scope_stops_the_push_before_its_first_write(sandbox, resources, project_env):
+    """Bulk Write's upload comes late in a push; the token's own scope list stops it before the first record."""
+    from amazon_zoho.http.access import zoho_hint
+    from amazon_zoho_tests.truth import day_ago
+    from amazon_zoho_tests.zoho.helpers import load_day, push
+
+    day = day_ago(2)
+    load_day(resources, day)
+    _set(sandbox, doctor_missing_scope="ZohoFiles.files.ALL")
+    result = push(resources, day, raise_on_error=False)
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failures and all(zoho_hint("the sync", "ZohoFiles.files.ALL") in str(e.event_specific_data.error) for e in failures)
+    for module in ("Contacts", "Products", "Sales_Orders"):
+        assert requests.get(f"{sandbox.url}/_sandbox/zoho/records/{module}", timeout=10).json()["count"] == 0
+    assert _writes(sandbox) == []  # not even a custom field
+
+
+def test_granted_scopes_cover_their_parts():
+    from amazon_zoho.http.access import ZOHO_SCOPES, missing_scopes
+
+    assert missing_scopes({"ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL", "ZohoCRM.org.ALL", "ZohoCRM.bulk.ALL", "ZohoFiles.files.ALL"}) == []
+    assert missing_scopes({"ZohoCRM.modules.ALL", "ZohoCRM.settings.fields.READ"}, ZOHO_SCOPES)[:2] == ["ZohoCRM.settings.fields.ALL",
+                                                                                                        "ZohoCRM.settings.modules.READ"]
