@@ -267,3 +267,11 @@ def test_granted_scopes_cover_their_parts():
     assert missing_scopes({"ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL", "ZohoCRM.org.ALL", "ZohoCRM.bulk.ALL", "ZohoFiles.files.ALL"}) == []
     assert missing_scopes({"ZohoCRM.modules.ALL", "ZohoCRM.settings.fields.READ"}, ZOHO_SCOPES)[:2] == ["ZohoCRM.settings.fields.ALL",
                                                                                                         "ZohoCRM.settings.modules.READ"]
+
+
+def test_without_the_sellers_api_role_the_marketplace_check_is_skipped_not_failed(sandbox, project_env):
+    """The pipeline never calls the Sellers API: an app without its role is not broken, and the doctor says so."""
+    _set(sandbox, doctor_missing_role="Selling Partner Insights")
+    status, text = _doctor(project_env)
+    assert status == 0, text
+    assert "--    Amazon marketplaces (getMarketplaceParticipations)" in text and "check by hand" in text
