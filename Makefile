@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev import lint test lock fuzz bench chaos zoho-setup sandbox clean
+.PHONY: install run dev import lint test lock fuzz bench chaos zoho-setup zoho-token doctor sandbox clean
 
 install: $(STAMP)
 
@@ -64,6 +64,15 @@ chaos: $(STAMP)
 ## make zoho-setup: create the custom fields the Zoho sync writes (sandbox when no Zoho credentials), then check
 zoho-setup: $(STAMP)
 	$(BIN)/python -m amazon_zoho.zoho.setup
+
+## make doctor: check, without writing anything, everything a real run needs (credentials, roles, scopes, marketplaces,
+## Zoho edition, fields, credits) and say what to do about each problem; a side without credentials checks the sandbox
+doctor: $(STAMP)
+	$(BIN)/python -W ignore -m amazon_zoho.cli.doctor $(if $(ORDERS_PER_DAY),--orders-per-day $(ORDERS_PER_DAY))
+
+## make zoho-token CODE=<grant code>: turn a Zoho Self Client's grant code into ZOHO_REFRESH_TOKEN at ZOHO_DATA_CENTER
+zoho-token: $(STAMP)
+	$(BIN)/python -m amazon_zoho.cli.zoho_token "$(CODE)"
 
 ## make sandbox: only the simulated Amazon and Zoho APIs, on port 8765 (SANDBOX_PORT=… for another)
 sandbox: $(STAMP)

@@ -27,6 +27,8 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getReport": (2.0, 15),
     "cancelReport": (0.0222, 10),
     "getReportDocument": (0.0167, 15),
+    # Sellers API v1 (make doctor only): https://developer-docs.amazon.com/sp-api/docs/sellers-api-v1-reference.
+    "getMarketplaceParticipations": (0.016, 15),
 }
 
 

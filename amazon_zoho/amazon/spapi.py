@@ -9,7 +9,8 @@ from typing import Any
 
 import requests
 
-from ..http.errors import ApiError, RetryableError
+from ..http.access import amazon_hint
+from ..http.errors import AccessDenied, ApiError, RetryableError
 from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
 from .pacing import RateLimiter
@@ -46,7 +47,7 @@ class SpApiClient:
                 except _TokenExpired as exc:
                     # One refresh per call: a second 403 right after a fresh token is a real denial.
                     if refreshed:
-                        raise ApiError("amazon", operation, 403, exc.body) from None
+                        raise AccessDenied("amazon", operation, 403, exc.body, hint=amazon_hint(operation, params, json)) from None
                     refreshed = True
                     self.tokens.invalidate(exc.token)
                     raise RetryableError("amazon", operation, 403, exc.body, retry_after=0) from None
@@ -83,6 +84,10 @@ class SpApiClient:
             raise RetryableError("amazon", operation, status, text, request_id, retry_after=retry_after_seconds(response))
         if status >= 500:
             raise RetryableError("amazon", operation, status, text, request_id, retry_after=retry_after_seconds(response))
+        if status == 403:
+            # Not an expired token: the app lacks the role this call needs (or Amazon withholds one order, which
+            # get_orders treats per order); the error names the role, as `make doctor` does.
+            raise AccessDenied("amazon", operation, status, text, request_id, hint=amazon_hint(operation, params, json))
         raise ApiError("amazon", operation, status, text, request_id)
 
 

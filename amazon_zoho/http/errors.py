@@ -93,3 +93,14 @@ class RetryableError(ApiError):
     def __init__(self, *args, retry_after: float | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.retry_after = retry_after
+
+
+class AccessDenied(ApiError):
+    """The credentials work but lack a permission: an SP-API role (403 Unauthorized) or a Zoho OAuth scope
+    (OAUTH_SCOPE_MISMATCH). Not retried; `hint` (http/access.py) names what to add, as `make doctor` does."""
+
+    def __init__(self, service: str, operation: str, status: int, body: str, request_id: str | None = None, hint: str = ""):
+        super().__init__(service, operation, status, body, request_id)
+        self.hint = redact(hint)
+        if self.hint:
+            self.args = (f"{self.args[0]} -- {self.hint}",)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import clock
+from . import access
 from .config import SandboxConfig
 from .http import Request, Response, Route, Router, SandboxHTTPServer
 from .ratelimit import TokenBuckets
@@ -142,6 +143,13 @@ class SandboxApp:
             principal, denied = check(request)
             if denied is not None:
                 return denied, principal, "auth"
+        # A role or scope the credentials lack (doctor_missing_role / doctor_missing_scope knobs): refused before any
+        # bucket or credit, as Amazon and Zoho refuse an unauthorised call (sandbox/access.py).
+        if not route.operation.endswith("token"):
+            refused = (access.amazon_denied(self, route.operation, request) if route.service == "amazon"
+                       else access.zoho_denied(self, route.operation, request) if route.service == "zoho" else None)
+            if refused is not None:
+                return refused, principal, "access"
         plan = self.rate_plans.get(route.operation) if route.service == "amazon" else None
         if plan and self.config.rate_limits:
             if not self.buckets.take(route.operation, principal or "anonymous", *plan):

@@ -67,6 +67,8 @@ LWA_REFRESH_TOKEN = "Atzr|sandbox-refresh-token"
 ZOHO_CLIENT_ID = "1000.SANDBOXCLIENT"
 ZOHO_CLIENT_SECRET = "sandbox-zoho-secret"
 ZOHO_REFRESH_TOKEN = "1000.sandbox.refresh"
+# The one grant code the sandbox's Zoho accounts endpoint exchanges for ZOHO_REFRESH_TOKEN (`make zoho-token`).
+ZOHO_GRANT_CODE = "1000.sandbox.grant"
 
 
 @dataclass
@@ -135,6 +137,15 @@ class SandboxConfig:
     fault_get_order_403_rate: float = 0.0
     # Which service the request-level faults (429/500/slow/expiry) hit: "amazon", "zoho" or "both".
     fault_target: str = "both"
+    # `make doctor`'s failures (issue #20; sandbox/access.py): an SP-API role the app lacks (e.g. "Finance and
+    # Accounting": the operations needing it answer 403 Unauthorized), a Zoho scope the refresh token lacks (e.g.
+    # "ZohoCRM.bulk.ALL": the calls needing it answer 401 OAUTH_SCOPE_MISMATCH), the Zoho data centre where the client
+    # really lives (e.g. "eu": the sandbox's own token endpoint answers as a wrong data centre does, and only
+    # /_dc/eu/oauth/v2/token mints), and Zoho modules the org's edition lacks (e.g. "Sales_Orders").
+    doctor_missing_role: str = ""
+    doctor_missing_scope: str = ""
+    zoho_wrong_dc: str = ""
+    zoho_edition_without: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:

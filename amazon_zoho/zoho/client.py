@@ -15,7 +15,8 @@ from typing import Any
 import requests
 
 from .. import clock
-from ..http.errors import ApiError, RetryableError
+from ..http.access import SYNC_SCOPES, granted_scopes, missing_scopes, zoho_hint
+from ..http.errors import AccessDenied, ApiError, RetryableError
 from ..http.oauth import RefreshTokenProvider
 from ..http.retry import retry_after_seconds, retrying
 
@@ -25,6 +26,8 @@ MAX_UPSERT_BATCH = 100
 # 100 IDs", https://www.zoho.com/developer/help/api/getrecordbyid.html) and of v8 writes. The v8 page's own figure was
 # not retrieved; the sandbox refuses more than 100 (LIMIT_EXCEEDED).
 MAX_IDS_PER_READ = 100
+# The refresh token was granted without a scope this call needs ([zoas] record.json API_Exception; HTTP 401).
+SCOPE_MISMATCH = "OAUTH_SCOPE_MISMATCH"
 # How much of a body that is not Zoho's JSON an error keeps: enough to tell an HTML error page from an empty
 # answer, short enough that nothing of a large page (or what a proxy echoes) ends up in logs.
 BODY_START = 200
@@ -92,6 +95,9 @@ class ZohoCrmClient:
                     timeout=self.timeout,
                 )
                 status = response.status_code
+                if status >= 400 and _code(response) == SCOPE_MISMATCH:
+                    # A fresh token carries the same scopes: stop at this first call and say which scope to add.
+                    raise AccessDenied("zoho", operation, status, response.text, hint=zoho_hint(operation))
                 if status == 401 and not refreshed:
                     refreshed = True
                     self.tokens.invalidate(token)
@@ -109,6 +115,17 @@ class ZohoCrmClient:
                     return status, response.content
                 return status, _json_body(operation, response)
         raise AssertionError("unreachable")
+
+    def require_scopes(self, needed: tuple[str, ...] = SYNC_SCOPES) -> None:
+        """Raises AccessDenied, naming the first missing scope, when the token Zoho minted lists its scopes and lacks one
+        of `needed`: a push stops before its first write instead of at the Bulk Write upload halfway through. A token
+        answer without a scope list passes; the first call that needs a missing scope then stops the run."""
+        self.tokens.token()
+        granted = granted_scopes(self.tokens.last_response)
+        missing = missing_scopes(granted, needed) if granted else []
+        if missing:
+            raise AccessDenied("zoho", "token", 401, f"the token was granted {', '.join(sorted(granted))}; no call made",
+                               hint=zoho_hint("the sync", missing[0]))
 
     def drain_ledger(self) -> list[tuple[float, str, int]]:
         with self._lock:

@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     from ..settings import Settings
 
     settings = Settings.from_env()
-    zoho = zoho_resource(settings)
+    # Resolved: outside a run, a resource built with dg.EnvVar holds the variables' names, not their values.
+    zoho = zoho_resource(settings).process_config_and_initialize()
     mapping, client = zoho.mapping(), zoho.client()
     where = f"the sandbox at {settings.sandbox_url}" if settings.zoho_sandbox else f"Zoho CRM ({settings.zoho_data_center})"
     print(f"checking {where} against {mapping.path}")

@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ..http.errors import ApiError
+from ..http.errors import AccessDenied, ApiError
 from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
 from . import bulk, steps
@@ -207,6 +207,7 @@ def _preflight(push: Push, module: str) -> None:
     # Reading the fields costs 1 credit; creating missing ones and reading them again 2 more.
     if not push.budget.allows(3):
         raise BudgetSpent(push.budget.describe())
+    push.client.require_scopes()  # a missing scope stops here, before any write (issue #20 item 3)
     created = ensure_fields(push.client, push.mapping, module, create=push.auto_setup)
     push.budget.book(push.conn, push.client, push.run_id)
     if created:
@@ -442,6 +443,8 @@ def _finish_unfinished_jobs(push: Push, mm: ModuleMapping) -> None:
         push.log(f"{mm.module}: waiting for Bulk Write job {job_id}, left running by an earlier run")
         try:
             answers = bulk.results(push.client, bulk.wait(push.client, job_id, push.poll_seconds))
+        except AccessDenied:
+            raise  # a missing scope is not this job's failure: every later call would meet it too
         except ApiError as exc:
             push.log(f"{mm.module}: Bulk Write job {job_id} left by an earlier run did not complete: {exc}")
             answers = []

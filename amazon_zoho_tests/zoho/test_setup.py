@@ -54,3 +54,15 @@ def test_setup_command_creates_fields_makes_keys_unique_then_check_passes(sandbo
     fields = {f["api_name"]: f for f in client.fields("Contacts")}
     assert fields["Amazon_Buyer_Key"]["unique"] and fields["Amazon_First_Order"]["data_type"] == "date"
     assert setup.main(["--check"]) == 0
+
+
+def test_setup_command_reads_real_credentials_values_not_their_variable_names(sandbox, project_env, monkeypatch, capsys):
+    """With credentials set, the resource holds dg.EnvVar: the command must resolve them (README "Going live", step 5)."""
+    from amazon_zoho.sandbox.config import ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN
+
+    real = {"ZOHO_CLIENT_ID": ZOHO_CLIENT_ID, "ZOHO_CLIENT_SECRET": ZOHO_CLIENT_SECRET, "ZOHO_REFRESH_TOKEN": ZOHO_REFRESH_TOKEN,
+            "ZOHO_ACCOUNTS_URL": sandbox.url}
+    for key, value in {**project_env, **real}.items():
+        monkeypatch.setenv(key, value)
+    assert setup.main(["--check"]) == 1  # reached the org (fields missing), instead of 2: Zoho refusing "ZOHO_CLIENT_ID"
+    assert "checking Zoho CRM (com)" in capsys.readouterr().out

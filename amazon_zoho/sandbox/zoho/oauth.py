@@ -17,6 +17,7 @@ The window uses wall-clock time, not `time_scale`, because clients must cache to
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from .. import config as sandbox_config
@@ -34,7 +35,16 @@ CREATE INDEX IF NOT EXISTS zoho_tokens_refresh ON zoho_tokens(refresh, issued);
 MINTS_PER_WINDOW = 10
 WINDOW_SECONDS = 600
 MAX_ACTIVE = 15
-SCOPE = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL"
+# What the sandbox's refresh token was granted: every scope the sync needs (README "Going live"), less the one the
+# doctor_missing_scope knob takes away. Zoho lists the granted scopes in the token answer (API-FACTS §7).
+SCOPES = ("ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL", "ZohoCRM.org.READ", "ZohoCRM.users.READ", "ZohoCRM.bulk.ALL", "ZohoFiles.files.ALL")
+
+
+def granted_scopes(app) -> str:
+    missing = app.config.doctor_missing_scope.strip()
+    family = missing.rsplit(".", 1)[0] if "." in missing else missing
+    kept = [s for s in SCOPES if not missing or not (s == missing or s.startswith(family + ".") or family.startswith(s.rsplit(".", 1)[0] + "."))]
+    return ",".join(kept)
 TOO_MANY = {
     "error_description": "You have made too many requests continuously. Please try again after some time.",
     "error": "Access Denied",
@@ -45,6 +55,9 @@ TOO_MANY = {
 def register(app) -> None:
     app.store.ensure(SCHEMA)
     app.router.add("POST", "/oauth/v2/token", "zoho", "zoho_token", lambda req: _token(app, req))
+    # Another data centre's accounts server (knob zoho_wrong_dc): what `make doctor` asks when the configured one
+    # does not know the client.
+    app.router.add("POST", "/_dc/{dc}/oauth/v2/token", "zoho", "zoho_dc_token", lambda req: _token(app, req, req.path_params["dc"]))
     app.auth["zoho"] = lambda req: check(app, req)
 
 
@@ -56,15 +69,48 @@ def _params(req: Request) -> dict[str, str]:
     return params
 
 
-def _token(app, req: Request) -> Response:
+def _token(app, req: Request, dc: str | None = None) -> Response:
+    """`dc` None: the sandbox's own accounts endpoint (the configured data centre); else /_dc/<dc>/..., another one.
+    With knob zoho_wrong_dc=<dc> the client lives at <dc> only: everywhere else Zoho does not know it."""
     p = _params(req)
+    home = app.config.zoho_wrong_dc.strip()
+    if (dc or "") != home:
+        # An accounts server of another data centre has never heard of the client and answers invalid_client, not a
+        # data-centre mismatch ("Hit the wrong one and you get a confusing 'invalid client' rather than a clear DC
+        # mismatch error", https://crmcurator.com/articles/zoho/zoho-oauth-token-management/; a third-party note, the
+        # exact body is UNVERIFIED; API-FACTS §7: errors come as {"error": ...} with HTTP 200).
+        return Response.json(200, {"error": "invalid_client"})
+    if p.get("grant_type") == "authorization_code":
+        return _exchange_code(app, p)
     if p.get("grant_type") != "refresh_token":
         return Response.json(200, {"error": "unsupported_grant_type"})
     if p.get("client_id") != sandbox_config.ZOHO_CLIENT_ID:
         return Response.json(200, {"error": "invalid_client"})
     if p.get("client_secret") != sandbox_config.ZOHO_CLIENT_SECRET or p.get("refresh_token") != sandbox_config.ZOHO_REFRESH_TOKEN:
         return Response.json(200, {"error": "invalid_code"})
-    refresh = p["refresh_token"]
+    return _mint(app, p["refresh_token"])
+
+
+def _exchange_code(app, p: dict[str, str]) -> Response:
+    """grant_type=authorization_code: a Self Client's grant code (valid minutes, used once in Zoho; here the one fixed
+    sandbox code, any number of times) for a refresh token and a first access token ("Generate Access Token and
+    Refresh Token", https://www.zoho.com/crm/developer/docs/api/v8/access-refresh.html: POST {accounts}/oauth/v2/token
+    with grant_type, client_id, client_secret, code; answer {access_token, refresh_token, scope, api_domain, token_type,
+    expires_in}; a used or expired code answers {"error": "invalid_code"})."""
+    if p.get("client_id") != sandbox_config.ZOHO_CLIENT_ID:
+        return Response.json(200, {"error": "invalid_client"})
+    if p.get("client_secret") != sandbox_config.ZOHO_CLIENT_SECRET:
+        return Response.json(200, {"error": "invalid_client_secret"})
+    if p.get("code") != sandbox_config.ZOHO_GRANT_CODE:
+        return Response.json(200, {"error": "invalid_code"})
+    answer = _mint(app, sandbox_config.ZOHO_REFRESH_TOKEN)
+    body = json.loads(answer.body)
+    if "access_token" in body:
+        body["refresh_token"] = sandbox_config.ZOHO_REFRESH_TOKEN
+    return Response.json(answer.status, body)
+
+
+def _mint(app, refresh: str) -> Response:
     now = app.now()
     with app.store.transaction():
         recent = app.store.query(
@@ -87,7 +133,7 @@ def _token(app, req: Request) -> Response:
         200,
         {
             "access_token": token,
-            "scope": SCOPE,
+            "scope": granted_scopes(app),
             # Our own URL, so SDKs that adopt api_domain stay on the sandbox (API-FACTS §10).
             "api_domain": app.base_url,
             "token_type": "Bearer",

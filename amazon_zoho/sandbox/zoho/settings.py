@@ -10,6 +10,7 @@ field unique (fields.json "Update Field"); only Zoho's unique-capable types are 
 
 from __future__ import annotations
 
+from .. import access
 from ..http import Request, Response
 from .catalog import MODULES, PROJECT_CUSTOM_FIELDS, UNIQUE_CAPABLE, api_name_from_label
 from .common import ORG_ID, USER, error, error_response, invalid_module, param_missing
@@ -24,7 +25,7 @@ def register(app) -> None:
     org = org_of(app)
     g = org.limits.guarded
     r = app.router
-    r.add("GET", "/crm/v8/settings/modules", "zoho", "zoho_modules", g(lambda req: _charged(org, "settings", lambda: _modules())))
+    r.add("GET", "/crm/v8/settings/modules", "zoho", "zoho_modules", g(lambda req: _charged(org, "settings", lambda: _modules(app))))
     r.add("GET", "/crm/v8/settings/modules/{api_name}", "zoho", "zoho_module", g(lambda req: _charged(org, "settings", lambda: _module(req))))
     r.add("GET", "/crm/v8/settings/fields", "zoho", "zoho_fields", g(lambda req: _charged(org, "settings", lambda: _fields(org, req))))
     r.add("POST", "/crm/v8/settings/fields", "zoho", "zoho_create_fields", g(lambda req: _charged(org, "settings", lambda: _create(org, req))))
@@ -47,8 +48,9 @@ def _module_meta(api_name: str) -> dict:
     }
 
 
-def _modules() -> Response:
-    return Response.json(200, {"modules": [_module_meta(m) for m in MODULES]})
+def _modules(app) -> Response:
+    hidden = access.hidden_modules(app)
+    return Response.json(200, {"modules": [_module_meta(m) for m in MODULES if m not in hidden]})
 
 
 def _module(req: Request) -> Response:
