@@ -53,9 +53,9 @@ lock:
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q amazon_zoho_tests/properties --hypothesis-seed=$(or $(SEED),$(shell od -An -N4 -tu4 /dev/urandom | tr -d ' '))
 
-## make bench: every benchmark against the sandbox, side by side, into BENCHMARKS.md
+## make bench: every benchmark against the sandbox, side by side, into BENCHMARKS.md (DAYS="90 365" HEAVY_DAYS=14: the whole-graph windows)
 bench: $(STAMP)
-	$(BIN)/python -m amazon_zoho.bench $(if $(DAYS),--days $(DAYS))
+	$(BIN)/python -m amazon_zoho.bench $(if $(DAYS),--days $(DAYS)) $(if $(HEAVY_DAYS),--heavy-days $(HEAVY_DAYS))
 
 ## make chaos: the fault matrix against the sandbox, into CHAOS.md
 chaos: $(STAMP)

@@ -74,7 +74,14 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
         pii_salt=dg.EnvVar(settings.pii_salt_variable) if settings.pii_salt_variable else DEFAULT_PII_SALT,
         pii_retention_days=settings.pii_retention_days,
         analyst_copy=settings.analyst_copy_path,
+        connection_config=duckdb_config(settings),
     )
+
+
+def duckdb_config(settings: Settings) -> dict:
+    """DuckDB settings every warehouse connection opens with: bounded memory, spilling to the temp directory."""
+    config = {"memory_limit": settings.duckdb_memory_limit, "temp_directory": settings.duckdb_temp_dir}
+    return {**config, "threads": settings.duckdb_threads} if settings.duckdb_threads else config
 
 
 def notify_resource(settings: Settings) -> NotifyResource:

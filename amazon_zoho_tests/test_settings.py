@@ -81,6 +81,8 @@ def test_bad_start_date(value):
         ("NOTIFY_SMTP_PORT", "smtp", "NOTIFY_SMTP_PORT"),
         ("AMAZON_ZOHO_LOOKBACK_DAYS", "3d", "AMAZON_ZOHO_LOOKBACK_DAYS"),
         ("ZOHO_MAPPING_FILE", "/no/such/mapping.yaml", "ZOHO_MAPPING_FILE"),
+        ("AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT", "lots", "AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT"),
+        ("AMAZON_ZOHO_DUCKDB_THREADS", "-1", "AMAZON_ZOHO_DUCKDB_THREADS"),
     ],
 )
 def test_every_setting_is_checked_when_the_code_location_loads(key, value, named):

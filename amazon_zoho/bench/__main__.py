@@ -18,8 +18,37 @@ PIECES = [
     ("Zoho API credits", "zoho_credits", {}),
     ("raw → core transform", "core_transform", {}),
     ("Money from Amazon to Zoho", "money_tie_out", {}),
-    ("Whole graph, limits off", "full_year", {"days": 365, "orders_per_day": 1000}),
+    # At two window lengths, so growth with the window shows, and at ten times the volume over fewer days (issue 17).
+    ("Whole graph, limits off, 90 days", "full_year", {"days": 90, "orders_per_day": 1000}),
+    ("Whole graph, limits off, 365 days", "full_year", {"days": 365, "orders_per_day": 1000}),
+    ("Whole graph, limits off, 10,000 orders a day", "full_year", {"days": 14, "orders_per_day": 10_000}),
 ]
+# Issue 17's goal: the client's peak RSS grows at most 10 % from the shortest to the longest window.
+RSS_GROWTH_GOAL = 0.10
+
+
+def pieces(days: list[int] | None = None, heavy_days: int | None = None) -> list[tuple[str, str, dict]]:
+    """PIECES, with the 1,000 orders/day whole-graph runs at `days` and the 10,000 orders/day one at `heavy_days`."""
+    others = [p for p in PIECES if p[1] != "full_year"]
+    normal = [p for p in PIECES if p[1] == "full_year" and p[2]["orders_per_day"] <= 1000]
+    if days:
+        normal = [(f"Whole graph, limits off, {n} days", "full_year", {"days": n, "orders_per_day": 1000}) for n in days]
+    heavy = [(title, module, {**kwargs, "days": heavy_days or kwargs["days"]})
+             for title, module, kwargs in PIECES if module == "full_year" and kwargs["orders_per_day"] > 1000]
+    return others + normal + heavy
+
+
+def growth(results: list[tuple[str, str, dict, dict]]) -> str:
+    """How the client's peak memory grows from the shortest to the longest 1,000 orders/day window."""
+    runs = sorted((kw["days"], fig["client_peak_rss_mb"]) for _, module, kw, fig in results
+                  if module == "full_year" and kw.get("orders_per_day") == 1000 and fig.get("client_peak_rss_mb"))
+    if len(runs) < 2 or runs[0][0] == runs[-1][0]:
+        return ""
+    (d0, r0), (d1, r1) = runs[0], runs[-1]
+    share = (r1 - r0) / r0
+    verdict = "within" if share <= RSS_GROWTH_GOAL else "over"
+    return (f"\n## Memory growth with the window\n\nClient peak RSS {r0} MB at {d0} days, {r1} MB at {d1} days: "
+            f"{share:+.0%} ({verdict} the goal of {RSS_GROWTH_GOAL:+.0%}).\n")
 
 
 def run_piece(module: str, kwargs: dict) -> dict:
@@ -73,20 +102,19 @@ def _cell(value) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m amazon_zoho.bench", description=__doc__)
     parser.add_argument("--only", nargs="*", help="module names to run (default: all)")
-    parser.add_argument("--days", type=int, help="days for the whole-graph run (default 365)")
+    parser.add_argument("--days", type=int, nargs="+", help="days of the 1,000 orders/day whole-graph runs (default 90 365)")
+    parser.add_argument("--heavy-days", type=int, help="days of the 10,000 orders/day whole-graph run (default 14)")
     parser.add_argument("--output", default="BENCHMARKS.md")
     args = parser.parse_args(argv)
     results = []
-    for title, module, kwargs in PIECES:
+    for title, module, kwargs in pieces(args.days, args.heavy_days):
         if args.only and module not in args.only:
             continue
         if importlib.util.find_spec(f"amazon_zoho.bench.{module}") is None:
             continue
-        if module == "full_year" and args.days:
-            kwargs = {**kwargs, "days": args.days}
         print(f"running {title} ...", flush=True)
         results.append((title, module, kwargs, run_piece(module, kwargs)))
-    text = render(results)
+    text = render(results) + growth(results)
     print(text)
     Path(args.output).write_text(text + "\n")
     return 0 if all("error" not in r[3] for r in results) else 1

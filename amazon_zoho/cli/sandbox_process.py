@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import requests
 
@@ -32,8 +33,26 @@ def refuse_taken_port(port: int, what: str, variable: str) -> None:
                              f"make {{run,dev,sandbox}} {variable}={port + 1}") from None
 
 
+def process_usage(pid: int) -> dict:
+    """CPU seconds (user + system) and peak resident memory of a running process, from Linux's /proc (proc(5):
+    /proc/<pid>/stat fields 14-15 utime and stime in clock ticks, /proc/<pid>/status VmHWM); {} elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    # The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    fields = stat[stat.rindex(")") + 2:].split()
+    ticks = int(fields[11]) + int(fields[12])  # fields 14 and 15 of the whole line
+    hwm_kb = next((int(row.split()[1]) for row in status.splitlines() if row.startswith("VmHWM:")), 0)
+    return {"cpu_seconds": round(ticks / os.sysconf("SC_CLK_TCK"), 1), "peak_rss_mb": round(hwm_kb / 1024, 1)}
+
+
 @contextlib.contextmanager
-def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_path: str | None = None) -> Iterator[str]:
+def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_path: str | None = None,
+            usage: dict | None = None) -> Iterator[str]:
+    """`usage`, when given, receives the sandbox process's CPU seconds and peak RSS just before it is stopped
+    (only for a sandbox started here)."""
     url = f"http://127.0.0.1:{port}"
     if healthy(url):
         print(f"using the sandbox already running at {url}", flush=True)
@@ -56,6 +75,8 @@ def sandbox(port: int, state_dir: str, knobs: dict[str, str] | None = None, log_
         print(f"sandbox started at {url} (state in {state_dir})", flush=True)
         yield url
     finally:
+        if usage is not None:
+            usage.update(process_usage(process.pid))
         process.terminate()
         try:
             process.wait(timeout=10)

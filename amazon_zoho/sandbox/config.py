@@ -87,6 +87,12 @@ class SandboxConfig:
     report_processing_seconds: float = 2.0
     document_url_ttl: int = 300
     zoho_daily_credits: int = 50_000
+    # Seconds a Zoho Bulk Write job spends per 1,000 records before it is COMPLETED (wall clock, not scaled by
+    # time_scale): at least this long, or longer if writing them takes longer. Zoho publishes no processing time
+    # (bulk-write/limitations.html: "asynchronous and the result is not available immediately"); 0.5 s (a full
+    # 25,000-record job in 12.5 s) is an assumption, of the order of the 8.8 s the sandbox itself needed per 25,000
+    # once its commits were batched (issue 17). Set 0 for no modelled time.
+    zoho_bulk_seconds_per_1000_records: float = 0.5
     zoho_concurrency: int = 10
     # Fault knobs: probabilities per request (0..1) unless said otherwise.
     fault_429_rate: float = 0.0

@@ -24,7 +24,7 @@ class ZohoPushConfig(dg.Config):
         "or force upsert / bulk.",
         pattern="^(auto|upsert|bulk)$",
     )
-    bulk_poll_seconds: float = pydantic.Field(default=2.0, description="First wait before polling a Bulk Write job; grows 1.5x per poll.")
+    bulk_poll_seconds: float = pydantic.Field(default=2.0, description="Shortest wait between Bulk Write status polls (zoho/bulk.py next_poll).")
 
 
 # Failed when the run left records Zoho refused (or our mapping could not build): a run that wrote nothing still

@@ -195,7 +195,7 @@ def _delete(org, req: Request, ids: list[str]) -> Response:
     if denied:
         return denied
     results = []
-    with org.write_lock:
+    with org.write_lock, org.app.store.transaction():  # one commit per request
         for record_id in ids:
             if org.repo.delete(module, record_id):
                 results.append({"code": "SUCCESS", "details": {"id": record_id}, "message": "record deleted", "status": "success"})

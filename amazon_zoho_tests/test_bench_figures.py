@@ -1,0 +1,45 @@
+"""The whole-graph bench's figures (issue 17): the sandbox's CPU and peak memory are read from its own process, and
+the memory growth between two windows is judged against the goal."""
+
+import subprocess
+import sys
+
+import pytest
+
+from amazon_zoho.bench.__main__ import growth, pieces
+from amazon_zoho.cli.sandbox_process import process_usage
+
+_BURN = ("import time; x = bytearray(150 * 2**20); t = time.process_time()\n"
+         "while time.process_time() - t < 0.5: pass\nprint('ready', flush=True); time.sleep(30)")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_a_processes_cpu_and_peak_memory_are_its_own():
+    child = subprocess.Popen([sys.executable, "-c", _BURN], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        usage = process_usage(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert usage["cpu_seconds"] >= 0.4
+    assert 150 <= usage["peak_rss_mb"] < 400
+    assert process_usage(child.pid) == {}, "a reaped process has no figures"
+
+
+def test_growth_is_judged_against_the_goal():
+    def run(days, rss):
+        return ("t", "full_year", {"days": days, "orders_per_day": 1000}, {"client_peak_rss_mb": rss})
+
+    assert "+5% (within" in growth([run(365, 1050), run(90, 1000)])
+    assert "+50% (over" in growth([run(90, 1000), run(365, 1500)])
+    assert growth([run(90, 1000)]) == ""
+
+
+def test_whole_graph_runs_at_two_windows_and_at_ten_times_the_volume():
+    runs = [kwargs for _, module, kwargs in pieces() if module == "full_year"]
+    assert runs == [{"days": 90, "orders_per_day": 1000}, {"days": 365, "orders_per_day": 1000}, {"days": 14, "orders_per_day": 10_000}]
+    runs = [kwargs for _, module, kwargs in pieces([30], 3) if module == "full_year"]
+    assert runs == [{"days": 30, "orders_per_day": 1000}, {"days": 3, "orders_per_day": 10_000}]
+
+
