@@ -22,8 +22,10 @@ def pii_retention_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
     return dg.asset(
         key=["ops", "pii_retention"],
         group_name="ops",
-        # After both pushes that read pii (contacts, sales orders' addresses), so what they sent is what gets cleared.
-        deps=[["amazon_raw", "raw_orders"], ["core", "orders"], ["zoho", "contacts"], ["zoho", "sales_orders"]],
+        # Before the pushes that read pii (contacts, sales orders' addresses; zoho/assets.py): details already past the
+        # retention are deleted before a push could send them, so a backfill of old days never writes an address to
+        # Zoho only to pay for clearing it again. What earlier runs sent and has expired since is cleared here.
+        deps=[["amazon_raw", "raw_orders"], ["core", "orders"]],
         **daily_writer(partitions),
         kinds={"duckdb"},
         owners=["team:data"],

@@ -44,9 +44,11 @@ def build(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     keys = {"products": ["zoho", "products"], "contacts": ["zoho", "contacts"], "sales_orders": ["zoho", "sales_orders"]}
     return [
         dg.asset(key=keys["products"], deps=[["core", "products"]], check_specs=[_accepted_check(keys["products"])], **common)(zoho_products),
-        dg.asset(key=keys["contacts"], deps=[["core", "customers"], ["core", "orders"]], check_specs=[_accepted_check(keys["contacts"])],
+        # After ops/pii_retention: buyer details past the retention are gone before the push reads them.
+        dg.asset(key=keys["contacts"], deps=[["core", "customers"], ["core", "orders"], ["ops", "pii_retention"]],
+                 check_specs=[_accepted_check(keys["contacts"])],
                  **common)(zoho_contacts),
-        dg.asset(key=keys["sales_orders"], deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"]],
+        dg.asset(key=keys["sales_orders"], deps=[["zoho", "products"], ["zoho", "contacts"], ["core", "order_lines"], ["ops", "pii_retention"]],
                  check_specs=[_accepted_check(keys["sales_orders"])], **common)(zoho_sales_orders),
     ]
 

@@ -89,8 +89,10 @@ def test_sales_orders_lose_their_address_and_details_that_come_back_are_pushed_a
         assert after[key]["Shipping_Country"] == orders[key]["Shipping_Country"] and after[key]["id"] == orders[key]["id"]
     assert all(after[k]["Shipping_Street"] == orders[k]["Shipping_Street"] for k in addressed & kept), "addresses in retention stay"
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
-    assert 0 < metadata["zoho_sales_orders_cleared"].value <= scrubbed["Sales_Orders"] == len(set(orders) - kept), \
-        "every order without its pii row cleared, by this run or the first one (orders that never had details left)"
+    carried = {k for k, r in orders.items() if any(r.get(f) for f in ADDRESS)}
+    assert set(orders) - kept - carried, "some orders went to Zoho without an address (else the next line proves nothing)"
+    assert 0 < metadata["zoho_sales_orders_cleared"].value == scrubbed["Sales_Orders"] == len(carried - kept), \
+        "exactly the orders whose pushed address expired are cleared; one pushed without an address costs no update"
     assert voided == scrubbed, "every scrubbed record's payload hash voided"
 
     # The same details come back: the push sends them (before, the old hash said `unchanged` and Zoho kept the blanks).
@@ -223,7 +225,7 @@ def test_expiry_finds_the_contact_keys_the_push_gives(tmp_path):
     from amazon_zoho.zoho.steps import PREPARE
 
     contact_keys = next(s for s in PREPARE if s.sql_file == "contact_keys.sql")
-    params = {"policy": "per_buyer", "salt": "s3cret"}
+    params = {"policy": "per_buyer", "salt": "s3cret", "fields": ["Email", "First_Name", "Last_Name", "Mailing_Street"]}
     rows = [("o-email", "bk-1", "Ana Lima", "1000-001", "PT"), ("o-fba", None, " Jo  Doe ", "ab1 2cd", "GB"), ("o-fba2", None, "X", None, None)]
     with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         for order_id, buyer_key, name, postcode, country in rows:
@@ -240,4 +242,9 @@ def test_expiry_finds_the_contact_keys_the_push_gives(tmp_path):
         conn.execute("DELETE FROM core.orders")  # orders that left core (quarantined) keep their contacts
         assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == []
         conn.execute("DELETE FROM pii.order_contacts WHERE order_id = 'o-fba'")
+        assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == [(keys[1], f"id-{keys[1]}")]
+        # A contact whose last accepted payload carried no detail in the cleared fields costs no update.
+        conn.execute("UPDATE ops.zoho_sync_state SET field_hashes = MAP {'Email': md5('null'), 'Last_Name': md5('\"\"')}")
+        assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == []
+        conn.execute("UPDATE ops.zoho_sync_state SET field_hashes = MAP {'Email': md5('\"jo@example.com\"')}")
         assert ZOHO_CONTACTS_EXPIRED.rows(conn, params) == [(keys[1], f"id-{keys[1]}")]
