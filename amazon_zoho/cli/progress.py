@@ -85,9 +85,14 @@ def reason(error) -> str:
 
 
 def counts_of(metadata: dict) -> str:
-    return ", ".join(
-        f"{name.removeprefix('dagster/')} {getattr(metadata[name], 'value', metadata[name])}" for name in _COUNTS if name in metadata
-    )
+    """The counts a newcomer reads first; a ranged run reports them as range_<name> (warehouse/figures.py), which the
+    line's day range already says."""
+    shown = []
+    for name in _COUNTS:
+        key = name if name in metadata else f"range_{name}"
+        if key in metadata:
+            shown.append(f"{name.removeprefix('dagster/')} {getattr(metadata[key], 'value', metadata[key])}")
+    return ", ".join(shown)
 
 
 def group_days(done: list[tuple[str, str]]) -> list[tuple[str, str]]:
