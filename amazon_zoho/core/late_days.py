@@ -25,6 +25,7 @@ CORE = "core_orders"
 def late_days(conn: duckdb.DuckDBPyConnection, consumer: str, start: date, end: date, upstream: str = CORE) -> list[date]:
     """Days outside [start, end) that `consumer` built before and whose `upstream` moved on since, oldest first."""
     params = {"consumer": consumer, "upstream": upstream, "start": start, "end": end}
+    steps.DAY_SOURCES.run(conn)
     return [d for (d,) in steps.LATE_DAYS.rows(conn, params)]
 
 
@@ -41,6 +42,7 @@ def windows(days: list[date]) -> list[tuple[date, date]]:
 
 def record(conn: duckdb.DuckDBPyConnection, consumer: str, days: list[date], run_id: str | None, upstream: str = CORE) -> None:
     """`consumer` built `days` now, from its upstream as it stands (call inside the build's transaction)."""
+    steps.DAY_SOURCES.run(conn)
     steps.RECORD_DAY_BUILDS.run(conn, {"consumer": consumer, "upstream": upstream, "days": sorted(set(days)), "run_id": run_id})
 
 

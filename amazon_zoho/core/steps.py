@@ -23,8 +23,9 @@ BUILD_ORDERS: tuple[Step, ...] = (ORDER_WINDOW, ORDERS, ORDER_LINES, QUARANTINE_
 
 # Late changes (late_days.py): the days an order-path asset built before whose source moved on since (a query),
 # and the record of what it built now.
-LATE_DAYS = step("late_days.sql", reads=("raw.order_versions", "ops.order_day_builds"))
-RECORD_DAY_BUILDS = step("record_day_builds.sql", reads=("raw.order_versions", "ops.order_day_builds"), writes=("ops.order_day_builds",))
+DAY_SOURCES = step("day_sources.sql", reads=("raw.order_versions", "ops.order_day_builds"), macros=("order_day_source",))
+LATE_DAYS = step("late_days.sql", reads=("order_day_source", "ops.order_day_builds"))
+RECORD_DAY_BUILDS = step("record_day_builds.sql", reads=("order_day_source",), writes=("ops.order_day_builds",))
 
 # core.customers and core.products, rebuilt whole from the canonical orders.
 CUSTOMERS_PRODUCTS = step("customers_products.sql", reads=("core.orders", "core.order_lines"), writes=("core.customers", "core.products"))
@@ -45,8 +46,8 @@ SETTLEMENTS = step("settlements.sql", reads=("settlement_window", "settlement_re
                    writes=("core.settlements", "core.settlement_lines", "ops.quarantine"))
 BUILD_SETTLEMENTS: tuple[Step, ...] = (SETTLEMENT_FORMATS, SETTLEMENT_WINDOW, SETTLEMENTS)
 
-ALL: tuple[Step, ...] = (*BUILD_ORDERS, LATE_DAYS, RECORD_DAY_BUILDS, CUSTOMERS_PRODUCTS, *BUILD_SETTLEMENTS)
+ALL: tuple[Step, ...] = (*BUILD_ORDERS, DAY_SOURCES, LATE_DAYS, RECORD_DAY_BUILDS, CUSTOMERS_PRODUCTS, *BUILD_SETTLEMENTS)
 # The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created.
 SEQUENCES: dict[str, tuple[Step, ...]] = {"core orders": BUILD_ORDERS, "customers and products": (CUSTOMERS_PRODUCTS,),
-                                          "core settlements": BUILD_SETTLEMENTS, "late days": (LATE_DAYS,),
-                                          "record day builds": (RECORD_DAY_BUILDS,)}
+                                          "core settlements": BUILD_SETTLEMENTS, "late days": (DAY_SOURCES, LATE_DAYS),
+                                          "record day builds": (DAY_SOURCES, RECORD_DAY_BUILDS)}
