@@ -16,9 +16,11 @@ PII_RETENTION = step("pii_retention.sql", reads=("pii.order_contacts", "core.ord
 
 # Zoho contacts whose buyer details all expired, and sales orders whose address did (queries over the pii rows
 # themselves, not core: zoho_retention.py).
-ZOHO_CONTACTS_EXPIRED = step("zoho_contacts_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"))
-ZOHO_SALES_ORDERS_EXPIRED = step("zoho_sales_orders_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "ops.zoho_pii_scrubs"))
+# What both read: whether a record still holds details to clear (`holds_details`).
+SCRUB_CANDIDATES = step("scrub_candidates.sql", reads=("ops.zoho_pii_scrubs",), macros=("holds_details",))
+ZOHO_CONTACTS_EXPIRED = step("zoho_contacts_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "holds_details"))
+ZOHO_SALES_ORDERS_EXPIRED = step("zoho_sales_orders_expired.sql", reads=("ops.zoho_sync_state", "pii.order_contacts", "holds_details"))
 
-ALL: tuple[Step, ...] = (PII_RETENTION, ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)
+ALL: tuple[Step, ...] = (PII_RETENTION, SCRUB_CANDIDATES, ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)
 SEQUENCES: dict[str, tuple[Step, ...]] = {"pii retention": (PII_RETENTION,),
-                                          "zoho pii retention": (ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)}
+                                          "zoho pii retention": (SCRUB_CANDIDATES, ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED)}

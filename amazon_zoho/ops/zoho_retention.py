@@ -37,7 +37,7 @@ from .. import clock
 from ..zoho.budget import CreditBudget
 from ..zoho.client import AnswerMismatch, CreditsExhausted, ZohoCrmClient, write_cost
 from ..zoho.mapping import Mapping
-from .steps import ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED
+from .steps import SCRUB_CANDIDATES, ZOHO_CONTACTS_EXPIRED, ZOHO_SALES_ORDERS_EXPIRED
 
 # Sources of Contacts fields that carry a buyer's details (zoho/sql/contacts_payload.sql); country and the order
 # dates say nothing about a person on their own and stay.
@@ -66,6 +66,7 @@ def scrub_expired_contacts(conn: duckdb.DuckDBPyConnection, client: ZohoCrmClien
     updates cost go into the org's ledger through `budget`, which also bounds them."""
     cleared = {name: (ANONYMOUS_LAST_NAME if source == "last_name" else None)
                for name, source in mapping["Contacts"].fields.items() if source in PII_SOURCES}
+    SCRUB_CANDIDATES.run(conn)
     expired = ZOHO_CONTACTS_EXPIRED.rows(conn, {"policy": mapping.buyers_without_email, "salt": salt,
                                                 "fields": sorted(cleared)}) if cleared else []
     return _scrub(conn, client, "Contacts", cleared, expired, run_id, budget)
@@ -75,6 +76,7 @@ def scrub_expired_sales_orders(conn: duckdb.DuckDBPyConnection, client: ZohoCrmC
                                budget: CreditBudget | None = None) -> Cleared:
     """Clears the delivery address of every sales order whose pii row is gone (see the module doc)."""
     cleared = dict.fromkeys(sorted(name for name, source in mapping["Sales_Orders"].fields.items() if source in ORDER_PII_SOURCES))
+    SCRUB_CANDIDATES.run(conn)
     expired = ZOHO_SALES_ORDERS_EXPIRED.rows(conn, {"fields": sorted(cleared)}) if cleared else []
     return _scrub(conn, client, "Sales_Orders", cleared, expired, run_id, budget)
 

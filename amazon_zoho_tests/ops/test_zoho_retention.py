@@ -220,7 +220,7 @@ def test_unmapped_fields_are_cleared_under_the_budget_and_only_once_per_record(s
 def test_expiry_finds_the_contact_keys_the_push_gives(tmp_path):
     """zoho_contacts_expired.sql works out each pii row's contact key itself (not from core.orders); it must give the
     keys zoho/sql/contact_keys.sql gives the push, for buyers with a buyer_key and for per_buyer ones without."""
-    from amazon_zoho.ops.steps import ZOHO_CONTACTS_EXPIRED
+    from amazon_zoho.ops.steps import SCRUB_CANDIDATES, ZOHO_CONTACTS_EXPIRED
     from amazon_zoho.warehouse import WarehouseResource
     from amazon_zoho.zoho.steps import PREPARE
 
@@ -234,6 +234,7 @@ def test_expiry_finds_the_contact_keys_the_push_gives(tmp_path):
             conn.execute("INSERT INTO pii.order_contacts (order_id, buyer_key, buyer_name, postal_code, country_code, fetched_at) "
                          "VALUES (?, ?, ?, ?, ?, now())", [order_id, buyer_key, name, postcode, country])
         contact_keys.run(conn, params)
+        SCRUB_CANDIDATES.run(conn)
         keys = [k for (k,) in conn.execute("SELECT contact_key FROM order_contact ORDER BY order_id").fetchall()]
         assert len(set(keys)) == 3 and not any(k.startswith("amazon-customer-") for k in keys)
         conn.executemany("INSERT INTO ops.zoho_sync_state (module, record_key, zoho_id, status, synced_at) VALUES ('Contacts', ?, ?, 'synced', now())",

@@ -29,16 +29,5 @@ WHERE
     AND s.zoho_id IS NOT NULL
     AND s.record_key NOT LIKE 'amazon-customer-%'
     AND s.record_key NOT IN (SELECT l.contact_key FROM live l WHERE l.contact_key IS NOT NULL)
-    AND NOT EXISTS (
-        SELECT 1 FROM ops.zoho_pii_scrubs x
-        WHERE x.module = s.module AND x.record_key = s.record_key AND x.scrubbed_at >= s.synced_at
-    )
-    -- Only a record whose last accepted payload carried a detail in one of the fields cleared ($fields): the hash of
-    -- each field's JSON value (zoho/sql/classify_pending.sql field_hashes) is not that of null or "". A record pushed
-    -- without details (an FBA order, an order already past the retention) costs no update. A record with no hashes
-    -- (pushed before they were kept) is cleared, to be safe.
-    AND (
-        s.field_hashes IS NULL
-        OR len(list_filter($fields, lambda f: coalesce(s.field_hashes[f], md5('null')) NOT IN (md5('null'), md5('""')))) > 0
-    )
+    AND holds_details(s.module, s.record_key, s.synced_at, s.field_hashes, $fields)
 ORDER BY s.record_key
