@@ -245,8 +245,9 @@ result = defs.resolve_job_def("daily_refresh").execute_in_process(tags=tags, rai
 sys.exit(0 if result.success else 1)
 """
 
-# The backfill with the analyst copy's refresh held after it filled its temp file, so it can be killed there.
-_SLOW_ANALYST_COPY = """
+# Holds the analyst copy's refresh once it has filled its temp file (printing "copied"), so a process can be killed
+# there; amazon_zoho_tests/ops/test_analyst_copy_files.py kills a bare refresh the same way.
+SLOW_ANALYST_COPY_PATCH = """
 import time
 from amazon_zoho.ops import analyst_copy
 copy_tables = analyst_copy._copy_tables
@@ -256,7 +257,8 @@ def slow(conn, main):
     time.sleep(600)
     return rows
 analyst_copy._copy_tables = slow
-""" + _BACKFILL
+"""
+_SLOW_ANALYST_COPY = SLOW_ANALYST_COPY_PATCH + _BACKFILL
 
 _HOLD_ANALYST_COPY = """
 import sys, time, duckdb

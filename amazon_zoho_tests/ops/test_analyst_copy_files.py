@@ -10,22 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from amazon_zoho.bench.chaos import SLOW_ANALYST_COPY_PATCH
 from amazon_zoho.ops import analyst_copy
 from amazon_zoho.warehouse import WarehouseResource
 
-# Refreshes the copy while DuckDB is slowed down copying, so a test can kill it mid-copy.
-SLOW_REFRESH = """
-import sys, time
+# Refreshes the copy held once its temp file is filled (the fault matrix's patch), so a test can kill it mid-copy.
+SLOW_REFRESH = SLOW_ANALYST_COPY_PATCH + """
+import sys
 from pathlib import Path
-from amazon_zoho.ops import analyst_copy
 from amazon_zoho.warehouse import WarehouseResource
-copy_tables = analyst_copy._copy_tables
-def slow(conn, main):
-    rows = copy_tables(conn, main)
-    print("copied", flush=True)
-    time.sleep(600)
-    return rows
-analyst_copy._copy_tables = slow
 analyst_copy.refresh(WarehouseResource(database=sys.argv[1]), Path(sys.argv[2]))
 """
 
