@@ -5,13 +5,13 @@
 --   order, an order already past the retention) costs no update; one with no hashes (pushed before they were kept)
 --   is cleared, to be safe.
 -- Read by zoho_contacts_expired.sql and zoho_sales_orders_expired.sql.
-CREATE OR REPLACE TEMP MACRO holds_details(of_module, of_key, accepted_at, hashes, fields) AS (
+CREATE OR REPLACE TEMP MACRO holds_details(of_module, of_key, accepted_at, value_hashes, fields) AS (
     NOT EXISTS (
         SELECT 1 FROM ops.zoho_pii_scrubs x
         WHERE x.module = of_module AND x.record_key = of_key AND x.scrubbed_at >= accepted_at
     )
     AND (
-        hashes IS NULL
-        OR len(list_filter(fields, lambda f: coalesce(hashes[f], md5('null')) NOT IN (md5('null'), md5('""')))) > 0
+        value_hashes IS NULL
+        OR len(list_filter(fields, lambda f: coalesce(value_hashes[f], md5('null')) NOT IN (md5('null'), md5('""')))) > 0
     )
 );
