@@ -16,7 +16,8 @@ The contract between the sandbox and the project's client (issue #15):
     The sandbox finds the queue from that ARN with GetQueueUrl(QueueName, QueueOwnerAWSAccountId).
   * moto keeps queues in memory: a restarted sandbox has none, and the client's setup (idempotent) makes its queue
     again. Until then sends fail, stay pending in the sandbox's outbox and are retried.
-Tests start their own server on an ephemeral port with `sqs_server()` and stop it.
+Tests start their own server on an ephemeral port with `sqs_server()` and stop it; moto's state is per process, so
+the server empties it when it stops (two servers open at once in one process would share queues).
 """
 
 from __future__ import annotations
@@ -41,11 +42,22 @@ def sqs_server(port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    endpoint = f"http://{bound_host}:{bound_port}"
     try:
-        bound_host, bound_port = server.get_host_and_port()
-        yield f"http://{bound_host}:{bound_port}"
+        yield endpoint
     finally:
+        # moto keeps its queues per process, not per server: the next server in this process (the next test) would
+        # find this one's queues and messages. Its reset endpoint (moto docs, "Moto API: reset") empties them.
+        with contextlib.suppress(OSError):
+            _post(endpoint + "/moto-api/reset")
         server.stop()
+
+
+def _post(url: str) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=5).close()
 
 
 def _refuse_taken(host: str, port: int) -> None:

@@ -6,11 +6,14 @@ a queue that is missing at first; a deleted subscription. The clock stands still
 from collections import Counter
 from datetime import datetime, timedelta
 
+import boto3
 import requests
 
 from amazon_zoho import clock
+from amazon_zoho.sandbox import Sandbox
 from amazon_zoho.sandbox.amazon.datagen import CANCELLED, orders_for_day
 from amazon_zoho.sandbox.config import SandboxConfig
+from amazon_zoho.sandbox.sqs_server import sqs_server
 from amazon_zoho_tests.sandbox.notifications_fixtures import deliver, drain, notification_errors, queue, running, subscribe, token
 
 START = "2026-03-10T08:00:00+00:00"
@@ -220,3 +223,50 @@ def test_a_deleted_subscription_stops_its_notifications(tmp_path):
         notes = {r["note"] for r in _outbox(sb) if r["state"] == "dropped"}
     assert stats["pending"] == 0 and stats["dropped"] > 0 and notes == {"subscription deleted"}
     assert len(bodies) == stats["sent"]
+
+
+def test_the_background_thread_delivers_without_being_asked(tmp_path):
+    with clock.pinned(START), running(tmp_path, **NOW_DELIVERED) as (sb, sqs):  # the clock runs, as in make dev
+        url, arn = queue(sqs)
+        subscribe(sb, arn)
+        clock.advance(timedelta(hours=2))
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=10).get("Messages", [])
+    assert got, "nothing arrived within 10 s though two hours of orders changed"
+
+
+def test_notifications_waiting_when_the_sandbox_stops_are_sent_after_it_restarts(tmp_path):
+    knobs = {"notification_delay_min_seconds": 3600, "notification_delay_max_seconds": 3600}
+    with clock.pinned(START, frozen=True), sqs_server() as endpoint:
+        config = SandboxConfig(sqs_endpoint_url=endpoint, **knobs)
+        with Sandbox(port=0, config=config, state_dir=tmp_path) as sb:
+            sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b")
+            url, arn = queue(sqs)
+            subscribe(sb, arn)
+            clock.advance(timedelta(hours=2))
+            before = deliver(sb)
+        clock.advance(timedelta(hours=1, seconds=1))
+        with Sandbox(port=0, config=config, state_dir=tmp_path) as sb:
+            after = deliver(sb)
+            waited = {r["notification_id"] for r in _outbox(sb) if r["changed_at"] <= clock.now().timestamp() - 3600}
+        bodies = drain(sqs, url)
+    assert before["pending"] > 0 and before["sent"] > 0
+    assert {b["NotificationMetadata"]["NotificationId"] for b in bodies} == waited
+    assert after["sent"] == len(bodies), (before, after)
+
+
+def test_a_delivery_tip_finalized_arrives_as_delivery_tip_change(tmp_path):
+    us = SandboxConfig(marketplaces=["ATVPDKIKX0DER"], orders_per_day=400)
+    start = clock.parse_instant(START)
+    order = next(o for d in range(3, 40) for o in orders_for_day(us, "ATVPDKIKX0DER", (start - timedelta(days=d)).date())
+                 if o.event_time("TIP_FINALIZED"))
+    finalized = order.event_time("TIP_FINALIZED")
+    with clock.pinned(finalized - timedelta(seconds=5), frozen=True), \
+            running(tmp_path, **NOW_DELIVERED, marketplaces=["ATVPDKIKX0DER"], orders_per_day=400) as (sb, sqs):
+        url, arn = queue(sqs)
+        subscribe(sb, arn, {"orderChangeTypes": ["DeliveryTipChange"]})
+        clock.advance(10)
+        deliver(sb)
+        bodies = drain(sqs, url)
+    assert [(_change(b)["AmazonOrderId"], _change(b)["OrderChangeType"], _change(b)["Summary"]["OrderStatus"]) for b in bodies] == [
+        (order.order_id, "DeliveryTipChange", "Shipped")]
+    assert notification_errors(bodies[0]) == []
