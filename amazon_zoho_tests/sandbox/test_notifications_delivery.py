@@ -3,6 +3,7 @@ valid against Amazon's schema (fixtures/amazon_order_change_notification_schema.
 fails too) and agreeing with the sandbox's Orders API; the eventFilter, delay, duplicate, shuffle and silent knobs;
 a queue that is missing at first; a deleted subscription. The clock stands still and moves only when a test says."""
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -270,3 +271,31 @@ def test_a_delivery_tip_finalized_arrives_as_delivery_tip_change(tmp_path):
     assert [(_change(b)["AmazonOrderId"], _change(b)["OrderChangeType"], _change(b)["Summary"]["OrderStatus"]) for b in bodies] == [
         (order.order_id, "DeliveryTipChange", "Shipped")]
     assert notification_errors(bodies[0]) == []
+
+
+def test_malformed_messages_come_beside_the_notifications_which_all_still_arrive(tmp_path):
+    runs = []
+    for n, rate in enumerate((0.0, 0.5)):
+        with clock.pinned(START, frozen=True), running(tmp_path / str(n), **NOW_DELIVERED, notification_malformed_rate=rate) as (sb, sqs):
+            url, arn = queue(sqs)
+            subscribe(sb, arn)
+            clock.advance(timedelta(hours=6))
+            stats = deliver(sb)
+            texts = []
+            while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                texts += [m["Body"] for m in got]
+                sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+            runs.append((stats, texts))
+    (_, clean), (stats, mixed) = runs
+    good, cut, invalid = [], [], []
+    for text in mixed:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            cut.append(text)
+            continue
+        (invalid if notification_errors(body) else good).append(body)
+    assert sorted(b["NotificationMetadata"]["NotificationId"] for b in good) == sorted(
+        json.loads(t)["NotificationMetadata"]["NotificationId"] for t in clean)
+    assert cut and invalid and stats["malformed_sent"] == len(cut) + len(invalid)
+    assert 0.25 < stats["malformed_sent"] / len(good) < 0.75
