@@ -19,11 +19,12 @@ e-mail or address, only the destination postal code.
 
 Knobs (config.py): notification_delay_min/max_seconds, notification_duplicate_rate, notification_shuffle_seconds,
 notification_silent, notification_malformed_rate (a malformed message sent beside the notification, which still
-arrives: malformed input for the client's dead-letter path, nothing lost). Each notification's delay and duplicate are drawn from a generator seeded with the seed and
-its NotificationId (itself derived from the seed, subscription, order and change), so a run replays exactly. A
-duplicate reuses the NotificationId. A send that fails (endpoint down, queue missing) stays pending, is retried on
-the next tick and counted with its error (GET /_sandbox/notifications); a deleted subscription's pending
-notifications are dropped with that reason, as Amazon stops sending for it.
+arrives: malformed input for the client's dead-letter path, nothing lost). Each notification's delay, duplicate
+and malformed companion are drawn from a generator seeded with the seed and its NotificationId (itself derived
+from the seed, subscription, order and change), so a run replays exactly. A duplicate reuses the NotificationId.
+A send that fails (endpoint down, queue missing) stays pending, is retried on the next tick and counted with its
+error (GET /_sandbox/notifications); a deleted subscription's pending notifications are dropped with that reason,
+as Amazon stops sending for it.
 """
 
 from __future__ import annotations
