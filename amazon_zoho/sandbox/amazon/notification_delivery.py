@@ -379,9 +379,6 @@ def register(app) -> None:
     r = app.router
     r.add("GET", "/_sandbox/notifications", "control", "notifications_stats", lambda req: Response.json(200, delivery.stats()))
     r.add("POST", "/_sandbox/notifications/deliver", "control", "notifications_deliver", lambda req: Response.json(200, delivery.tick()))
-    # Where the sandbox sends notifications, for a client in sandbox mode with no AWS_ENDPOINT_URL_SQS of its own
-    # (the contract: sandbox/sqs_server.py).
-    r.add("GET", "/_sandbox/aws", "control", "aws", lambda req: Response.json(200, {"sqs_endpoint_url": app.config.sqs_endpoint_url or None}))
     r.add("GET", "/_sandbox/notifications/outbox", "control", "notifications_outbox", lambda req: outbox(app, req))
 
 
