@@ -68,6 +68,8 @@ class SandboxApp:
         self.rate_plans: dict[str, tuple[float, int]] = {}
         # Amazon operations callable with a grantless token, and the LWA scope each needs (sandbox/access.py).
         self.grantless_operations: dict[str, str] = {}
+        # Grantless operations that take the seller's token as well.
+        self.seller_token_too: set[str] = set()
         # The SQS server `python -m amazon_zoho.sandbox` started beside it (sqs_server.EmbeddedSQS), if any.
         self.embedded_sqs = None
         self.base_url = "http://127.0.0.1"
