@@ -46,6 +46,10 @@ INFO_COMMENT = (
 )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +59,9 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
         # no other refresh is running now: every temp copy left beside the target is a failed or killed refresh's.
         removed = remove_temp_copies(target)
         main = conn.execute("SELECT current_database()").fetchone()[0]
-        # A path is bound, never pasted into the SQL: a folder named "it's" must work like any other.
-        conn.execute(f"ATTACH $path AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')", {"path": str(tmp)})
+        # DuckDB 1.5 binds no parameter in ATTACH, so the path is a string literal with its quotes doubled (SQL's own
+        # escape): a folder named "it's" must work like any other.
+        conn.execute(f"ATTACH {_literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')")
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
