@@ -12,9 +12,11 @@ of the ops columns that can quote a buyer's details (Zoho payloads and error tex
 unparseable records).
 """
 
+import fcntl
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -46,6 +48,18 @@ INFO_COMMENT = (
 )
 
 
+@contextmanager
+def _refreshing(target: Path) -> Iterator[None]:
+    """One refresh of `target` at a time. The DuckDB file's writer lock did that; a DuckLake has no such lock (runs
+    write it at once), so the refresh takes a lock file beside the copy, which the OS releases if the process dies."""
+    with open(target.with_name(f".{target.name}.lock"), "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -54,7 +68,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with warehouse.connect() as conn:
+    with _refreshing(target), warehouse.connect() as conn:
         # The warehouse connection is the one writer's lock (DuckDB lets one process open the file for writing), so
         # no other refresh is running now: every temp copy left beside the target is a failed or killed refresh's.
         removed = remove_temp_copies(target)

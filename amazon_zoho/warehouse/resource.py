@@ -21,6 +21,7 @@ from tenacity import (
 from .. import clock
 from ..amazon import marketplaces
 from ..settings import DEFAULT_PII_RETENTION_DAYS, DEFAULT_PII_SALT
+from . import engine
 
 
 @cache
@@ -130,12 +131,19 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
             return
     except duckdb.CatalogException:
         pass
-    for _, ddl in schema_ddl():
+    # A lake gets the same tables, views and comments, made from what the DDL files define (warehouse/engine.py), in
+    # one transaction that is replayed when another writer changed the lake's catalog meanwhile.
+    lake = isinstance(conn, engine.LakeConnection)
+    if lake:
+        conn.begin()
+    for ddl in engine.lake_ddl(conn.raw) if lake else (ddl for _, ddl in schema_ddl()):
         conn.execute(ddl)
     seed_marketplaces(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     conn.execute("DELETE FROM ops.schema_version")
     conn.execute("INSERT INTO ops.schema_version VALUES (?, clock_now())", [digest])
+    if lake:
+        conn.commit()
 
 
 def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
@@ -185,10 +193,35 @@ class WarehouseResource(DuckDBResource):
     pii_retention_days: int = DEFAULT_PII_RETENTION_DAYS
     # The analysts' read-only copy (ops/analyst_copy.py); empty means analyst.duckdb beside the warehouse.
     analyst_copy: str = ""
+    # "duckdb": the file at `database`; "ducklake": a DuckLake whose catalog is the PostgreSQL database of the libpq
+    # DSN `ducklake_catalog` (no password in it: `ducklake_catalog_password`, from the environment) and whose
+    # Parquet files live under `ducklake_data_path` (s3://bucket/prefix/ or a directory). See warehouse/engine.py.
+    engine: str = "duckdb"
+    ducklake_catalog: str = ""
+    ducklake_catalog_password: str = ""
+    ducklake_data_path: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_key_id: str = ""
+    s3_secret: str = ""
+    s3_use_ssl: bool = True
+    # How long a lake statement (or transaction) that lost a commit race to another writer is retried.
+    conflict_retry_seconds: float = 300.0
 
     @property
     def path(self) -> str:
         return self.database
+
+    @property
+    def is_lake(self) -> bool:
+        return self.engine == "ducklake"
+
+    def lake(self) -> engine.LakeConfig:
+        return engine.LakeConfig(
+            catalog=self.ducklake_catalog, data_path=self.ducklake_data_path, catalog_password=self.ducklake_catalog_password,
+            s3_endpoint=self.s3_endpoint, s3_region=self.s3_region, s3_key_id=self.s3_key_id, s3_secret=self.s3_secret,
+            s3_use_ssl=self.s3_use_ssl,
+        )
 
     @property
     def analyst_copy_path(self) -> Path:
@@ -218,6 +251,10 @@ class WarehouseResource(DuckDBResource):
             conn.close()
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if self.is_lake:
+            # Many processes write a lake at once: no file lock to wait for; commit races are retried per statement.
+            return engine.LakeConnection(engine.open_lake(self.lake(), read_only, dict(self.connection_config)),
+                                         retry_seconds=self.conflict_retry_seconds)  # type: ignore[return-value]
         for attempt in Retrying(
             retry=retry_if_exception(_is_lock_conflict),
             wait=wait_random_exponential(multiplier=0.2, max=5),
