@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -109,6 +110,25 @@ class LakeConfig:
         return tuple(s for s in (self.catalog_password, self.s3_key_id, self.s3_secret) if s)
 
 
+_ROOTS: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_ROOTS_LOCK = threading.Lock()
+
+
+def connect_lake(lake: LakeConfig, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the lake: a cursor of one in-memory DuckDB per process (and lake, mode and settings) that has
+    the extensions loaded and the lake attached. Loading and attaching take ~0.5 s, which every asset's connection
+    paid; a cursor is a connection of its own (its own transactions and temp tables) to the same database, and each
+    transaction reads the lake's latest snapshot."""
+    key = (lake, read_only, tuple(sorted((config or {}).items())))
+    with _ROOTS_LOCK:
+        root = _ROOTS.get(key)
+        if root is None:
+            root = _ROOTS[key] = open_lake(lake, read_only, config)
+    conn = root.cursor()
+    conn.execute(f"USE {LAKE}")
+    return conn
+
+
 def open_lake(lake: LakeConfig, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as `warehouse` and in use (temp tables stay in memory)."""
     conn = duckdb.connect(":memory:", config=dict(config or {}))
@@ -165,6 +185,7 @@ class LakeConnection:
         self._conn = conn
         self._retry_seconds = retry_seconds
         self._tx: list[tuple[str, object]] | None = None  # the open explicit transaction's statements, for a replay
+        self._guarded: set[str] = set()  # keyed tables whose ops.lake_writes row this transaction updated
         self.conflicts_retried = 0
 
     def __getattr__(self, name):
@@ -185,7 +206,7 @@ class LakeConnection:
         kind = _TX.match(query).group(1).split()[0].upper() if isinstance(query, str) and _TX.match(query) else ""
         if kind in ("BEGIN", "START"):
             self._conn.execute(query)
-            self._tx = []
+            self._tx, self._guarded = [], set()
             return self
         if kind in ("COMMIT", "END"):
             self._commit()
@@ -194,7 +215,12 @@ class LakeConnection:
             self._tx = None
             self._conn.execute(query)
             return self
+        keyed = keyed_target(query) if isinstance(query, str) else None
+        if keyed and self._tx is None:
+            return self._in_transaction([(query, parameters)])
         if self._tx is not None:
+            if keyed:
+                self._guard(keyed)
             self._tx.append((query, parameters))
             try:
                 self._conn.execute(query, parameters)
@@ -208,12 +234,61 @@ class LakeConnection:
 
     def executemany(self, query: str, parameters=None):
         query = rewrite(query)
+        keyed = keyed_target(query)
+        if keyed and self._tx is None:
+            return self._in_transaction([(query, ("many", parameters))])
         if self._tx is not None:
+            if keyed:
+                self._guard(keyed)
             self._tx.append((query, ("many", parameters)))
             self._conn.executemany(query, parameters)
             return self
         self._retrying(lambda: self._conn.executemany(query, parameters))
         return self
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx is not None
+
+    def script(self, statements: list[tuple[str, dict | None]]) -> None:
+        """Runs a file's statements; when one writes a keyed table and no transaction is open, all but a trailing
+        query run as one transaction, and the query (what Step.rows fetches) after its commit."""
+        if self._tx is not None or not any(keyed_target(rewrite(q)) for q, _ in statements):
+            for query, params in statements:
+                self.execute(query, params)
+            return
+        last_is_query = bool(statements) and re.match(r"\s*(SELECT|WITH|FROM)\b", _mask(statements[-1][0]), re.IGNORECASE)
+        body = statements[:-1] if last_is_query else statements
+        self._in_transaction(body)
+        if last_is_query:
+            self.execute(*statements[-1])
+
+    def _in_transaction(self, statements: list[tuple[str, object]]):
+        self.execute("BEGIN TRANSACTION")
+        try:
+            for query, params in statements:
+                if isinstance(params, tuple) and len(params) == 2 and params[0] == "many":
+                    self.executemany(query, params[1])
+                else:
+                    self.execute(query, params)
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+        return self
+
+    def _guard(self, table: str) -> None:
+        """DuckLake enforces no key, and two transactions that each delete-then-insert (or MERGE) the same key both
+        commit: inserts never conflict, and a DELETE that found nothing leaves nothing to conflict on (measured with
+        ducklake 1.5.5: both rows stay). Every transaction that writes a keyed table therefore also updates that
+        table's row of ops.lake_writes; concurrent updates of one table do conflict, so the later transaction is
+        replayed after the earlier one committed, and sees its rows."""
+        if table in self._guarded:
+            return
+        self._guarded.add(table)
+        statement = f"UPDATE ops.lake_writes SET writes = writes + 1 WHERE table_name = {_literal(table)}"
+        self._tx.append((statement, None))
+        self._conn.execute(statement)
 
     def register(self, name: str, frame):
         # A data frame given to the statements of a transaction must be there again when the transaction is replayed.
@@ -391,7 +466,31 @@ def lake_ddl(conn: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) ->
             continue
         out += [f"ALTER TABLE {_qualified(schema, name)} ADD COLUMN IF NOT EXISTS {_ident(c)} {t}"
                 for c, t in zip(table.columns, table.types) if (schema, name, c) not in have]
+    keyed = [t.name for t in catalog.tables.values() if t.keys]
+    out += [
+        "CREATE TABLE IF NOT EXISTS ops.lake_writes (table_name VARCHAR NOT NULL, writes BIGINT NOT NULL)",
+        "COMMENT ON TABLE ops.lake_writes IS 'DuckLake only: one row per table with a key, updated by every transaction that "
+        "writes that table, so two writers of the same keys conflict and one is retried (warehouse/engine.py).'",
+        f"INSERT INTO ops.lake_writes SELECT t, 0 FROM (VALUES {', '.join(f'({_literal(n)})' for n in keyed)}) v(t) "
+        "WHERE t NOT IN (SELECT table_name FROM ops.lake_writes)",
+    ]
     return out + list(catalog.views) + list(catalog.comments)
+
+
+_WRITE = re.compile(r"(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|MERGE\s+INTO|DELETE\s+FROM|UPDATE)\s+((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))*)",
+                    re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def keyed_target(query: str) -> str | None:
+    """The warehouse table with a key (in the DDL files) that `query` writes, if it writes one."""
+    masked = _mask(query)
+    m = _WRITE.match(masked, len(masked) - len(masked.lstrip()))
+    if not m:
+        return None
+    parts = [_unquote(p) for p in re.findall(r"\"[^\"]+\"|\w+", query[m.start(1):m.end(1)])]
+    table = shadow_catalog().tables.get(".".join(parts)) if len(parts) == 2 else None
+    return table.name if table is not None and table.keys else None
 
 
 # --- INSERTs a lake cannot run, rewritten ------------------------------------------------------------------------

@@ -154,7 +154,13 @@ def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
     200,000-row SELECT, against 200,000 with side effects): one instant for every row a statement writes, close to
     DuckDB's own now(), which its documentation gives as the start of the current transaction.
     """
-    conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=False)
+    try:
+        conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=False)
+    except duckdb.CatalogException as exc:
+        # A lake connection is a cursor of one database per process (engine.connect_lake), and a Python function is
+        # the database's: the first cursor registered this same clock_now.
+        if "already exists" not in str(exc):
+            raise
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
@@ -165,7 +171,13 @@ def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, param
 
 def execute_script(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
     params = params or {}
-    for statement in conn.extract_statements(text):
+    statements = conn.extract_statements(text)
+    if isinstance(conn, engine.LakeConnection):
+        # On a lake a file that writes a keyed table runs as one transaction (a DELETE and the INSERT after it must
+        # not interleave with another writer's): engine.LakeConnection.script.
+        conn.script([(s.query, {k: v for k, v in params.items() if k in s.named_parameters} or None) for s in statements])
+        return
+    for statement in statements:
         names = statement.named_parameters
         conn.execute(statement.query, {k: v for k, v in params.items() if k in names} if names else None)
 
@@ -253,7 +265,7 @@ class WarehouseResource(DuckDBResource):
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         if self.is_lake:
             # Many processes write a lake at once: no file lock to wait for; commit races are retried per statement.
-            return engine.LakeConnection(engine.open_lake(self.lake(), read_only, dict(self.connection_config)),
+            return engine.LakeConnection(engine.connect_lake(self.lake(), read_only, dict(self.connection_config)),
                                          retry_seconds=self.conflict_retry_seconds)  # type: ignore[return-value]
         for attempt in Retrying(
             retry=retry_if_exception(_is_lock_conflict),
