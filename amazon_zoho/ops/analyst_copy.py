@@ -51,13 +51,14 @@ INFO_COMMENT = (
 @contextmanager
 def _refreshing(target: Path) -> Iterator[None]:
     """One refresh of `target` at a time. The DuckDB file's writer lock did that; a DuckLake has no such lock (runs
-    write it at once), so the refresh takes a lock file beside the copy, which the OS releases if the process dies."""
-    with open(target.with_name(f".{target.name}.lock"), "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    write it at once), so the refresh locks the copy's folder (flock on the directory: no file left behind), which the
+    OS releases if the process dies."""
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # closing releases the lock
 
 
 def _literal(text: str) -> str:

@@ -388,15 +388,18 @@ class Catalog:
     comments: tuple[str, ...]  # COMMENT ON statements
 
 
+# The DDL files in the order they apply, (file, text) pairs: resource.schema_ddl, which registers itself here
+# (resource imports this module, so this module cannot import resource).
+DDL_SOURCE: list = []
+
+
 @cache
 def shadow_catalog() -> Catalog:
     """Every DDL file run in an in-memory DuckDB: the tables, keys, defaults, views and comments the files define."""
-    from .resource import schema_ddl
-
     conn = duckdb.connect(":memory:")
     try:
         conn.create_function("clock_now", lambda: None, [], duckdb.sqltypes.TIMESTAMP_TZ, side_effects=False)
-        for _, ddl in schema_ddl():
+        for _, ddl in DDL_SOURCE[0]():
             conn.execute(ddl)
         return _read_catalog(conn)
     finally:

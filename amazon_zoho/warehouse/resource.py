@@ -47,6 +47,9 @@ def schema_ddl() -> tuple[tuple[str, str], ...]:
     return _schema_ddl(WAREHOUSE_SQL, MARTS_SQL)
 
 
+engine.DDL_SOURCE[:] = [schema_ddl]
+
+
 @cache
 def _schema_ddl(warehouse_dir: Path, marts_dir: Path) -> tuple[tuple[str, str], ...]:
     own = [(f"warehouse/sql/{p.name}", p.read_text()) for p in sorted(warehouse_dir.glob("[0-9][0-9]_*.sql"))]
