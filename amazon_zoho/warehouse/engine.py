@@ -123,10 +123,20 @@ def connect_lake(lake: LakeConfig, read_only: bool = False, config: dict | None 
     with _ROOTS_LOCK:
         root = _ROOTS.get(key)
         if root is None:
-            root = _ROOTS[key] = open_lake(lake, read_only, config)
+            # Writers that attach a lake nobody has used yet all create its catalog tables; one wins, the others fail
+            # ("Failed to initialize DuckLake") and, attaching again, find the catalog made.
+            for attempt in Retrying(retry=retry_if_exception(_initializing), wait=wait_random_exponential(multiplier=0.2, max=2),
+                                    stop=stop_after_delay(30), reraise=True):
+                with attempt:
+                    root = open_lake(lake, read_only, config)
+            _ROOTS[key] = root
     conn = root.cursor()
     conn.execute(f"USE {LAKE}")
     return conn
+
+
+def _initializing(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and "Failed to initialize DuckLake" in str(exc)
 
 
 def open_lake(lake: LakeConfig, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
