@@ -5,7 +5,9 @@ started here (initdb into a temp directory, as amazon_zoho_tests/ops/test_postgr
 catalog, moto's S3 server on loopback as its data path. For each engine and writer count, a fresh warehouse and the
 same `days` split into that many contiguous ranges, each backfilled by its own process (as Dagster runs each run),
 all started together. Rows = raw.order_versions + core.orders + core.order_lines + core.settlement_lines +
-marts.daily_sales after the last writer finished; the figure is rows / wall seconds. With the DuckDB file the
+marts.daily_sales after the last writer finished; the figure is rows / wall seconds. (raw.order_versions grows while
+the sandbox's orders change, so row counts of later configurations differ a little; duplicate keys in core and pii,
+counted too, must be 0.) With the DuckDB file the
 writers queue on its lock; with DuckLake they write at once and retry commit conflicts (warehouse/engine.py).
 """
 
@@ -50,7 +52,11 @@ import dagster as dg
 from amazon_zoho.resources import warehouse_resource
 from amazon_zoho.settings import Settings
 with dg.build_resources({"w": warehouse_resource(Settings.from_env())}) as r, r.w.connect(read_only=True) as conn:
-    print(json.dumps({t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sys.argv[1:]}))
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sys.argv[1:]}
+    keys = {"core.orders": "order_id", "core.order_lines": "order_id, order_item_id", "core.customers": "buyer_key",
+            "core.products": "sku, marketplace_id", "pii.order_contacts": "order_id"}
+    duplicates = sum(conn.execute(f"SELECT count(*) - count(DISTINCT ({k})) FROM {t}").fetchone()[0] for t, k in keys.items())
+    print(json.dumps({"counts": counts, "duplicate_keys": duplicates}))
 """
 
 
@@ -122,10 +128,10 @@ def _one(env: dict, first, days: int, writers: int, log: Path) -> dict:
         codes = [p.wait() for p in procs]
     wall = time.perf_counter() - started
     counted = subprocess.run([sys.executable, "-c", _COUNT, *TABLES], env=env, capture_output=True, text=True, timeout=300)
-    rows = json.loads(counted.stdout.strip().splitlines()[-1]) if counted.returncode == 0 else {}
-    total = sum(rows.values())
+    answer = json.loads(counted.stdout.strip().splitlines()[-1]) if counted.returncode == 0 else {"counts": {}, "duplicate_keys": None}
+    total = sum(answer["counts"].values())
     return {"writers": writers, "ok": all(c == 0 for c in codes), "wall_s": round(wall, 1), "rows": total,
-            "rows_per_s": round(total / wall, 1) if wall else None}
+            "rows_per_s": round(total / wall, 1) if wall else None, "duplicate_keys": answer["duplicate_keys"]}
 
 
 def run(days: int = 8, orders_per_day: int = 40, writer_counts=(1, 2, 4), port: int = 18797) -> dict:
@@ -177,11 +183,12 @@ def run(days: int = 8, orders_per_day: int = 40, writer_counts=(1, 2, 4), port: 
 
 
 def table(results: dict) -> str:
-    lines = ["| writers | DuckDB file rows/s (wall s) | DuckLake rows/s (wall s) | rows (file / lake) |", "|---|---|---|---|"]
+    lines = ["| writers | DuckDB file rows/s (wall s) | DuckLake rows/s (wall s) | rows (file / lake) | duplicate keys (file / lake) |",
+             "|---|---|---|---|---|"]
     for f, lake in zip(results["duckdb"], results["ducklake"]):
         mark = lambda r: "" if r["ok"] else " FAILED"  # noqa: E731
         lines.append(f"| {f['writers']} | {f['rows_per_s']} ({f['wall_s']}){mark(f)} | {lake['rows_per_s']} ({lake['wall_s']}){mark(lake)} "
-                     f"| {f['rows']} / {lake['rows']} |")
+                     f"| {f['rows']} / {lake['rows']} | {f['duplicate_keys']} / {lake['duplicate_keys']} |")
     return "\n".join(lines)
 
 
