@@ -60,9 +60,12 @@ def _lake_env(postgres, s3, project_env, name: str) -> dict[str, str]:  # noqa: 
     }
 
 
-def _run(resources, first, last=None) -> dg.ExecuteInProcessResult:
+def _run(resources, first, last=None, zoho: bool = False) -> dg.ExecuteInProcessResult:
+    """A run of every asset (`zoho`: the Zoho push too, whose id map and dead letters are upserts) over first..last."""
+    from amazon_zoho.definitions import defs
+
     tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": (last or first).isoformat()}
-    result = dg.materialize(pipeline_assets(), resources=resources, tags=tags)
+    result = dg.materialize(list(defs.assets) if zoho else pipeline_assets(), resources=resources, tags=tags)
     assert result.success
     return result
 
@@ -107,13 +110,17 @@ def test_the_daily_graph_runs_into_a_lake_on_postgres_and_s3(postgres, s3, proje
         monkeypatch.setenv(k, v)
     resources = build_resources(load(env))
     for back in (2, 1):
-        _run(resources, day_ago(back))
-    _run(resources, day_ago(2))  # a re-run replaces its window: nothing doubles
+        _run(resources, day_ago(back), zoho=True)
+    _run(resources, day_ago(2), zoho=True)  # a re-run replaces its window: nothing doubles
     with _Opened(resources) as warehouse, warehouse.connect(read_only=True) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == (engine.LAKE,)
         days = conn.execute("SELECT count(DISTINCT purchase_date), count(*), count(DISTINCT order_id) FROM core.orders").fetchone()
         assert days[0] >= 2 and days[1] == days[2] > 0
         # The data is Parquet under the S3 prefix, the catalog in PostgreSQL.
+        # The Zoho push's upserts (MERGE on the lake) left one id-map row per record, every one synced.
+        synced = conn.execute("SELECT count(*), count(DISTINCT (module, record_key)), count(*) FILTER (status = 'synced') "
+                              "FROM ops.zoho_sync_state").fetchone()
+        assert synced[0] == synced[1] == synced[2] > 0, synced
         files = conn.execute("SELECT count(*) FROM ducklake_list_files('warehouse', 'orders', schema => 'core')").fetchone()[0]
         assert files > 0
     keys = boto3.client("s3", endpoint_url="http://" + s3[0], region_name="us-east-1", aws_access_key_id=s3[1],
