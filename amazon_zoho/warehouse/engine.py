@@ -29,6 +29,7 @@ re-taken, which is why the project's transactions only write.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -43,6 +44,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
 from ..settings import WAREHOUSE_ENGINES as ENGINES  # noqa: F401 - the engines, named once in settings
 
+log = logging.getLogger(__name__)
 # The name the lake is attached under (and USEd): current_database() in our SQL answers it.
 LAKE = "warehouse"
 
@@ -335,6 +337,9 @@ class LakeConnection:
     def _replay(self, commit: bool = False) -> None:
         """Rolls the transaction back and runs its statements again (and COMMIT, when that is what failed)."""
         statements = list(self._tx or [])
+        # Recorded, not silent: a replay means another writer committed first (statement text only, never parameters).
+        log.warning("DuckLake transaction conflict: replaying a transaction of %d statement(s) after another writer's commit",
+                    len(statements))
 
         def again():
             try:
@@ -373,6 +378,8 @@ class LakeConnection:
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.conflicts_retried += 1
+                    log.warning("DuckLake transaction conflict: retry %d after another writer's commit",
+                                attempt.retry_state.attempt_number - 1)
                 return action()
         raise AssertionError("unreachable")
 
