@@ -75,6 +75,21 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
         pii_retention_days=settings.pii_retention_days,
         analyst_copy=settings.analyst_copy_path,
         connection_config=duckdb_config(settings),
+        **lake_fields(settings),
+    )
+
+
+def lake_fields(settings: Settings) -> dict:
+    """The DuckLake engine's fields of the warehouse resource; its secrets as dg.EnvVar (names, never values)."""
+    w = settings.warehouse
+    if not w.is_lake:
+        return {}
+    return dict(
+        engine=w.engine, ducklake_catalog=w.ducklake_catalog, ducklake_data_path=w.ducklake_data_path,
+        ducklake_catalog_password=dg.EnvVar(w.catalog_password_variable) if w.catalog_password_variable else "",
+        s3_endpoint=w.s3_endpoint, s3_region=w.s3_region, s3_use_ssl=w.s3_use_ssl,
+        s3_key_id=dg.EnvVar(w.s3_key_id_variable) if w.s3_key_id_variable else "",
+        s3_secret=dg.EnvVar(w.s3_secret_variable) if w.s3_secret_variable else "",
     )
 
 

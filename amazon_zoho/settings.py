@@ -58,6 +58,10 @@ DUCKDB_TEMP_FOLDER = "duckdb_tmp"
 _DUCKDB_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 
 
+# The DuckDB file, or a DuckLake (catalog in PostgreSQL, data in S3 or a directory): warehouse/engine.py.
+WAREHOUSE_ENGINES = ("duckdb", "ducklake")
+
+
 class SettingsError(ValueError):
     """A setting is wrong; the message names it and says how to fix it."""
 
@@ -74,6 +78,29 @@ class NotifySettings:
     smtp_from: str = ""
     smtp_to: tuple[str, ...] = ()
     smtp_starttls: bool = True
+
+
+@dataclass(frozen=True)
+class WarehouseEngine:
+    """Which engine holds the warehouse (warehouse/engine.py): the DuckDB file (AMAZON_ZOHO_WAREHOUSE) or a DuckLake.
+
+    The catalog DSN is libpq's (host=... port=... dbname=... user=...) without the password, which stays in the
+    variable named by catalog_password_variable; S3 keys likewise stay in theirs (the resource reads them as dg.EnvVar).
+    """
+
+    engine: str = "duckdb"
+    ducklake_catalog: str = ""
+    catalog_password_variable: str = ""
+    ducklake_data_path: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_key_id_variable: str = ""
+    s3_secret_variable: str = ""
+    s3_use_ssl: bool = True
+
+    @property
+    def is_lake(self) -> bool:
+        return self.engine == "ducklake"
 
 
 @dataclass(frozen=True)
@@ -117,6 +144,7 @@ class Settings:
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     duckdb_threads: int = 0
     duckdb_temp_dir: str = "data/" + DUCKDB_TEMP_FOLDER
+    warehouse: WarehouseEngine = field(default_factory=lambda: WarehouseEngine())
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, prefix: str = "") -> Settings:
@@ -197,6 +225,7 @@ def _read(src: _Source) -> Settings:
             f"{src.variable('AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT')}={memory_limit!r} is not a size; use a number and a unit, e.g. 512MB or 2GB"
         )
     return Settings(
+        warehouse=_warehouse_engine(src),
         now=now,
         prefix=src.prefix,
         start_date=start,
@@ -240,6 +269,37 @@ def _read(src: _Source) -> Settings:
             smtp_to=tuple(a.strip() for a in src.get("NOTIFY_SMTP_TO").split(",") if a.strip()),
             smtp_starttls=src.flag("NOTIFY_SMTP_STARTTLS", "1"),
         ),
+    )
+
+
+def _warehouse_engine(src: _Source) -> WarehouseEngine:
+    engine = src.get("AMAZON_ZOHO_WAREHOUSE_ENGINE", "duckdb").strip().lower()
+    if engine not in WAREHOUSE_ENGINES:
+        raise SettingsError(f"{src.variable('AMAZON_ZOHO_WAREHOUSE_ENGINE')}={engine!r} is not an engine; use one of {', '.join(WAREHOUSE_ENGINES)}")
+    if engine == "duckdb":
+        return WarehouseEngine()
+    catalog, data = src.get("AMAZON_ZOHO_DUCKLAKE_CATALOG").strip(), src.get("AMAZON_ZOHO_DUCKLAKE_DATA_PATH").strip()
+    if not catalog or not data:
+        raise SettingsError(
+            f"the ducklake engine needs {src.variable('AMAZON_ZOHO_DUCKLAKE_CATALOG')} (a libpq DSN, e.g. host=db port=5432 "
+            f"dbname=amazon_zoho_lake user=lake) and {src.variable('AMAZON_ZOHO_DUCKLAKE_DATA_PATH')} (s3://bucket/prefix/ or a directory)"
+        )
+    if re.search(r"password\s*=", catalog, re.IGNORECASE) or "://" in catalog:
+        # Never echo the value: it may hold the password.
+        raise SettingsError(
+            f"{src.variable('AMAZON_ZOHO_DUCKLAKE_CATALOG')} must be a libpq key=value DSN without a password; put the password in "
+            f"{src.variable('AMAZON_ZOHO_DUCKLAKE_CATALOG_PASSWORD')}"
+        )
+    return WarehouseEngine(
+        engine=engine,
+        ducklake_catalog=catalog,
+        catalog_password_variable=src.secret("AMAZON_ZOHO_DUCKLAKE_CATALOG_PASSWORD"),
+        ducklake_data_path=data,
+        s3_endpoint=src.get("AMAZON_ZOHO_S3_ENDPOINT"),
+        s3_region=src.get("AMAZON_ZOHO_S3_REGION", "us-east-1"),
+        s3_key_id_variable=src.secret("AWS_ACCESS_KEY_ID"),
+        s3_secret_variable=src.secret("AWS_SECRET_ACCESS_KEY"),
+        s3_use_ssl=src.flag("AMAZON_ZOHO_S3_USE_SSL", "1"),
     )
 
 

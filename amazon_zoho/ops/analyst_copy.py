@@ -12,9 +12,11 @@ of the ops columns that can quote a buyer's details (Zoho payloads and error tex
 unparseable records).
 """
 
+import fcntl
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -46,17 +48,35 @@ INFO_COMMENT = (
 )
 
 
+@contextmanager
+def _refreshing(target: Path) -> Iterator[None]:
+    """One refresh of `target` at a time. The DuckDB file's writer lock did that; a DuckLake has no such lock (runs
+    write it at once), so the refresh locks the copy's folder (flock on the directory: no file left behind), which the
+    OS releases if the process dies."""
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # closing releases the lock
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with warehouse.connect() as conn:
+    with _refreshing(target), warehouse.connect() as conn:
         # The warehouse connection is the one writer's lock (DuckDB lets one process open the file for writing), so
         # no other refresh is running now: every temp copy left beside the target is a failed or killed refresh's.
         removed = remove_temp_copies(target)
         main = conn.execute("SELECT current_database()").fetchone()[0]
-        # A path is bound, never pasted into the SQL: a folder named "it's" must work like any other.
-        conn.execute(f"ATTACH $path AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')", {"path": str(tmp)})
+        # DuckDB 1.5 binds no parameter in ATTACH, so the path is a string literal with its quotes doubled (SQL's own
+        # escape): a folder named "it's" must work like any other.
+        conn.execute(f"ATTACH {_literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')")
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")

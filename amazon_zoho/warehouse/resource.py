@@ -21,6 +21,7 @@ from tenacity import (
 from .. import clock
 from ..amazon import marketplaces
 from ..settings import DEFAULT_PII_RETENTION_DAYS, DEFAULT_PII_SALT
+from . import engine
 
 
 @cache
@@ -44,6 +45,9 @@ def schema_ddl() -> tuple[tuple[str, str], ...]:
     statements that use parameters ($start, $end) are the build, which the mart's asset runs; the others are the DDL.
     """
     return _schema_ddl(WAREHOUSE_SQL, MARTS_SQL)
+
+
+engine.DDL_SOURCE[:] = [schema_ddl]
 
 
 @cache
@@ -130,12 +134,19 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
             return
     except duckdb.CatalogException:
         pass
-    for _, ddl in schema_ddl():
+    # A lake gets the same tables, views and comments, made from what the DDL files define (warehouse/engine.py), in
+    # one transaction that is replayed when another writer changed the lake's catalog meanwhile.
+    lake = isinstance(conn, engine.LakeConnection)
+    if lake:
+        conn.begin()
+    for ddl in engine.lake_ddl(conn.raw) if lake else (ddl for _, ddl in schema_ddl()):
         conn.execute(ddl)
     seed_marketplaces(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS ops.schema_version (digest VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     conn.execute("DELETE FROM ops.schema_version")
     conn.execute("INSERT INTO ops.schema_version VALUES (?, clock_now())", [digest])
+    if lake:
+        conn.commit()
 
 
 def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
@@ -146,7 +157,13 @@ def use_clock(conn: duckdb.DuckDBPyConnection) -> None:
     200,000-row SELECT, against 200,000 with side effects): one instant for every row a statement writes, close to
     DuckDB's own now(), which its documentation gives as the start of the current transaction.
     """
-    conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=False)
+    try:
+        conn.create_function("clock_now", clock.now, [], TIMESTAMP_TZ, side_effects=False)
+    except duckdb.CatalogException as exc:
+        # A lake connection is a cursor of one database per process (engine.connect_lake), and a Python function is
+        # the database's: the first cursor registered this same clock_now.
+        if "already exists" not in str(exc):
+            raise
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, params: dict | None = None) -> None:
@@ -157,7 +174,13 @@ def run_sql(conn: duckdb.DuckDBPyConnection, package_file: str, name: str, param
 
 def execute_script(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
     params = params or {}
-    for statement in conn.extract_statements(text):
+    statements = conn.extract_statements(text)
+    if isinstance(conn, engine.LakeConnection):
+        # On a lake a file that writes a keyed table runs as one transaction (a DELETE and the INSERT after it must
+        # not interleave with another writer's): engine.LakeConnection.script.
+        conn.script([(s.query, {k: v for k, v in params.items() if k in s.named_parameters} or None) for s in statements])
+        return
+    for statement in statements:
         names = statement.named_parameters
         conn.execute(statement.query, {k: v for k, v in params.items() if k in names} if names else None)
 
@@ -185,10 +208,35 @@ class WarehouseResource(DuckDBResource):
     pii_retention_days: int = DEFAULT_PII_RETENTION_DAYS
     # The analysts' read-only copy (ops/analyst_copy.py); empty means analyst.duckdb beside the warehouse.
     analyst_copy: str = ""
+    # "duckdb": the file at `database`; "ducklake": a DuckLake whose catalog is the PostgreSQL database of the libpq
+    # DSN `ducklake_catalog` (no password in it: `ducklake_catalog_password`, from the environment) and whose
+    # Parquet files live under `ducklake_data_path` (s3://bucket/prefix/ or a directory). See warehouse/engine.py.
+    engine: str = "duckdb"
+    ducklake_catalog: str = ""
+    ducklake_catalog_password: str = ""
+    ducklake_data_path: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_key_id: str = ""
+    s3_secret: str = ""
+    s3_use_ssl: bool = True
+    # How long a lake statement (or transaction) that lost a commit race to another writer is retried.
+    conflict_retry_seconds: float = 300.0
 
     @property
     def path(self) -> str:
         return self.database
+
+    @property
+    def is_lake(self) -> bool:
+        return self.engine == "ducklake"
+
+    def lake(self) -> engine.LakeConfig:
+        return engine.LakeConfig(
+            catalog=self.ducklake_catalog, data_path=self.ducklake_data_path, catalog_password=self.ducklake_catalog_password,
+            s3_endpoint=self.s3_endpoint, s3_region=self.s3_region, s3_key_id=self.s3_key_id, s3_secret=self.s3_secret,
+            s3_use_ssl=self.s3_use_ssl,
+        )
 
     @property
     def analyst_copy_path(self) -> Path:
@@ -218,6 +266,10 @@ class WarehouseResource(DuckDBResource):
             conn.close()
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if self.is_lake:
+            # Many processes write a lake at once: no file lock to wait for; commit races are retried per statement.
+            return engine.LakeConnection(engine.connect_lake(self.lake(), read_only, dict(self.connection_config)),
+                                         retry_seconds=self.conflict_retry_seconds)  # type: ignore[return-value]
         for attempt in Retrying(
             retry=retry_if_exception(_is_lock_conflict),
             wait=wait_random_exponential(multiplier=0.2, max=5),

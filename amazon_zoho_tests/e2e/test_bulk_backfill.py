@@ -151,7 +151,7 @@ READ_LIKE_CORE = """
 WITH pairs AS (
     SELECT r.order_id, r.payload AS r, a.payload AS a
     FROM raw.order_versions r JOIN api a USING (order_id)
-    WHERE r.source = 'report' AND r.payload ->> '$.lastUpdatedTime' = a.payload ->> '$.lastUpdatedTime'
+    WHERE r.source = 'report' AND (r.payload ->> '$.lastUpdatedTime') = (a.payload ->> '$.lastUpdatedTime')
 ),
 compared AS (
     SELECT order_id,
@@ -163,5 +163,5 @@ SELECT order_id, field, same FROM compared UNPIVOT (same FOR field IN (COLUMNS(*
 PAIRS = """
 SELECT r.marketplace_id, r.payload::VARCHAR, a.payload::VARCHAR
 FROM raw.order_versions r JOIN api a USING (order_id)
-WHERE r.source = 'report' AND r.payload ->> '$.lastUpdatedTime' = a.payload ->> '$.lastUpdatedTime'
+WHERE r.source = 'report' AND (r.payload ->> '$.lastUpdatedTime') = (a.payload ->> '$.lastUpdatedTime')
 """

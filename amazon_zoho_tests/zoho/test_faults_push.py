@@ -101,7 +101,7 @@ def test_a_buyer_name_with_a_newline_keeps_its_first_name(sandbox, resources, pr
         prepare(conn, load(DEFAULT_PATH), "Contacts", *window)
         [(order_id, key)] = conn.execute(
             "SELECT oc.order_id, oc.contact_key FROM order_contact oc JOIN pii.order_contacts pc USING (order_id) JOIN pending p"
-            " ON p.record_key = oc.contact_key WHERE pc.buyer_email IS NOT NULL AND p.payload->>'First_Name' IS NOT NULL"
+            " ON p.record_key = oc.contact_key WHERE pc.buyer_email IS NOT NULL AND (p.payload->>'First_Name') IS NOT NULL"
             " ORDER BY oc.purchase_ts DESC LIMIT 1").fetchall()
         conn.execute("UPDATE pii.order_contacts SET buyer_name = 'Anna\nMaria \t Schmidt' WHERE order_id = ?", [order_id])
         prepare(conn, load(DEFAULT_PATH), "Contacts", *window)

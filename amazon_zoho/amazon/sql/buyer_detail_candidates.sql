@@ -8,5 +8,6 @@ WHERE o.fulfilled_by = 'MERCHANT'
   AND o.created_ts >= $pii_since
   AND NOT EXISTS (
         SELECT 1 FROM raw.order_versions v
-        WHERE v.order_id = o.order_id AND v.last_updated_time >= o.updated_ts AND v.payload ->> '$.buyerKey' IS NOT NULL)
+        WHERE v.order_id = o.order_id AND v.last_updated_time >= o.updated_ts AND (v.payload ->> '$.buyerKey') IS NOT NULL)
+-- The parentheses: DuckDB 1.5 binds ->> looser than AND (x AND p ->> k reads as (x AND p) ->> k); 2.0 does not.
 ORDER BY o.created_ts, o.order_id;
