@@ -85,6 +85,7 @@ class SyncOutcome:
             "truncated_to_field_length": json.dumps(self.truncated, sort_keys=True),
             "ids_verified": self.verified_ids,
             "ids_cleared": self.cleared_ids,
+            "largest_page_records": self.largest_page,
         }
 
     def count_error(self, code: str, n: int = 1, said: str | None = None) -> None:
