@@ -173,7 +173,6 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
                              "they stay in ops.zoho_dead_letters until their data or the mapping changes")
         push.log(outcome.notes[-1])
 
-    conn.execute("CREATE OR REPLACE TEMP TABLE push_answered (record_key VARCHAR)")
     for unmappable in _unmappable(conn):
         if client is not None:
             _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
@@ -456,11 +455,10 @@ def _failure(mm: ModuleMapping, key: str, payload: str, code: str, message: str 
 
 def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[Result]) -> None:
     """Zoho's answers (or our refusals) for one batch into the id map and dead letters, and their keys into
-    `push_answered`, in one transaction: a record is answered exactly when its answer is recorded."""
+    `push_answered` (record_results.sql), in one transaction: a record is answered exactly when its answer is recorded."""
     results = pd.DataFrame(rows, columns=Result._fields).astype({"ok": bool, "lines_appended": bool})
     conn.begin()
     steps.RECORD_RESULTS.run(conn, {"module": module}, results=results)
-    conn.execute("INSERT INTO push_answered SELECT unnest(?::VARCHAR[])", [[r.record_key for r in rows]])
     conn.commit()
 
 

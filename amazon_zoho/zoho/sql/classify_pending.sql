@@ -46,3 +46,8 @@ SELECT
 FROM classified
 WHERE decision = 'push'
 ORDER BY seq;
+
+-- The records of `to_send` Zoho has answered for (or that were refused unsent), filled batch by batch with their
+-- answers (record_results.sql): what the budget leaves over is `to_send` less these, deferred by a query (sync.py),
+-- without a set of the window's keys in Python.
+CREATE OR REPLACE TEMP TABLE push_answered (record_key VARCHAR);
