@@ -138,7 +138,7 @@ class CsvFile(NamedTuple):
     """One CSV of a Bulk Write zip and the job `resource` that tells Zoho what its columns are."""
 
     name: str
-    text: str
+    data: bytes  # the CSV as UTF-8
     resource: dict
 
 
@@ -162,14 +162,14 @@ def build_files(mapping: ModuleMapping, records: list[tuple[str, dict | str]]) -
         for item in (payload.get(mapping.line_items_field) or []) if mapping.line_items_field else ():
             items_csv.writerow([payload[mapping.key]] + [_cell(item.get(c)) for c in line_columns])
             items += 1
-    files = [_records_file(mapping, columns, records_out.getvalue())]
+    files = [_records_file(mapping, columns, _bytes(records_out))]
     if items:
-        files.append(_line_items_file(mapping, line_columns, items_out.getvalue()))
+        files.append(_line_items_file(mapping, line_columns, _bytes(items_out)))
     _check_sizes(files)
     return _zip(files), [f.resource for f in files]
 
 
-def _records_file(mapping: ModuleMapping, columns: list[str], text: str) -> CsvFile:
+def _records_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
     """The module's records, one row each, the match key first; Zoho finds each record by that key."""
     name = f"{mapping.module}.csv"
     resource = {
@@ -179,10 +179,10 @@ def _records_file(mapping: ModuleMapping, columns: list[str], text: str) -> CsvF
         "find_by": mapping.key,
         "field_mappings": _field_mappings(columns, set(mapping.lookups)),
     }
-    return CsvFile(name, text, resource)
+    return CsvFile(name, data, resource)
 
 
-def _line_items_file(mapping: ModuleMapping, columns: list[str], text: str) -> CsvFile:
+def _line_items_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
     """The line items, each linked to its order's row by the order's key in PARENT_LINK (Zoho's parent-child write)."""
     lookups = {name for name, source in mapping.line_fields.items() if source == "product"}
     name = f"{mapping.line_items_field}.csv"
@@ -192,7 +192,7 @@ def _line_items_file(mapping: ModuleMapping, columns: list[str], text: str) -> C
         "file_names": [name],
         "field_mappings": [{"api_name": PARENT_LINK, "index": 0, "parent_column_index": 0}] + _field_mappings(columns, lookups, first=1),
     }
-    return CsvFile(name, text, resource)
+    return CsvFile(name, data, resource)
 
 
 def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> list[dict]:
@@ -200,16 +200,24 @@ def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> li
     return [{"api_name": c, "index": i, **({"find_by": "id"} if c in lookups else {})} for i, c in enumerate(columns, first)]
 
 
-def _writer(header: list[str]) -> tuple[Any, io.StringIO]:
-    """A CSV writer (rows end in LF) that has written `header`, and the buffer it writes to."""
-    out = io.StringIO()
+def _writer(header: list[str]) -> tuple[Any, io.TextIOWrapper]:
+    """A CSV writer (rows end in LF) that has written `header`, and the stream it writes to: UTF-8 bytes as it goes,
+    since a StringIO holding one character outside Latin-1 (a buyer's name) keeps 4 bytes per character, 100 MB
+    for a 25 MB file (issue #17)."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     return writer, out
 
 
+def _bytes(out: io.TextIOWrapper) -> bytes:
+    """What `out` (from _writer) holds."""
+    out.flush()
+    return out.buffer.getvalue()
+
+
 def _check_sizes(files: list[CsvFile]) -> None:
-    too_big = [f.name for f in files if len(f.text.encode()) > MAX_CSV_BYTES]
+    too_big = [f.name for f in files if len(f.data) > MAX_CSV_BYTES]
     if too_big:
         raise ValueError(f"{too_big} exceed Zoho's 25 MB per CSV; push fewer records per job")
 
@@ -218,7 +226,7 @@ def _zip(files: list[CsvFile]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for f in files:
-            archive.writestr(f.name, f.text)
+            archive.writestr(f.name, f.data)
     return buffer.getvalue()
 
 
