@@ -68,6 +68,9 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
             )
             wall = time.perf_counter() - started
             steps = {s.step_key: round(s.end_time - s.start_time, 1) for s in instance.get_run_step_stats(result.run_id) if s.end_time}
+            # A failed run says which step failed and why, in the figures (the bench runs each piece in a child process
+            # whose log is not kept).
+            failures = {e.step_key: _cause(e.step_failure_data.error) for e in result.all_events if e.is_step_failure}
         # The client's CPU: this process and any child it has reaped, read while the sandbox (a child not yet
         # reaped) still runs, so none of the sandbox's CPU is in it.
         client_cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
@@ -97,6 +100,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "days": days,
         "orders_per_day": orders_per_day,
         "success": result.success,
+        "failed_steps": failures,
         "orders": orders,
         "order_lines": lines,
         "wall_seconds": round(wall, 1),
@@ -122,6 +126,13 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "step_seconds": steps,
         **zoho,
     }
+
+
+def _cause(error) -> str:
+    """The first line of what was raised at the bottom of a step failure's chain (Dagster wraps it)."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0][:300] if error is not None and error.message.strip() else "no error recorded"
 
 
 def _time_event_log(instance) -> dict:
