@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from amazon_zoho.bench.__main__ import growth, pieces
+from amazon_zoho.bench.__main__ import growth, pieces, side_by_side
 from amazon_zoho.cli.sandbox_process import process_usage
 
 _BURN = ("import time; x = bytearray(150 * 2**20); t = time.process_time()\n"
@@ -43,3 +43,18 @@ def test_whole_graph_runs_at_two_windows_and_at_ten_times_the_volume():
     assert runs == [{"days": 30, "orders_per_day": 1000}, {"days": 3, "orders_per_day": 10_000}]
 
 
+
+
+def test_whole_graph_runs_are_shown_side_by_side_against_the_goals():
+    def run(days, per_day, rss, share, credits):
+        return ("t", "full_year", {"days": days, "orders_per_day": per_day},
+                {"client_peak_rss_mb": rss, "sandbox_cpu_share_of_wall": share, "zoho_credits / floor": credits, "wall_seconds": 10})
+
+    text = side_by_side([run(90, 1000, 1200, 0.2, 1.01), run(365, 1000, 900, 0.3, 1.02), run(14, 10_000, 1100, 0.1, 1.05),
+                         ("t", "zoho_credits", {}, {"client_peak_rss_mb": 1})])
+    assert "| client peak RSS (MB) | 1200 | 900 | 1100 |" in text
+    # The 1 GiB goal is judged at 365 days and at ten times the volume, not at 90 days.
+    assert "- 90 d × 1,000/d: sandbox CPU 0.2 within" in text and "client peak RSS (MB) 1200" not in text.split("- 90 d")[1].split("\n")[0]
+    assert "- 365 d × 1,000/d: client peak RSS (MB) 900 within the goal of 1024; sandbox CPU 0.3 OVER" in text
+    assert "- 14 d × 10,000/d: client peak RSS (MB) 1100 OVER" in text and "credits / floor 1.05 OVER" in text
+    assert side_by_side([("t", "zoho_credits", {}, {})]) == ""

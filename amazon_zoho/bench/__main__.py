@@ -23,8 +23,25 @@ PIECES = [
     ("Whole graph, limits off, 365 days", "full_year", {"days": 365, "orders_per_day": 1000}),
     ("Whole graph, limits off, 10,000 orders a day", "full_year", {"days": 14, "orders_per_day": 10_000}),
 ]
-# Issue 17's goal: the client's peak RSS grows at most 10 % from the shortest to the longest window.
+# Issue 17's goals: the client's peak RSS grows at most 10 % from the shortest to the longest window, stays within
+# 1 GiB at 365 days and at 10,000 orders a day; the sandbox takes at most a quarter of the wall; credits stay within
+# 1.03 x the floor.
 RSS_GROWTH_GOAL = 0.10
+RSS_GOAL_MB = 1024
+SANDBOX_CPU_GOAL = 0.25
+CREDITS_GOAL = 1.03
+# The whole-graph figures shown side by side, run by run: (figure, label).
+SIDE_BY_SIDE = [
+    ("client_peak_rss_mb", "client peak RSS (MB)"),
+    ("client_cpu_seconds", "client CPU (s)"),
+    ("sandbox_cpu_share_of_wall", "sandbox CPU (share of wall)"),
+    ("sandbox_peak_rss_mb", "sandbox peak RSS (MB)"),
+    ("dagster_overhead_seconds", "Dagster overhead (s)"),
+    ("dagster_materialization_events", "materializations stored"),
+    ("wall_seconds", "wall (s)"),
+    ("amazon_calls_per_1000_orders", "Amazon calls per 1,000 orders"),
+    ("zoho_credits / floor", "Zoho credits / floor"),
+]
 
 
 def pieces(days: list[int] | None = None, heavy_days: int | None = None) -> list[tuple[str, str, dict]]:
@@ -49,6 +66,30 @@ def growth(results: list[tuple[str, str, dict, dict]]) -> str:
     verdict = "within" if share <= RSS_GROWTH_GOAL else "over"
     return (f"\n## Memory growth with the window\n\nClient peak RSS {r0} MB at {d0} days, {r1} MB at {d1} days: "
             f"{share:+.0%} ({verdict} the goal of {RSS_GROWTH_GOAL:+.0%}).\n")
+
+
+def side_by_side(results: list[tuple[str, str, dict, dict]]) -> str:
+    """The whole-graph runs' figures in one table, a column per run, and each run against issue 17's goals."""
+    runs = [(kw, fig) for _, module, kw, fig in results if module == "full_year" and "error" not in fig]
+    if not runs:
+        return ""
+    heads = [f"{kw['days']} d × {kw['orders_per_day']:,}/d" for kw, _ in runs]
+    out = ["\n## Whole graph side by side\n", "| figure | " + " | ".join(heads) + " |", "|---|" + "---|" * len(runs)]
+    out += [f"| {label} | " + " | ".join(str(fig.get(key, "")) for _, fig in runs) + " |" for key, label in SIDE_BY_SIDE]
+    out.append("")
+    for head, (kw, fig) in zip(heads, runs):
+        checks = [_goal("sandbox CPU", fig.get("sandbox_cpu_share_of_wall"), SANDBOX_CPU_GOAL),
+                  _goal("credits / floor", fig.get("zoho_credits / floor"), CREDITS_GOAL)]
+        if kw["days"] >= 365 or kw["orders_per_day"] > 1000:
+            checks.insert(0, _goal("client peak RSS (MB)", fig.get("client_peak_rss_mb"), RSS_GOAL_MB))
+        out.append(f"- {head}: " + "; ".join(checks))
+    return "\n".join(out) + "\n"
+
+
+def _goal(name: str, value, limit: float) -> str:
+    if value is None:
+        return f"{name} not measured"
+    return f"{name} {value} {'within' if value <= limit else 'OVER'} the goal of {limit}"
 
 
 def run_piece(module: str, kwargs: dict) -> dict:
@@ -114,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running {title} ...", flush=True)
         results.append((title, module, kwargs, run_piece(module, kwargs)))
-    text = render(results) + growth(results)
+    text = render(results) + side_by_side(results) + growth(results)
     print(text)
     Path(args.output).write_text(text + "\n")
     return 0 if all("error" not in r[3] for r in results) else 1

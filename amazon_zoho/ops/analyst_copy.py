@@ -65,6 +65,9 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+COPY_ROWS = 50_000
+
+
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
     """Rebuilds the analyst copy at `target` from the warehouse; returns rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -131,20 +134,27 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
         [main, list(SCHEMAS)],
     ).fetchall()
     rows = {}
-    # One transaction: every table of the copy comes from the same snapshot of the warehouse.
-    conn.begin()
+    # Every table of the copy comes from one state of the warehouse: the refresh holds its writer's lock (refresh), so
+    # nothing writes meanwhile, and the copy is seen only once whole (os.replace). A table is copied COPY_ROWS rows per
+    # transaction: DuckDB keeps an uncommitted insert into a table with a key in memory, and a year of
+    # raw.order_versions (365,000 orders) did not fit its memory_limit of 512 MB in one (issue #17).
     for schema, table, columns, exists in tables:
         select = ", ".join(
             f'NULL AS "{c}"' if schema == "ops" and c in REDACTED_COLUMNS else f'"{c}"' for c in columns
         )
         source, dest = f'{_ident(main)}."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
+        conn.begin()
         if exists:
             conn.execute(f"DELETE FROM {dest}")  # a no-op unless the DDL seeds rows (core.marketplaces is copied like the rest)
-            conn.execute(f"INSERT INTO {dest} BY NAME SELECT {select} FROM {source}")
         else:
-            conn.execute(f"CREATE TABLE {dest} AS SELECT {select} FROM {source}")
+            conn.execute(f"CREATE TABLE {dest} AS SELECT {select} FROM {source} LIMIT 0")
+        conn.commit()
+        [(last,)] = conn.execute(f"SELECT coalesce(max(rowid), -1) FROM {source}").fetchall()
+        for first in range(0, last + 1, COPY_ROWS):
+            conn.begin()
+            conn.execute(f"INSERT INTO {dest} BY NAME SELECT {select} FROM {source} WHERE rowid >= ? AND rowid < ?", [first, first + COPY_ROWS])
+            conn.commit()
         rows[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
-    conn.commit()
     return rows
 
 

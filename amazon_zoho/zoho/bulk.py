@@ -15,8 +15,8 @@ import json
 import math
 import time
 import zipfile
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from .. import clock
 from ..http.errors import ApiError
@@ -63,9 +63,10 @@ def cheaper_path(records: int, preference: str = "auto") -> str:
     return "bulk" if records and bulk_cost(records) < upsert_cost(records) else "upsert"
 
 
-def write_job(client: ZohoCrmClient, mapping: ModuleMapping, records: list[tuple[str, dict]], poll_seconds: float = 2.0,
+def write_job(client: ZohoCrmClient, mapping: ModuleMapping, records: list[tuple[str, dict | str]], poll_seconds: float = 2.0,
               on_created: Callable[[str], None] = lambda job_id: None) -> list[dict]:
-    """One upsert job for ≤25,000 (record_key, payload) pairs; per-record results in input order."""
+    """One upsert job for ≤25,000 (record_key, payload) pairs, each payload a dict or its JSON text; per-record
+    results in input order."""
     if len(records) > MAX_JOB_RECORDS:
         raise ValueError(f"a Bulk Write job takes at most {MAX_JOB_RECORDS} records, got {len(records)}")
     archive, resources = build_files(mapping, records)
@@ -137,24 +138,39 @@ class CsvFile(NamedTuple):
     """One CSV of a Bulk Write zip and the job `resource` that tells Zoho what its columns are."""
 
     name: str
-    text: str
+    data: bytes  # the CSV as UTF-8
     resource: dict
 
 
-def build_files(mapping: ModuleMapping, records: list[tuple[str, dict]]) -> tuple[bytes, list[dict]]:
-    """The zip (one CSV per module, plus one for line items) and the job's `resource` list."""
-    payloads = [payload for _, payload in records]
-    files = [_records_csv(mapping, payloads)]
-    items = _line_items(mapping, payloads)
+def build_files(mapping: ModuleMapping, records: list[tuple[str, dict | str]]) -> tuple[bytes, list[dict]]:
+    """The zip (one CSV per module, plus one for line items) and the job's `resource` list.
+
+    Payloads may come as JSON text (the push passes them as DuckDB holds them): each is parsed when its row is
+    written and dropped after, so a job never holds 25,000 parsed payloads at once (issue #17). The records'
+    columns are the union of their fields, so the payloads are read twice: once for the header, once for the rows
+    (of both CSVs)."""
+    def payloads() -> Iterator[dict]:
+        return (json.loads(p) if isinstance(p, str) else p for _, p in records)
+
+    columns = [mapping.key] + [c for c in _columns(payloads()) if c not in (mapping.key, mapping.line_items_field)]
+    line_columns = list(mapping.line_fields) if mapping.line_items_field else []
+    records_csv, records_out = _writer(columns)
+    items_csv, items_out = _writer([PARENT_LINK] + line_columns)
+    items = 0
+    for payload in payloads():
+        records_csv.writerow([_cell(payload.get(c)) for c in columns])
+        for item in (payload.get(mapping.line_items_field) or []) if mapping.line_items_field else ():
+            items_csv.writerow([payload[mapping.key]] + [_cell(item.get(c)) for c in line_columns])
+            items += 1
+    files = [_records_file(mapping, columns, _bytes(records_out))]
     if items:
-        files.append(_line_items_csv(mapping, items))
+        files.append(_line_items_file(mapping, line_columns, _bytes(items_out)))
     _check_sizes(files)
     return _zip(files), [f.resource for f in files]
 
 
-def _records_csv(mapping: ModuleMapping, payloads: list[dict]) -> CsvFile:
+def _records_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
     """The module's records, one row each, the match key first; Zoho finds each record by that key."""
-    columns = [mapping.key] + [c for c in _columns(payloads) if c not in (mapping.key, mapping.line_items_field)]
     name = f"{mapping.module}.csv"
     resource = {
         "type": "data",
@@ -163,19 +179,11 @@ def _records_csv(mapping: ModuleMapping, payloads: list[dict]) -> CsvFile:
         "find_by": mapping.key,
         "field_mappings": _field_mappings(columns, set(mapping.lookups)),
     }
-    return CsvFile(name, _csv(columns, ([_cell(p.get(c)) for c in columns] for p in payloads)), resource)
+    return CsvFile(name, data, resource)
 
 
-def _line_items(mapping: ModuleMapping, payloads: list[dict]) -> list[tuple[str, dict]]:
-    """(the order's key, line item) for every line item the payloads carry, in order."""
-    if not mapping.line_items_field:
-        return []
-    return [(payload[mapping.key], item) for payload in payloads for item in (payload.get(mapping.line_items_field) or [])]
-
-
-def _line_items_csv(mapping: ModuleMapping, items: list[tuple[str, dict]]) -> CsvFile:
+def _line_items_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
     """The line items, each linked to its order's row by the order's key in PARENT_LINK (Zoho's parent-child write)."""
-    columns = list(mapping.line_fields)
     lookups = {name for name, source in mapping.line_fields.items() if source == "product"}
     name = f"{mapping.line_items_field}.csv"
     resource = {
@@ -184,8 +192,7 @@ def _line_items_csv(mapping: ModuleMapping, items: list[tuple[str, dict]]) -> Cs
         "file_names": [name],
         "field_mappings": [{"api_name": PARENT_LINK, "index": 0, "parent_column_index": 0}] + _field_mappings(columns, lookups, first=1),
     }
-    rows = ([parent_key] + [_cell(item.get(c)) for c in columns] for parent_key, item in items)
-    return CsvFile(name, _csv([PARENT_LINK] + columns, rows), resource)
+    return CsvFile(name, data, resource)
 
 
 def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> list[dict]:
@@ -193,16 +200,24 @@ def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> li
     return [{"api_name": c, "index": i, **({"find_by": "id"} if c in lookups else {})} for i, c in enumerate(columns, first)]
 
 
-def _csv(header: list[str], rows: Iterable[list]) -> str:
-    out = io.StringIO()
+def _writer(header: list[str]) -> tuple[Any, io.TextIOWrapper]:
+    """A CSV writer (rows end in LF) that has written `header`, and the stream it writes to: UTF-8 bytes as it goes,
+    since a StringIO holding one character outside Latin-1 (a buyer's name) keeps 4 bytes per character, 100 MB
+    for a 25 MB file (issue #17)."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    return writer, out
+
+
+def _bytes(out: io.TextIOWrapper) -> bytes:
+    """What `out` (from _writer) holds."""
+    out.flush()
+    return out.buffer.getvalue()
 
 
 def _check_sizes(files: list[CsvFile]) -> None:
-    too_big = [f.name for f in files if len(f.text.encode()) > MAX_CSV_BYTES]
+    too_big = [f.name for f in files if len(f.data) > MAX_CSV_BYTES]
     if too_big:
         raise ValueError(f"{too_big} exceed Zoho's 25 MB per CSV; push fewer records per job")
 
@@ -211,7 +226,7 @@ def _zip(files: list[CsvFile]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for f in files:
-            archive.writestr(f.name, f.text)
+            archive.writestr(f.name, f.data)
     return buffer.getvalue()
 
 

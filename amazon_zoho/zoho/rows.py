@@ -24,11 +24,10 @@ def fetch(conn: duckdb.DuckDBPyConnection, row_type: type[Row], query: str, para
 
 
 class ToSend(NamedTuple):
-    """A record the push sends: a row of the temp table `to_send` (classify_pending.sql)."""
+    """A record the push sends: a row of the temp table `to_send` (classify_pending.sql), read a page at a time."""
 
     record_key: str
-    payload: str  # the JSON mapping.yaml builds, whose hash the id map keeps once Zoho accepts it
-    payload_hash: str
+    payload_hash: str  # of the JSON mapping.yaml builds (in `classified`), which the id map keeps once Zoho accepts it
     zoho_id: str | None  # None until Zoho answered with the record's id
     lines_sent: bool  # send_payload carries the order's line items
     send_payload: str  # what is sent: payload, less line items Zoho already holds

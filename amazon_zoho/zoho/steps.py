@@ -35,12 +35,12 @@ PREPARE: tuple[Step, ...] = (
          reads=("core.orders", "core.order_lines", "core.marketplaces", "pii.order_contacts", "order_contact", "backlog", "zoho_ids"),
          given=("zoho_status_map",), creates=("source",), modules=("Sales_Orders",)),
     Step("pending.sql", reads=("source",), given=("payload_fields", "line_item_fields"), creates=("pending",)),
-    Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state", "ops.zoho_dead_letters"), creates=("classified", "to_send")),
+    Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state", "ops.zoho_dead_letters"), creates=("classified", "to_send", "push_answered")),
 )
 
 # Zoho's answers for one batch (rows.Result) into the id map and the dead letters.
 RECORD_RESULTS = Step("record_results.sql", reads=("classified", "ops.zoho_dead_letters"), given=("results",),
-                      writes=("ops.zoho_sync_state", "ops.zoho_dead_letters"))
+                      writes=("ops.zoho_sync_state", "ops.zoho_dead_letters", "push_answered"))
 # Records Zoho holds as the current mapping and payload SQL build them (sync.built_with), after a push.
 MARK_BUILT = Step("mark_built.sql", reads=("classified", "ops.zoho_sync_state"), writes=("ops.zoho_sync_state",))
 # Records the credit budget kept back: deferred to the next run.

@@ -6,13 +6,17 @@ Zoho matches on our unique keys (SKU, buyer key, Amazon order id), so records se
 between Zoho's answer and our write, update instead of duplicating, and the id map is repaired from that
 answer. Line items are the exception, since Zoho appends the rows it is sent: a sales order updated
 with line items is flagged and its older rows are deleted afterwards (lines.py).
+
+Memory does not grow with the window (issue #17): the records to send stay in DuckDB (the temp table `to_send`)
+and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records
+Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +37,9 @@ from .setup import ensure_fields
 from .verify import verify_ids
 
 MAX_REFUSALS_SHOWN = 5
+# Records read from DuckDB at once on the upsert path (10 calls of 100): a page, never the window.
+PAGE_ROWS = 1_000
+_PAGE = "SELECT record_key, payload_hash, zoho_id, lines_sent, send_payload FROM to_send WHERE seq > ? AND seq <= ? ORDER BY seq"
 
 
 class BudgetSpent(Exception):
@@ -57,7 +64,7 @@ class SyncOutcome:
     errors: dict[str, int] = field(default_factory=dict)
     refusals: list[str] = field(default_factory=list)  # what Zoho said, for the first few records it refused
     notes: list[str] = field(default_factory=list)
-    answered: set[str] = field(default_factory=set)  # keys whose answer this run recorded
+    largest_page: int = 0  # the most records held in Python at once (a page or a Bulk Write job), whatever the window
     verified_ids: int = 0  # id map entries read back from Zoho after a batch's answer did not fit it (verify.py)
     cleared_ids: int = 0  # of those, entries Zoho contradicted: cleared, re-sent by key
 
@@ -78,6 +85,7 @@ class SyncOutcome:
             "truncated_to_field_length": json.dumps(self.truncated, sort_keys=True),
             "ids_verified": self.verified_ids,
             "ids_cleared": self.cleared_ids,
+            "largest_page_records": self.largest_page,
         }
 
     def count_error(self, code: str, n: int = 1, said: str | None = None) -> None:
@@ -165,16 +173,15 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
                              "they stay in ops.zoho_dead_letters until their data or the mapping changes")
         push.log(outcome.notes[-1])
 
-    unmappable = fetch(conn, Unmappable, "SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable'")
-    if unmappable and client is not None:
-        _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
-    if unmappable:
+    for unmappable in _unmappable(conn):
+        if client is not None:
+            _record(conn, module, [_failure(mm, u.record_key, u.payload, "MAPPING_ERROR", u.mapping_error, None, {}) for u in unmappable])
         outcome.count_error("MAPPING_ERROR", len(unmappable), said=f"{unmappable[0].record_key}: MAPPING_ERROR {unmappable[0].mapping_error}")
 
-    rows = fetch(conn, ToSend, "SELECT * FROM to_send")
+    [(total, inserts)] = conn.execute("SELECT count(*), count(*) FILTER (WHERE zoho_id IS NULL) FROM to_send").fetchall()
     if client is None:
-        outcome.inserted = sum(1 for r in rows if not r.zoho_id)
-        outcome.updated = len(rows) - outcome.inserted
+        outcome.inserted = inserts
+        outcome.updated = total - inserts
         return outcome
 
     credits_before, calls_before = client.credits_used, sum(client.calls.values())
@@ -182,19 +189,22 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     try:
         _finish_unfinished_jobs(push, mm)
         [(needs_prune,)] = conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND lines_to_prune", [module]).fetchall()
-        if rows or needs_prune:
+        if total or needs_prune:
             _preflight(push, module)
-        remaining = _send(push, mm, rows, outcome)
-        if remaining:
-            _defer(push, module, remaining, outcome, push.budget.describe() if not push.budget.exhausted else "Zoho answered LIMIT_REACHED")
+        try:
+            sent = _send(push, mm, total, outcome)
+        finally:
+            _noted(push, mm, outcome)
+        if not sent:
+            _defer(push, module, outcome, push.budget.describe() if not push.budget.exhausted else "Zoho answered LIMIT_REACHED")
         if mm.line_items_field:
             outcome.pruned = prune_line_items(conn, client, mm, push.budget, push.run_id)
     except BudgetSpent as exc:
-        _defer(push, module, [r for r in rows if r.record_key not in outcome.answered], outcome, str(exc))
+        _defer(push, module, outcome, str(exc))
     except CreditsExhausted as exc:
         push.budget.exhausted = True
         outcome.notes.append(f"Zoho refused a call for lack of credits: {exc.body[:200]}")
-        _defer(push, module, [r for r in rows if r.record_key not in outcome.answered], outcome, "Zoho answered LIMIT_REACHED")
+        _defer(push, module, outcome, "Zoho answered LIMIT_REACHED")
     finally:
         push.budget.book(conn, client, push.run_id)
         outcome.credits = client.credits_used - credits_before
@@ -214,47 +224,78 @@ def _preflight(push: Push, module: str) -> None:
         push.log(f"created Zoho custom fields on {module}: {created}")
 
 
-def _send(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcome) -> list[ToSend]:
-    """Sends `rows` in the cheaper way; returns the rows the budget did not allow."""
-    if not rows:
-        return []
-    rows = _fitted(push, mm, rows, outcome)
-    outcome.path = bulk.cheaper_path(len(rows), push.path)
-    todo = list(rows)
-    held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
+def _unmappable(conn: duckdb.DuckDBPyConnection) -> Iterator[list[Unmappable]]:
+    """The records our mapping could not build, PAGE_ROWS at a time in key order."""
+    after = ""
+    while page := fetch(conn, Unmappable, "SELECT record_key, payload, mapping_error FROM classified WHERE decision = 'unmappable' "
+                        "AND record_key > ? ORDER BY record_key LIMIT ?", [after, PAGE_ROWS]):
+        yield page
+        after = page[-1].record_key
+
+
+def _page(push: Push, mm: ModuleMapping, done: int, size: int, lengths: dict[str, int], outcome: SyncOutcome) -> list[ToSend]:
+    """The `size` records of `to_send` after the first `done`, fitted to the org's field lengths (_fitted)."""
+    rows = fetch(push.conn, ToSend, _PAGE, [done, done + size])
+    outcome.largest_page = max(outcome.largest_page, len(rows))
+    return _fitted(mm, rows, lengths, outcome)
+
+
+def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bool:
+    """Sends the `total` records of `to_send` in the cheaper way, a job or a page at a time; False when the budget
+    stopped it (what Zoho did not answer is then deferred from `push_answered`, see _defer)."""
+    if not total:
+        return True
+    lengths = text_lengths(push.client.field_meta.get(mm.module) or [])
+    outcome.path = bulk.cheaper_path(total, push.path)
     repairs = [0]  # orders sent so far whose old line items lines.py deletes after the sends: credits kept for it
-    if outcome.path == "bulk":
-        while todo:
-            chunk = todo[: bulk.MAX_JOB_RECORDS]
-            if not push.budget.allows(bulk.bulk_cost(len(chunk)) + repair_cost(repairs[0] + _appending(chunk))):
-                push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(len(chunk))} credits, {push.budget.available} left above the reserve; using upsert")
-                break
-            jobs: list[str] = []
-            answers = bulk.write_job(push.client, mm, [(r.record_key, json.loads(r.send_payload)) for r in chunk], push.poll_seconds,
-                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
-            _apply(push, mm, chunk, answers, outcome, held)
-            repairs[0] += _appending(chunk)
-            steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
-            todo = todo[len(chunk):]
-            push.budget.book(push.conn, push.client, push.run_id)
-        # Bulk Write's result file names the clashing field but not the record holding it; an upsert of
-        # the same records answers with its id.
-        todo += [h.row for h in held]
-        held = []
-        if todo:
-            outcome.path = "bulk+upsert"
+    done = 0  # records of to_send (by seq) sent so far
 
     def upsert(batch: list[ToSend]) -> list[dict]:
         return push.client.upsert(mm.module, [json.loads(r.send_payload) for r in batch], duplicate_check_fields=[mm.key])
 
-    remaining = _in_batches(push, mm, todo, upsert, outcome, held, repairs)
-    return remaining + _adopt(push, mm, held, outcome, repairs)
+    def upserted(rows: list[ToSend], held: list[Held] | None = None) -> bool:
+        """Upserts `rows`, then adopts those Zoho answered DUPLICATE_DATA for; False when the budget stopped it."""
+        held = [] if held is None else held
+        return not _in_batches(push, mm, rows, upsert, outcome, held, repairs) and not _adopt(push, mm, held, outcome, repairs)
+
+    if outcome.path == "bulk":
+        while done < total:
+            size = min(bulk.MAX_JOB_RECORDS, total - done)
+            [(appending,)] = push.conn.execute("SELECT count(*) FILTER (WHERE lines_sent AND zoho_id IS NOT NULL) FROM to_send "
+                                               "WHERE seq > ? AND seq <= ?", [done, done + size]).fetchall()
+            if not push.budget.allows(bulk.bulk_cost(size) + repair_cost(repairs[0] + appending)):
+                push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(size)} credits, {push.budget.available} left above the reserve; using upsert")
+                break
+            chunk = _page(push, mm, done, size, lengths, outcome)
+            jobs: list[str] = []
+            held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
+            answers = bulk.write_job(push.client, mm, [(r.record_key, r.send_payload) for r in chunk], push.poll_seconds,
+                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
+            _apply(push, mm, chunk, answers, outcome, held)
+            repairs[0] += _appending(chunk)
+            steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
+            done += len(chunk)
+            del chunk, answers
+            push.budget.book(push.conn, push.client, push.run_id)
+            # Bulk Write's result file names the clashing field but not the record holding it; an upsert of
+            # the same records answers with its id.
+            if held:
+                outcome.path = "bulk+upsert"
+                if not upserted([h.row for h in held]):
+                    return False
+        if done < total:
+            outcome.path = "bulk+upsert"
+    while done < total:
+        page = _page(push, mm, done, PAGE_ROWS, lengths, outcome)
+        if not upserted(page):
+            return False
+        done += len(page)
+    return True
 
 
-def _fitted(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutcome) -> list[ToSend]:
-    """`rows` with their text cut to the org's field lengths (fit.py), from the field metadata the preflight read.
-    Cuts are counted by field, logged and shown in the metadata; the warehouse and the payload hash keep the full text."""
-    lengths = text_lengths(push.client.field_meta.get(mm.module) or [])
+def _fitted(mm: ModuleMapping, rows: list[ToSend], lengths: dict[str, int], outcome: SyncOutcome) -> list[ToSend]:
+    """`rows` with their text cut to the org's field `lengths` (fit.py), from the field metadata the preflight read.
+    Cuts are counted by field in outcome.truncated (_noted logs them); the warehouse and the payload hash keep the full text."""
     if not lengths:
         return rows
     out = []
@@ -263,11 +304,19 @@ def _fitted(push: Push, mm: ModuleMapping, rows: list[ToSend], outcome: SyncOutc
         for name in cut:
             outcome.truncated[name] = outcome.truncated.get(name, 0) + 1
         out.append(row._replace(send_payload=json.dumps(payload)) if cut else row)
+    return out
+
+
+def _noted(push: Push, mm: ModuleMapping, outcome: SyncOutcome) -> None:
+    """What the pages of a push cut or adopted, said once for the module."""
     if outcome.truncated:
-        cuts = ", ".join(f"{name} ({lengths[name]} characters): {n} records" for name, n in sorted(outcome.truncated.items()))
+        lengths = text_lengths(push.client.field_meta.get(mm.module) or [])
+        cuts = ", ".join(f"{name} ({lengths.get(name)} characters): {n} records" for name, n in sorted(outcome.truncated.items()))
         outcome.notes.append(f"{mm.module}: text cut to Zoho's field lengths, {cuts}; the warehouse keeps the full text")
         push.log(outcome.notes[-1])
-    return out
+    if outcome.adopted:
+        outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
+        push.log(outcome.notes[-1])
 
 
 def _in_batches(push: Push, mm: ModuleMapping, rows: list[ToSend], write: Callable[[list[ToSend]], list[dict]],
@@ -317,7 +366,6 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend], answers: list[dic
         if held is not None and mm.existing_records == "adopt" and answer.get("code") == "DUPLICATE_DATA":
             held.append(Held(row, answer))
             continue
-        outcome.answered.add(row.record_key)
         results.append(_accepted(row, answer, outcome) if answer.get("status") == "success" else _refused(mm, row, answer, outcome))
     if results:
         _record(push.conn, mm.module, results)
@@ -345,7 +393,6 @@ def _refused(mm: ModuleMapping, row: ToSend, answer: dict, outcome: SyncOutcome)
 
 def _mismatched(push: Push, mm: ModuleMapping, batch: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
     """A batch whose answer did not fit it (client.AnswerMismatch), dead-lettered as ANSWER_MISMATCH."""
-    outcome.answered.update(r.record_key for r in batch)
     outcome.count_error("ANSWER_MISMATCH", len(batch), said=f"{len(batch)} records: ANSWER_MISMATCH {reason}")
     _record(push.conn, mm.module, [_failure(mm, r.record_key, r.send_payload, "ANSWER_MISMATCH", reason, None, {}) for r in batch])
     outcome.notes.append(f"{len(batch)} {mm.module} records not mapped: {reason}")
@@ -389,11 +436,7 @@ def _adopt(push: Push, mm: ModuleMapping, held: list[Held], outcome: SyncOutcome
         # action "adopt" in ops.zoho_sync_state says the record was Zoho's before it was ours.
         return [{**a, "action": "adopt"} if a.get("status") == "success" else a for a in answers]
 
-    remaining = _in_batches(push, mm, adopt, update, outcome, repairs=repairs)
-    if outcome.adopted:
-        outcome.notes.append(f"{outcome.adopted} {mm.module} records adopted: Zoho already held them (DUPLICATE_DATA on a unique field)")
-        push.log(outcome.notes[-1])
-    return remaining
+    return _in_batches(push, mm, adopt, update, outcome, repairs=repairs)
 
 
 def _clashing_id(mm: ModuleMapping, answer: dict) -> str | None:
@@ -411,19 +454,22 @@ def _failure(mm: ModuleMapping, key: str, payload: str, code: str, message: str 
 
 
 def _record(conn: duckdb.DuckDBPyConnection, module: str, rows: list[Result]) -> None:
+    """Zoho's answers (or our refusals) for one batch into the id map and dead letters, and their keys into
+    `push_answered` (record_results.sql), in one transaction: a record is answered exactly when its answer is recorded."""
     results = pd.DataFrame(rows, columns=Result._fields).astype({"ok": bool, "lines_appended": bool})
     conn.begin()
     steps.RECORD_RESULTS.run(conn, {"module": module}, results=results)
     conn.commit()
 
 
-def _defer(push: Push, module: str, rows: list[ToSend], outcome: SyncOutcome, reason: str) -> None:
-    if not rows:
+def _defer(push: Push, module: str, outcome: SyncOutcome, reason: str) -> None:
+    """Every record of `to_send` this run has no answer for is deferred to the next run, for `reason`."""
+    deferred = push.conn.execute("SELECT record_key FROM to_send ANTI JOIN push_answered USING (record_key)").df()
+    if deferred.empty:
         return
-    deferred = pd.DataFrame({"record_key": [r.record_key for r in rows]})
     steps.MARK_DEFERRED.run(push.conn, {"module": module, "reason": reason}, deferred=deferred)
-    outcome.deferred += len(rows)
-    outcome.notes.append(f"{len(rows)} {module} records deferred to the next run ({reason})")
+    outcome.deferred += len(deferred)
+    outcome.notes.append(f"{len(deferred)} {module} records deferred to the next run ({reason})")
     push.log(outcome.notes[-1])
 
 

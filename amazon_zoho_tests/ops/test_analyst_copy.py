@@ -114,3 +114,21 @@ def test_the_duckdb_cli_the_project_installs_opens_the_copy(resources, project_e
         conn.execute("ATTACH '" + str(copy).replace("'", "''") + "' AS copy (READ_ONLY)")  # DuckDB 1.5 binds no ATTACH parameter
         [(version,)] = conn.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'copy'").fetchall()
     assert version in (None, "v1.0.0+") or version.startswith("v1.0"), version
+
+
+def test_a_table_is_copied_a_slice_per_transaction_and_whole(resources, project_env, monkeypatch):
+    """Issue #17: one transaction holding a year of raw.order_versions ran out of DuckDB's 512 MB; slices of COPY_ROWS
+    rows each commit on their own, and the copy still holds every row of every table, deleted rowids included."""
+    from amazon_zoho.ops import analyst_copy
+
+    monkeypatch.setattr(analyst_copy, "COPY_ROWS", 5)
+    with resources["warehouse"].connect() as conn:  # a gap in rowid, as a delete leaves
+        conn.execute("CREATE OR REPLACE TABLE ops.slice_probe AS SELECT range AS n FROM range(23)")
+        conn.execute("DELETE FROM ops.slice_probe WHERE n BETWEEN 4 AND 11")
+    _run(resources, day_ago(2))
+    with duckdb.connect(project_env["AMAZON_ZOHO_WAREHOUSE"], read_only=True) as conn:
+        source = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("raw.order_versions", "core.order_lines", "ops.slice_probe")}
+    with duckdb.connect(str(resources["warehouse"].analyst_copy_path), read_only=True) as conn:
+        copied = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in source}
+        probe = [n for (n,) in conn.execute("SELECT n FROM ops.slice_probe ORDER BY n").fetchall()]
+    assert copied == source and source["raw.order_versions"] > 5 and probe == [0, 1, 2, 3, *range(12, 23)]

@@ -24,15 +24,24 @@ WITH typed AS (
     WHERE TRY_CAST(i.payload::JSON ->> '$.createdTime' AS TIMESTAMPTZ) IS NOT NULL
       AND i.order_id IS NOT NULL AND i.order_id <> 'None'
     QUALIFY row_number() OVER (PARTITION BY i.order_id, md5(i.payload) ORDER BY i.fetched_at) = 1
+),
+
+-- The versions already held of this batch's orders only (a semi-join on its keys): the checks below then cost what
+-- the batch costs, not what the table holds (issue #17: they anti-joined every batch against all of it).
+held AS (
+    SELECT v.order_id, v.payload_hash, v.last_updated_time, order_detail(v.source, v.payload) AS detail
+    FROM raw.order_versions v
+    WHERE v.order_id IN (SELECT b.order_id FROM typed b)
 )
+
 SELECT t.*
 FROM typed t
 WHERE NOT EXISTS (
-        SELECT 1 FROM raw.order_versions v WHERE v.order_id = t.order_id AND v.payload_hash = t.payload_hash)
+        SELECT 1 FROM held v WHERE v.order_id = t.order_id AND v.payload_hash = t.payload_hash)
   AND NOT EXISTS (
-        SELECT 1 FROM raw.order_versions v
+        SELECT 1 FROM held v
         WHERE v.order_id = t.order_id AND v.last_updated_time = t.last_updated_time
-          AND order_detail(v.source, v.payload) > order_detail(t.source, t.payload));
+          AND v.detail > order_detail(t.source, t.payload));
 
 INSERT INTO raw.order_versions BY NAME SELECT * FROM new_versions;
 

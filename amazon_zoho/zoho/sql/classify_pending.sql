@@ -31,10 +31,13 @@ FROM hashed h
 LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = h.record_key
 LEFT JOIN ops.zoho_dead_letters d ON d.module = $module AND d.record_key = h.record_key;
 
+-- `seq` numbers the records in key order, so the push reads them a page at a time (sync.py) by a range of seq,
+-- which DuckDB answers from the row groups holding it (the table is written in seq order): no page costs a scan.
+-- The full payload stays in `classified`; what is sent is send_payload.
 CREATE OR REPLACE TEMP TABLE to_send AS
 SELECT
+    row_number() OVER (ORDER BY record_key) AS seq,
     record_key,
-    payload,
     payload_hash,
     zoho_id,
     lines_sent,
@@ -42,4 +45,9 @@ SELECT
          ELSE json_merge_patch(payload, json_object($lines_field, NULL))::VARCHAR END AS send_payload
 FROM classified
 WHERE decision = 'push'
-ORDER BY record_key;
+ORDER BY seq;
+
+-- The records of `to_send` Zoho has answered for (or that were refused unsent), filled batch by batch with their
+-- answers (record_results.sql): what the budget leaves over is `to_send` less these, deferred by a query (sync.py),
+-- without a set of the window's keys in Python.
+CREATE OR REPLACE TEMP TABLE push_answered (record_key VARCHAR);

@@ -50,3 +50,6 @@ ON CONFLICT (module, record_key) DO UPDATE SET
     payload_failures = CASE WHEN ops.zoho_dead_letters.payload_hash = excluded.payload_hash
                             THEN coalesce(ops.zoho_dead_letters.payload_failures, 0) + 1 ELSE 1 END,
     payload_hash = excluded.payload_hash;
+
+-- Answered: not deferred if the budget stops the push later in this run (sync.py _defer).
+INSERT INTO push_answered SELECT record_key FROM results;

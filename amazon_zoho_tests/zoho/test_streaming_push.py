@@ -1,0 +1,47 @@
+"""The push holds a page of records in Python, never the window (issue #17): the records to send stay in DuckDB
+(`to_send`) and are read PAGE_ROWS at a time on the upsert path, one Bulk Write job at a time on the bulk path.
+Both limits are made small here, so a day of the test sandbox spans several pages and jobs, and every read of
+`to_send` is counted: a push that fetched the whole window at once (as it did before) fails."""
+
+import pytest
+
+from amazon_zoho.zoho import bulk, sync
+from amazon_zoho_tests.truth import day_ago
+from amazon_zoho_tests.zoho.helpers import assert_zoho_matches_warehouse, load_day, push, pushed, query
+
+PAGE = 7
+JOB = 9
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[tuple[str, int]]:
+    """(row type, rows) of every read the push makes from DuckDB into Python, with small pages and jobs."""
+    seen: list[tuple[str, int]] = []
+    real = sync.fetch
+
+    def counting(conn, row_type, query, params=None):
+        rows = real(conn, row_type, query, params)
+        seen.append((row_type.__name__, len(rows)))
+        return rows
+
+    monkeypatch.setattr(sync, "fetch", counting)
+    monkeypatch.setattr(sync, "PAGE_ROWS", PAGE)
+    monkeypatch.setattr(bulk, "MAX_JOB_RECORDS", JOB)
+    return seen
+
+
+@pytest.mark.parametrize(("write_api", "limit"), [("upsert", PAGE), ("bulk", JOB)])
+def test_the_push_reads_a_page_or_a_job_at_a_time_never_the_window(sandbox, resources, project_env, reads, write_api, limit):
+    day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
+    load_day(resources, day)
+
+    metadata = pushed(push(resources, day, write_api))
+
+    [(orders,)] = query(warehouse, "SELECT count(*) FROM core.orders")
+    assert orders > 3 * limit  # the window spans several pages or jobs
+    sent = [n for kind, n in reads if kind == "ToSend"]
+    assert sum(sent) >= orders and max(sent) <= limit
+    assert metadata["sales_orders"]["path"] == write_api and metadata["sales_orders"]["inserted"] == orders
+    assert all(m["largest_page_records"] <= limit and m["failed"] == 0 for m in metadata.values())
+    # Paging changes how much is held at once, not what Zoho ends up holding.
+    assert_zoho_matches_warehouse(sandbox.url, warehouse)
