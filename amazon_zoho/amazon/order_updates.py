@@ -50,12 +50,14 @@ def scan_updates(
     own_window: tuple[date, date] | None = None,
     max_pages: int | None = None,
     never_wait: bool = False,
+    seen: set[str] | None = None,
 ) -> Scan:
     """Fetches orders last updated in [after, before), stores new versions and records the scan.
 
     `own_window` (a run's partition window) is left out of changed_days: that run rebuilds it anyway.
     With `max_pages`, or `never_wait` once the searchOrders bucket is empty, a scan that has more pages
-    stops and covers up to the last lastUpdatedTime seen; the next scan continues from there.
+    stops and covers up to the last lastUpdatedTime seen; the next scan continues from there. `seen` collects the ids
+    of the orders fetched (the intraday sensor marks their notifications done).
     """
     before = orders.clamp_before(before)
     scan = Scan(after, before)
@@ -76,6 +78,8 @@ def scan_updates(
             break
     scan.calls = sum(client.calls.values()) - calls_before
     scan.orders_seen = len(fetched)
+    if seen is not None:
+        seen.update(o.order_id for o in fetched)
     with warehouse.connect() as conn:
         conn.begin()
         stored = store_orders(conn, fetched, "searchOrders:lastUpdated", clock.now(), run_id, salt=warehouse.pii_salt)
