@@ -330,10 +330,11 @@ def _by_get_order(client: SpApiClient, warehouse: WarehouseResource, pending: li
         for r in refused:
             quarantine_refused(conn, [r], days.get(r.order_id), None)
         _mark(conn, [o.order_id for o in fetched], "getOrder")
-        conn.executemany(
-            "UPDATE ops.notifications SET skipped_reason = ? WHERE order_id = ? AND fetched_at IS NULL AND skipped_reason IS NULL",
-            [(f"getOrder answered HTTP {r.status} {r.error_code or ''}; see ops.quarantine", r.order_id) for r in refused],
-        )
+        if refused:
+            conn.executemany(
+                "UPDATE ops.notifications SET skipped_reason = ? WHERE order_id = ? AND fetched_at IS NULL AND skipped_reason IS NULL",
+                [(f"getOrder answered HTTP {r.status} {r.error_code or ''}; see ops.quarantine", r.order_id) for r in refused],
+            )
         conn.commit()
     tick.orders_fetched, tick.refused, tick.fetched_by = len(fetched), len(refused), "getOrder"
 
@@ -360,6 +361,8 @@ def _mark_fetched(warehouse: WarehouseResource, order_ids: set[str], how: str) -
 
 
 def _mark(conn: duckdb.DuckDBPyConnection, order_ids: list[str], how: str) -> None:
+    if not order_ids:
+        return
     conn.executemany(
         "UPDATE ops.notifications SET fetched_at = ?, fetched_by = ? WHERE order_id = ? AND fetched_at IS NULL",
         [(clock.now(), how, order_id) for order_id in order_ids],
