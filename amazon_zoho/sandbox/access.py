@@ -39,6 +39,28 @@ _ZOHO = {
 }
 SCOPE_MISMATCH = {"code": "OAUTH_SCOPE_MISMATCH", "details": {}, "message": "invalid oauth scope to access this URL", "status": "error"}
 DENIED = {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}]}
+# The principal of a grantless token (sandbox/amazon/lwa.py): "grantless:" and its scopes, space-separated.
+GRANTLESS_PREFIX = "grantless:"
+
+
+def grant_denied(app, operation: str, principal: str | None) -> Response | None:
+    """A grantless operation takes only a grantless token of its scope, every other operation only a seller's token.
+
+    Amazon lists the grantless operations (https://developer-docs.amazon.com/sp-api/docs/grantless-operations, and
+    each operation's description in notifications_v1.json); a seller token on getDestinations is refused with
+    "Access to requested resource is denied." (jrl84/amazon-sp-api#20), and createSubscription "only works with an
+    authorized token" (amzn/selling-partner-api-models#4491). The refusal's body (403 Unauthorized, no details) is
+    the sandbox's choice: the reports show only the message.
+    """
+    if principal is None:
+        return None
+    scope = app.grantless_operations.get(operation)
+    grantless = principal.startswith(GRANTLESS_PREFIX)
+    if scope is None:
+        return Response.json(403, DENIED) if grantless else None
+    if not grantless or scope not in principal.removeprefix(GRANTLESS_PREFIX).split():
+        return Response.json(403, DENIED)
+    return None
 
 
 def amazon_roles(operation: str, req: Request) -> set[str]:

@@ -66,7 +66,11 @@ class SandboxApp:
         self.faults = Faults(self)
         self.auth: dict[str, AuthCheck] = {}
         self.rate_plans: dict[str, tuple[float, int]] = {}
+        # Amazon operations callable with a grantless token, and the LWA scope each needs (sandbox/access.py).
+        self.grantless_operations: dict[str, str] = {}
         self.base_url = "http://127.0.0.1"
+        # Background threads of the services (ORDER_CHANGE delivery): started and stopped with the server.
+        self.workers: list = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._config_hooks: list[Callable[[], None]] = []
         self._register_control()
@@ -146,7 +150,8 @@ class SandboxApp:
         # A role or scope the credentials lack (doctor_missing_role / doctor_missing_scope knobs): refused before any
         # bucket or credit, as Amazon and Zoho refuse an unauthorised call (sandbox/access.py).
         if not route.operation.endswith("token"):
-            refused = (access.amazon_denied(self, route.operation, request) if route.service == "amazon"
+            refused = ((access.grant_denied(self, route.operation, principal) or access.amazon_denied(self, route.operation, request))
+                       if route.service == "amazon"
                        else access.zoho_denied(self, route.operation, request) if route.service == "zoho" else None)
             if refused is not None:
                 return refused, principal, "access"
@@ -255,13 +260,19 @@ class Sandbox:
         self._serving = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox", daemon=True)
         self._thread.start()
+        for worker in self.app.workers:
+            worker.start()
         return self
 
     def serve_forever(self) -> None:
         self._serving = True
+        for worker in self.app.workers:
+            worker.start()
         self.server.serve_forever()
 
     def stop(self) -> None:
+        for worker in self.app.workers:
+            worker.stop()
         if self._serving:
             self.server.shutdown()  # blocks until serve_forever returns, so only when it runs
         self.server.server_close()

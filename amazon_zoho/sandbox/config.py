@@ -67,6 +67,9 @@ LWA_REFRESH_TOKEN = "Atzr|sandbox-refresh-token"
 ZOHO_CLIENT_ID = "1000.SANDBOXCLIENT"
 ZOHO_CLIENT_SECRET = "sandbox-zoho-secret"
 ZOHO_REFRESH_TOKEN = "1000.sandbox.refresh"
+# The application the sandbox's notifications name as theirs (NotificationMetadata.ApplicationId); Amazon's
+# application ids read "amzn1.sp.solution.<id>" (amzn/selling-partner-api-docs#1800).
+SANDBOX_APPLICATION_ID = "amzn1.sp.solution.sandbox"
 # The one grant code the sandbox's Zoho accounts endpoint exchanges for ZOHO_REFRESH_TOKEN (`make zoho-token`).
 ZOHO_GRANT_CODE = "1000.sandbox.grant"
 
@@ -152,6 +155,21 @@ class SandboxConfig:
     doctor_missing_scope: str = ""
     zoho_wrong_dc: str = ""
     zoho_edition_without: str = ""
+    # ORDER_CHANGE delivery (issue #15; sandbox/amazon/notification_delivery.py). A notification reaches the
+    # subscribed SQS queue between min and max seconds (sandbox clock) after the change, drawn per notification
+    # from the seed. Amazon publishes no delivery delay; 1-10 s is an assumption. Duplicates: the share sent twice
+    # with the same NotificationId (SQS is at-least-once). Shuffle: up to this many more seconds each, so changes
+    # closer together than it arrive out of order. Silent: nothing is sent (changes while silent are dropped, as
+    # from a queue Amazon cannot reach), to exercise the client's fallback to polling.
+    notification_delay_min_seconds: float = 1.0
+    notification_delay_max_seconds: float = 10.0
+    notification_duplicate_rate: float = 0.0
+    notification_shuffle_seconds: float = 0.0
+    notification_silent: bool = False
+    # Where the sandbox sends notifications: the SQS endpoint (boto3's endpoint_url). `python -m amazon_zoho.sandbox`
+    # sets it to the moto server it starts, or to AWS_ENDPOINT_URL_SQS when that is set (sandbox/sqs_server.py).
+    # Empty: notifications wait in the sandbox's outbox.
+    sqs_endpoint_url: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:

@@ -57,6 +57,10 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, tuple(params))
 
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        with self._lock:
+            self._conn.executemany(sql, [tuple(r) for r in rows])
+
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
         with self._lock:
             return [dict(r) for r in self._conn.execute(sql, tuple(params)).fetchall()]

@@ -3,6 +3,12 @@
 Tokens live in the store (table `lwa_tokens`) with their expiry, so a restarted sandbox still honours
 tokens it issued. Error bodies follow API-FACTS §1: LWA answers `{"error", "error_description"}`;
 SP-API answers 403 `Unauthorized` with the reason in `details`.
+
+Two grants, as Amazon's LWA has them (API-FACTS §1; https://developer-docs.amazon.com/sp-api/docs/grantless-operations):
+`grant_type=refresh_token` gives a token acting for the seller (principal SANDBOX_SELLER_ID);
+`grant_type=client_credentials` with a `scope` gives a grantless token acting for the application only (principal
+"grantless:<scopes>"), which only the grantless operations accept (sandbox/access.py `grant_denied`). The answer to
+a client-credentials grant carries no refresh_token and names its scope (RFC 6749 §5.1).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import json
 import secrets
 import urllib.parse
 
+from ..access import GRANTLESS_PREFIX
 from ..config import LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, SANDBOX_SELLER_ID
 from ..http import Request, Response
 
@@ -26,6 +33,9 @@ CREATE TABLE IF NOT EXISTS lwa_tokens (
 MISSING = "Access token is missing in the request header."
 INVALID = "The access token you provided is revoked, malformed or invalid."
 EXPIRED = "The access token you provided has expired."
+# Scopes of Amazon's grantless operations (grantless-operations page: Notifications API destinations and
+# subscriptions by id; rotateApplicationClientSecret).
+SCOPES = ("sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation")
 
 
 def register(app) -> None:
@@ -70,17 +80,21 @@ def token(app, req: Request) -> Response:
         if not p.get("refresh_token"):
             return _error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
         return _error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
-    if grant == "client_credentials" and not p.get("scope"):
+    scopes = sorted(set((p.get("scope") or "").split()))
+    if grant == "client_credentials" and (not scopes or set(scopes) - set(SCOPES)):
         return _error(400, "invalid_scope", "The request has an invalid parameter : scope")
     access = "Atza|" + secrets.token_urlsafe(48)
     ttl = int(app.config.lwa_token_ttl)
+    principal = SANDBOX_SELLER_ID if grant == "refresh_token" else GRANTLESS_PREFIX + " ".join(scopes)
     app.store.execute(
         "INSERT INTO lwa_tokens(token, principal, expires_at) VALUES (?, ?, ?)",
-        (access, SANDBOX_SELLER_ID, app.now() + ttl),
+        (access, principal, app.now() + ttl),
     )
     body = {"access_token": access, "token_type": "bearer", "expires_in": ttl}
     if grant == "refresh_token":
         body["refresh_token"] = p["refresh_token"]
+    else:
+        body["scope"] = " ".join(scopes)
     return Response.json(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
