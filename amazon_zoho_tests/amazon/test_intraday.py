@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import requests
 from dagster._core.storage.dagster_run import DagsterRun
 from moto.server import ThreadedMotoServer
 
@@ -26,7 +27,8 @@ from amazon_zoho.amazon.queue import REASON_ATTRIBUTE, NotificationQueueResource
 from amazon_zoho.definitions import defs
 from amazon_zoho.ops.schedules import daily_requests
 from amazon_zoho.partitions import daily_partitions, open_days, partition_days
-from amazon_zoho.settings import Settings
+from amazon_zoho.resources import queue_resource
+from amazon_zoho.settings import Settings, load
 from amazon_zoho_tests.assets import asset
 from amazon_zoho_tests.truth import day_ago, run_days, truth_orders, zoho_records
 
@@ -259,3 +261,37 @@ def test_today_has_a_partition_and_the_schedule_still_fills_yesterday():
     assert request.partition_key == (now.date() - timedelta(days=1)).isoformat()
     # And an asset materializes today's partition on demand (the UI's "materialize" on the open day).
     assert now.date().isoformat() in asset("amazon_raw", "raw_orders").partitions_def.get_partition_keys(current_time=now)
+
+
+def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbox, resources, project_env, sqs_endpoint, monkeypatch):
+    """The whole way, as `make dev` runs it: the sensor sets up the sandbox's queue, destination and subscription on
+    its first tick (the sandbox names its SQS endpoint at /_sandbox/aws), the sandbox notifies the orders placed and
+    changed after that, and one run per tick brings them to Zoho, each once."""
+    monkeypatch.setattr(intraday, "LONG_POLL_SECONDS", 0)
+    sandbox.app.set_config({"sqs_endpoint_url": sqs_endpoint}, persist=False)
+    instance = dg.DagsterInstance.ephemeral()
+    sandboxed = queue_resource(load(project_env))
+    assert sandboxed.is_sandbox
+
+    first = tick(resources, sandboxed, instance)
+    assert json.loads(first.cursor)["sandbox_setup"] is True and not first.run_requests
+
+    since = clock.now()
+    clock.advance(timedelta(hours=3))  # the sandbox's orders move with the one clock: three hours of new orders and changes
+    delivered = requests.post(f"{sandbox.url}/_sandbox/notifications/deliver", timeout=30).json()
+    result = tick(resources, sandboxed, instance, first.cursor)
+
+    state = json.loads(result.cursor)["last_tick"]
+    assert state["new"] > 0 and state["received"] == state["new"] + state.get("duplicates", 0), delivered
+    [request] = result.run_requests
+    assert clock.today() in run_days(request)
+    assert dg.materialize(ASSETS, selection=request.asset_selection, resources=resources, instance=instance, tags=request.tags).success
+    notified = {o for (o,) in query(project_env, "SELECT DISTINCT order_id FROM ops.notifications WHERE fetched_at IS NOT NULL")}
+    placed = {o["orderId"] for o in truth_orders(sandbox.url, since.date(), clock.today())
+              if clock.parse_instant(o["createdTime"]) >= since}
+    pushed = [r.get("Amazon_Order_ID") for r in zoho_records(sandbox.url, "Sales_Orders")]
+    assert placed <= notified, "every order placed since the subscription was notified and fetched"
+    # Zoho gets an order once it has prices (mapping.yaml: PENDING -> skip); its move to Unshipped is notified too.
+    priced = {o for (o,) in query(project_env, "SELECT order_id FROM core.orders WHERE order_status <> 'PENDING'")}
+    assert placed & priced and placed & priced <= set(pushed), "in Zoho"
+    assert len(pushed) == len(set(pushed)), "each once"
