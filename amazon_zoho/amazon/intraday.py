@@ -172,14 +172,19 @@ def _listen(context, order_queue: NotificationQueueResource, warehouse: Warehous
     """Receives and records this tick's messages; returns why polling must take over ("" when the queue is fine)."""
     try:
         if order_queue.is_sandbox and not cursor.sandbox_setup:
-            # `make dev` needs no setup command: against the sandbox the queue, destination and subscription are made
-            # on the first tick (idempotent). Against AWS and Amazon that is make intraday-setup's, never a sensor's.
-            for line in setup(amazon, order_queue):
-                context.log.info(f"sandbox intraday setup: {line}")
-            cursor.sandbox_setup = True
-        queue = order_queue.open()
+            _sandbox_setup(context, amazon, order_queue, cursor)
+        try:
+            queue = order_queue.open()
+        except QueueUnavailable:
+            if not order_queue.is_sandbox:
+                raise
+            # A restarted sandbox's SQS server keeps no queues: make them (and the subscription) again.
+            _sandbox_setup(context, amazon, order_queue, cursor)
+            queue = order_queue.open()
     except QueueUnavailable as exc:
         return str(exc)
+    except ApiError as exc:
+        return f"sandbox notifications setup failed ({exc.operation} HTTP {exc.status})"
     tick.notes += queue.notes
     try:
         consume(queue, warehouse, amazon.marketplace_ids, tick)
@@ -195,6 +200,14 @@ def _listen(context, order_queue: NotificationQueueResource, warehouse: Warehous
         return (f"queue silent for {silent.total_seconds() / 60:.0f} min (threshold AMAZON_ZOHO_INTRADAY_SILENCE_MINUTES="
                 f"{order_queue.silence_minutes:g})")
     return ""
+
+
+def _sandbox_setup(context, amazon: AmazonSellerResource, order_queue: NotificationQueueResource, cursor: Cursor) -> None:
+    """`make dev` needs no setup command: against the sandbox the queue, destination and subscription are made by the
+    sensor (idempotent). Against AWS and Amazon that is make intraday-setup's, never a sensor's."""
+    for line in setup(amazon, order_queue):
+        context.log.info(f"sandbox intraday setup: {line}")
+    cursor.sandbox_setup = True
 
 
 def consume(queue: Queue, warehouse: WarehouseResource, marketplace_ids: list[str], tick: Tick) -> None:
@@ -280,8 +293,12 @@ def _poll(client: SpApiClient, warehouse: WarehouseResource, amazon: AmazonSelle
         return
     seen: set[str] = set()
     after = _scan_start({}, warehouse, amazon, now)
-    scan = order_updates.scan_updates(client, warehouse, amazon.marketplace_ids, after, now, POLL_SOURCE,
-                                      max_pages=MAX_PAGES_PER_TICK, never_wait=True, seen=seen)
+    try:
+        scan = order_updates.scan_updates(client, warehouse, amazon.marketplace_ids, after, now, POLL_SOURCE,
+                                          max_pages=MAX_PAGES_PER_TICK, never_wait=True, seen=seen)
+    except ApiError as exc:
+        tick.polled = f"{because}; the searchOrders scan failed ({exc.operation} HTTP {exc.status}), retried next tick"
+        return
     _mark_fetched(warehouse, seen, "searchOrders:lastUpdated")
     cursor.last_poll = now.isoformat()
     tick.polled = (f"{because}; scanned lastUpdated {scan.after.isoformat()}..{scan.before.isoformat()}: {scan.orders_seen} orders, "

@@ -22,6 +22,7 @@ from moto.server import ThreadedMotoServer
 from amazon_zoho import clock
 from amazon_zoho.amazon import intraday
 from amazon_zoho.amazon.intraday import KEY_TAG, MAX_ATTEMPTS, Tick, consume, order_change_notifications
+from amazon_zoho.amazon.notifications import NOTIFICATIONS_SCOPE, get_destinations, get_subscription, setup
 from amazon_zoho.amazon.order_change import Malformed, parse
 from amazon_zoho.amazon.queue import REASON_ATTRIBUTE, NotificationQueueResource, ensure_queues
 from amazon_zoho.definitions import defs
@@ -295,3 +296,20 @@ def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbo
     priced = {o for (o,) in query(project_env, "SELECT order_id FROM core.orders WHERE order_status <> 'PENDING'")}
     assert placed & priced and placed & priced <= set(pushed), "in Zoho"
     assert len(pushed) == len(set(pushed)), "each once"
+
+
+def test_intraday_setup_makes_queue_destination_and_subscription_once_and_reuses_them(sandbox, resources, project_env, sqs_endpoint):
+    sandbox.app.set_config({"sqs_endpoint_url": sqs_endpoint}, persist=False)
+    sandboxed = queue_resource(load(project_env))
+
+    made = setup(resources["amazon"], sandboxed)
+    again = setup(resources["amazon"], sandboxed)
+
+    assert made[0] == again[0] and "dead-letter queue http" in made[0]
+    assert "created for the queue" in made[1] and "created for A1PA6795UKMFR9" in made[2]
+    assert "already delivers to the queue; reused" in again[1] and "already delivers to the queue; reused" in again[2]
+    destinations = get_destinations(resources["amazon"].grantless_client(NOTIFICATIONS_SCOPE))
+    assert len(destinations) == 1 and destinations[0]["resource"]["sqs"]["arn"].endswith(":amazon-zoho-order-change")
+    subscription = get_subscription(resources["amazon"].client())
+    assert subscription.destination_id == destinations[0]["destinationId"]
+    assert set(subscription.marketplace_ids) == set(MARKETPLACES)
