@@ -76,7 +76,7 @@ def setup(amazon: AmazonSellerResource, order_queue: NotificationQueueResource) 
     if destination:
         lines.append(f"destination {destination['destinationId']} ({destination.get('name')}) already delivers to the queue; reused")
     else:
-        destination = create_destination(grantless, f"amazon-zoho-{order_queue.queue_name}", queue.arn)
+        destination = create_destination(grantless, order_queue.queue_name, queue.arn)
         lines.append(f"destination {destination['destinationId']} created for the queue")
     client = amazon.client()
     subscription = get_subscription(client)
