@@ -2,7 +2,7 @@
 open partition included; polling searchOrders by lastUpdatedAfter takes over when the queue is not there or silent.
 
 One tick of `order_change_notifications`:
-1. Receive: long-poll the queue, then drain what is waiting (bounded, so the tick fits the sensor's time). Each
+1. Receive: long-poll the queue (NotificationQueueResource.long_poll_seconds), then drain what is waiting (bounded, so the tick fits the sensor's time). Each
    notification is recorded in ops.notifications (deduplicated on NotificationId); a message that is not one is
    recorded in ops.notification_rejects and moved to the dead-letter queue with the reason. Only then are the
    messages deleted: a tick that dies before leaves them in the queue, to come back and dedupe (at-least-once).
@@ -60,9 +60,6 @@ from .steps import RECORD_NOTIFICATIONS
 
 SENSOR_NAME = "order_change_notifications"
 INTERVAL_SECONDS = 30
-# SQS long polling waits up to 20 s for a first message (ReceiveMessage WaitTimeSeconds). 10 s leaves the tick time to
-# fetch and record within Dagster's 60 s sensor evaluation limit.
-LONG_POLL_SECONDS = 10
 # Draining stops after this long or this many messages; the rest wait for the next tick (30 s later).
 DRAIN_SECONDS = 15
 MAX_MESSAGES_PER_TICK = 1000
@@ -187,7 +184,7 @@ def _listen(context, order_queue: NotificationQueueResource, warehouse: Warehous
         return f"sandbox notifications setup failed ({exc.operation} HTTP {exc.status})"
     tick.notes += queue.notes
     try:
-        consume(queue, warehouse, amazon.marketplace_ids, tick)
+        consume(queue, warehouse, amazon.marketplace_ids, tick, order_queue.long_poll_seconds)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         tick.notes.append(f"queue failed mid-tick ({exc.__class__.__name__}); what was recorded stays recorded")
         return f"SQS failed while receiving: {exc.__class__.__name__}"
@@ -210,10 +207,11 @@ def _sandbox_setup(context, amazon: AmazonSellerResource, order_queue: Notificat
     cursor.sandbox_setup = True
 
 
-def consume(queue: Queue, warehouse: WarehouseResource, marketplace_ids: list[str], tick: Tick) -> None:
-    """Receives up to MAX_MESSAGES_PER_TICK messages; records them, sets malformed ones aside, then deletes them."""
+def consume(queue: Queue, warehouse: WarehouseResource, marketplace_ids: list[str], tick: Tick, long_poll_seconds: int = 10) -> None:
+    """Receives up to MAX_MESSAGES_PER_TICK messages (long-polling up to `long_poll_seconds` for the first); records
+    them, sets malformed ones aside, then deletes them."""
     messages: list[dict] = []
-    started, wait = time.monotonic(), LONG_POLL_SECONDS
+    started, wait = time.monotonic(), long_poll_seconds
     while len(messages) < MAX_MESSAGES_PER_TICK and time.monotonic() - started < DRAIN_SECONDS:
         batch = receive(queue, wait, VISIBILITY_SECONDS)
         if not batch:

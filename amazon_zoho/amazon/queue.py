@@ -70,6 +70,9 @@ class NotificationQueueResource(dg.ConfigurableResource):
     silence_minutes: float = DEFAULT_INTRADAY_SILENCE_MINUTES
     poll_seconds: int = DEFAULT_INTRADAY_POLL_SECONDS
     getorder_max: int = DEFAULT_INTRADAY_GETORDER_MAX
+    # SQS long polling waits up to 20 s for a first message (ReceiveMessage WaitTimeSeconds). 10 s leaves a tick time to
+    # fetch and record within Dagster's 60 s sensor evaluation limit; tests and benchmarks wait less.
+    long_poll_seconds: int = 10
 
     _client: object | None = PrivateAttr(default=None)
 

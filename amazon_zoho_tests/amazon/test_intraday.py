@@ -63,12 +63,11 @@ def sqs_endpoint(monkeypatch):
 
 
 @pytest.fixture
-def order_queue(sqs_endpoint, monkeypatch) -> NotificationQueueResource:
-    # Tests do not wait out SQS's long poll on an empty queue.
-    monkeypatch.setattr(intraday, "LONG_POLL_SECONDS", 0)
+def order_queue(sqs_endpoint) -> NotificationQueueResource:
     probe = NotificationQueueResource(endpoint_url=sqs_endpoint, region="us-east-1")
     url = ensure_queues(probe.client(), "orders-test").url
-    return NotificationQueueResource(queue_url=url, endpoint_url=sqs_endpoint, region="us-east-1", getorder_max=5)
+    # Tests do not wait out SQS's long poll on an empty queue.
+    return NotificationQueueResource(queue_url=url, endpoint_url=sqs_endpoint, region="us-east-1", getorder_max=5, long_poll_seconds=0)
 
 
 @pytest.fixture
@@ -128,7 +127,7 @@ def test_a_notification_delivered_twice_is_recorded_once_and_a_malformed_one_goe
         send(queue, message)
 
     seen = Tick()
-    consume(queue, resources["warehouse"], ["ATVPDKIKX0DER"], seen)
+    consume(queue, resources["warehouse"], ["ATVPDKIKX0DER"], seen, long_poll_seconds=0)
 
     assert (seen.received, seen.new, seen.duplicates, seen.malformed) == (3, 1, 1, 1)
     assert query(project_env, "SELECT notification_id, order_id, deliveries, fetched_at FROM ops.notifications") == [
@@ -143,7 +142,7 @@ def test_a_notification_delivered_twice_is_recorded_once_and_a_malformed_one_goe
     other = copy.deepcopy(EXAMPLE)
     other["NotificationMetadata"]["NotificationId"] = "n-other-marketplace"
     send(queue, json.dumps(other))
-    consume(queue, resources["warehouse"], ["A1PA6795UKMFR9"], Tick())
+    consume(queue, resources["warehouse"], ["A1PA6795UKMFR9"], Tick(), long_poll_seconds=0)
     [(skipped,)] = query(project_env, "SELECT skipped_reason FROM ops.notifications WHERE notification_id = 'n-other-marketplace'")
     assert skipped == "marketplace ATVPDKIKX0DER is not in AMAZON_MARKETPLACE_IDS"
 
@@ -159,12 +158,12 @@ def test_a_message_leaves_the_queue_only_after_it_is_recorded(queue, resources, 
         patch.setattr(intraday, "RECORD_NOTIFICATIONS", Broken())
         patch.setattr(intraday, "VISIBILITY_SECONDS", 1)
         with pytest.raises(duckdb.IOException):
-            consume(queue, resources["warehouse"], MARKETPLACES, Tick())
+            consume(queue, resources["warehouse"], MARKETPLACES, Tick(), long_poll_seconds=0)
 
     # Not deleted: it comes back once its visibility timeout ends, and is recorded exactly once.
     again = Tick()
     for _ in range(30):
-        consume(queue, resources["warehouse"], MARKETPLACES, again)
+        consume(queue, resources["warehouse"], MARKETPLACES, again, long_poll_seconds=0)
         if again.received:
             break
         time.sleep(0.2)  # real seconds: SQS (moto) keeps its own time for the visibility timeout
@@ -223,7 +222,7 @@ def test_a_failed_run_s_days_are_asked_for_again_then_left_to_the_daily_run(sand
 def test_an_unreachable_queue_falls_back_to_polling_and_says_so(sandbox, resources, project_env, sqs_endpoint):
     instance = dg.DagsterInstance.ephemeral()
     gone = NotificationQueueResource(queue_url="http://127.0.0.1:9/123456789012/orders", endpoint_url="http://127.0.0.1:9",
-                                     region="us-east-1")
+                                     region="us-east-1", long_poll_seconds=0)
     [order] = todays_orders(sandbox, 1)
 
     result = tick(resources, gone, instance)
@@ -264,14 +263,13 @@ def test_today_has_a_partition_and_the_schedule_still_fills_yesterday():
     assert now.date().isoformat() in asset("amazon_raw", "raw_orders").partitions_def.get_partition_keys(current_time=now)
 
 
-def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbox, resources, project_env, sqs_endpoint, monkeypatch):
+def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbox, resources, project_env, sqs_endpoint):
     """The whole way, as `make dev` runs it: the sensor sets up the sandbox's queue, destination and subscription on
     its first tick (the sandbox names its SQS endpoint at /_sandbox/aws), the sandbox notifies the orders placed and
     changed after that, and one run per tick brings them to Zoho, each once."""
-    monkeypatch.setattr(intraday, "LONG_POLL_SECONDS", 0)
     sandbox.app.set_config({"sqs_endpoint_url": sqs_endpoint}, persist=False)
     instance = dg.DagsterInstance.ephemeral()
-    sandboxed = queue_resource(load(project_env))
+    sandboxed = queue_resource(load(project_env)).model_copy(update={"long_poll_seconds": 0})
     assert sandboxed.is_sandbox
 
     first = tick(resources, sandboxed, instance)
