@@ -104,6 +104,7 @@ def queue_resource(settings: Settings) -> NotificationQueueResource:
         enabled=i.enabled, queue_url=i.queue_url, queue_name=i.queue_name, endpoint_url=i.sqs_endpoint_url, region=i.aws_region,
         sandbox_url=settings.sandbox_url if settings.amazon_sandbox and not i.queue_url else "",
         silence_minutes=i.silence_minutes, poll_seconds=i.poll_seconds, getorder_max=i.getorder_max,
+        run_every_seconds=i.run_every_seconds,
     )
 
 

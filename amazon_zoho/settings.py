@@ -72,6 +72,10 @@ DEFAULT_INTRADAY_POLL_SECONDS = 300
 # change at once; more, and one searchOrders by lastUpdatedAfter (100 orders a page, but blind to the last 2 minutes)
 # costs fewer calls. 20 leaves a third of getOrder's burst to the runs' buyer lookups.
 DEFAULT_INTRADAY_GETORDER_MAX = 20
+# Seconds between two intraday runs (0: a run every tick with changes). Each run costs Zoho a few credits whatever it
+# carries (a call per module is at least one credit, and the push reads the module's settings: make bench's intraday
+# figures), so a shop that can wait trades latency for credits here.
+DEFAULT_INTRADAY_RUN_EVERY_SECONDS = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class IntradaySettings:
     silence_minutes: float = DEFAULT_INTRADAY_SILENCE_MINUTES
     poll_seconds: int = DEFAULT_INTRADAY_POLL_SECONDS
     getorder_max: int = DEFAULT_INTRADAY_GETORDER_MAX
+    run_every_seconds: int = DEFAULT_INTRADAY_RUN_EVERY_SECONDS
 
 
 class SettingsError(ValueError):
@@ -294,6 +299,8 @@ def _intraday(src: _Source) -> IntradaySettings:
         silence_minutes=src.number("AMAZON_ZOHO_INTRADAY_SILENCE_MINUTES", DEFAULT_INTRADAY_SILENCE_MINUTES, float, minimum=1, unit="number of minutes"),
         poll_seconds=src.number("AMAZON_ZOHO_INTRADAY_POLL_SECONDS", DEFAULT_INTRADAY_POLL_SECONDS, minimum=30, unit="whole number of seconds"),
         getorder_max=src.number("AMAZON_ZOHO_INTRADAY_GETORDER_MAX", DEFAULT_INTRADAY_GETORDER_MAX, minimum=0, unit="whole number of orders"),
+        run_every_seconds=src.number("AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS", DEFAULT_INTRADAY_RUN_EVERY_SECONDS, minimum=0,
+                                     unit="whole number of seconds"),
     )
 
 

@@ -116,12 +116,13 @@ class Cursor:
     listening_since: str = ""  # when the sensor first looked at the queue (silence counts from here until a message)
     last_heard: str = ""  # the newest message received
     last_poll: str = ""  # the fallback's last lastUpdatedAfter scan
+    last_run: str = ""  # when the tick last asked for runs (AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS)
     sandbox_setup: bool = False
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor:
         state = json.loads(text) if text else {}
-        return cls(**{k: state[k] for k in ("listening_since", "last_heard", "last_poll", "sandbox_setup") if k in state})
+        return cls(**{k: state[k] for k in ("listening_since", "last_heard", "last_poll", "last_run", "sandbox_setup") if k in state})
 
     def dumps(self, tick: Tick) -> str:
         return json.dumps({**asdict(self), "last_tick": {k: v for k, v in asdict(tick).items() if v not in ("", [], 0)}})
@@ -154,11 +155,13 @@ def order_change_notifications(context: dg.SensorEvaluationContext, amazon: Amaz
             tick.mode = "polling"
             _poll(client, warehouse, amazon, order_queue, cursor, tick, now, polling_because)
         _fetch_pending(client, warehouse, amazon, order_queue.getorder_max, tick)
-        requests = _run_requests(context, warehouse, tick)
+        requests = _run_requests(context, warehouse, tick) if _run_due(order_queue, cursor, tick, now) else []
     except duckdb.IOException as exc:
         # Nothing was deleted from the queue that is not recorded; what is recorded is picked up next tick.
         return dg.SkipReason(f"warehouse busy ({exc}); next tick")
     context.log.info(tick.summary())
+    if requests:
+        cursor.last_run = now.isoformat()
     if not requests:
         return dg.SensorResult(skip_reason=tick.summary(), cursor=cursor.dumps(tick))
     return dg.SensorResult(run_requests=requests, cursor=cursor.dumps(tick))
@@ -382,6 +385,18 @@ def _mark(conn: duckdb.DuckDBPyConnection, order_ids: list[str], how: str) -> No
         "UPDATE ops.notifications SET fetched_at = ?, fetched_by = ? WHERE order_id = ? AND fetched_at IS NULL",
         [(clock.now(), how, order_id) for order_id in order_ids],
     )
+
+
+def _run_due(order_queue: NotificationQueueResource, cursor: Cursor, tick: Tick, now: datetime) -> bool:
+    """False while the last run asked for is younger than run_every_seconds: what changed meanwhile waits in raw and
+    goes in the next run (fewer runs, fewer Zoho credits, later records)."""
+    if not order_queue.run_every_seconds or not cursor.last_run:
+        return True
+    due = clock.parse_instant(cursor.last_run) + timedelta(seconds=order_queue.run_every_seconds)
+    if now >= due:
+        return True
+    tick.notes.append(f"next run due at {due.isoformat()} (AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS={order_queue.run_every_seconds})")
+    return False
 
 
 def _run_requests(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, tick: Tick) -> list[dg.RunRequest]:

@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 from ..settings import (
     DEFAULT_INTRADAY_GETORDER_MAX,
     DEFAULT_INTRADAY_POLL_SECONDS,
+    DEFAULT_INTRADAY_RUN_EVERY_SECONDS,
     DEFAULT_INTRADAY_SILENCE_MINUTES,
     DEFAULT_NOTIFICATIONS_QUEUE,
 )
@@ -70,6 +71,7 @@ class NotificationQueueResource(dg.ConfigurableResource):
     silence_minutes: float = DEFAULT_INTRADAY_SILENCE_MINUTES
     poll_seconds: int = DEFAULT_INTRADAY_POLL_SECONDS
     getorder_max: int = DEFAULT_INTRADAY_GETORDER_MAX
+    run_every_seconds: int = DEFAULT_INTRADAY_RUN_EVERY_SECONDS
     # SQS long polling waits up to 20 s for a first message (ReceiveMessage WaitTimeSeconds). 10 s leaves a tick time to
     # fetch and record within Dagster's 60 s sensor evaluation limit; tests and benchmarks wait less.
     long_poll_seconds: int = 10

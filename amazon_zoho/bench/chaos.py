@@ -587,7 +587,7 @@ def _intraday(scenario: Scenario, sb, settings, resources: dict, first) -> tuple
     with dg.instance_for_test() as instance, contextlib.ExitStack() as sqs:
         endpoint = sqs.enter_context(sqs_server())
         sb.app.set_config({"sqs_endpoint_url": endpoint}, persist=False)
-        order_queue = queue_resource(settings).model_copy(update={"long_poll_seconds": 1})
+        order_queue = _with(queue_resource(settings), long_poll_seconds=1)
         context = {**resources, "order_queue": order_queue}
         cursor, ok, made, requested, ticks, idle = None, True, 0, 0, 0, 0
         # Past the end, the sensor keeps ticking (clock standing) until a tick asks for nothing: what a failed run left
@@ -621,6 +621,12 @@ def _intraday(scenario: Scenario, sb, settings, resources: dict, first) -> tuple
         # Notifications the sandbox sent twice are faults dealt too.
         made += requests.get(f"{sb.url}/_sandbox/notifications", timeout=60).json()["duplicates_sent"]
     return ok, made
+
+
+def _with(resource, **changes):
+    """The resource with `changes`, built anew: Dagster initializes a resource from the config it was constructed with,
+    so a pydantic model_copy's changes would not reach the sensor."""
+    return type(resource)(**{**resource.model_dump(), **changes})
 
 
 def _put_malformed(order_queue) -> int:

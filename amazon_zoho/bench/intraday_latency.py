@@ -74,7 +74,7 @@ def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
         _warm_up(sb, env)
         if mode == "notifications":
             sb.app.set_config({"sqs_endpoint_url": endpoint}, persist=False)
-            order_queue = queue_resource(settings).model_copy(update={"long_poll_seconds": 1})
+            order_queue = _with(queue_resource(settings), long_poll_seconds=1)
         else:  # no queue configured: the sensor polls searchOrders by lastUpdatedAfter
             order_queue = NotificationQueueResource(enabled=True)
         context = {**resources, "order_queue": order_queue}
@@ -251,6 +251,12 @@ def _last_call(url: str) -> int:
 
 def _calls_since(url: str, since_id: int) -> list[dict]:
     return requests.get(f"{url}/_sandbox/calls", params={"since_id": since_id}, timeout=60).json()["calls"]
+
+
+def _with(resource, **changes):
+    """The resource with `changes`, built anew: Dagster initializes a resource from the config it was constructed with,
+    so a pydantic model_copy's changes would not reach the sensor."""
+    return type(resource)(**{**resource.model_dump(), **changes})
 
 
 def _setup_zoho(resources: dict) -> None:

@@ -75,6 +75,12 @@ def queue(order_queue):
     return order_queue.open()
 
 
+def _with(resource, **changes):
+    """The resource with `changes`, built anew: Dagster initializes a resource from the config it was constructed with,
+    so a pydantic model_copy's changes would not reach the sensor."""
+    return type(resource)(**{**resource.model_dump(), **changes})
+
+
 def send(queue, body: str) -> None:
     queue.sqs.send_message(QueueUrl=queue.url, MessageBody=body)
 
@@ -269,7 +275,7 @@ def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbo
     changed after that, and one run per tick brings them to Zoho, each once."""
     sandbox.app.set_config({"sqs_endpoint_url": sqs_endpoint}, persist=False)
     instance = dg.DagsterInstance.ephemeral()
-    sandboxed = queue_resource(load(project_env)).model_copy(update={"long_poll_seconds": 0})
+    sandboxed = _with(queue_resource(load(project_env)), long_poll_seconds=0)
     assert sandboxed.is_sandbox
 
     first = tick(resources, sandboxed, instance)
@@ -311,3 +317,19 @@ def test_intraday_setup_makes_queue_destination_and_subscription_once_and_reuses
     subscription = get_subscription(resources["amazon"].client())
     assert subscription.destination_id == destinations[0]["destinationId"]
     assert set(subscription.marketplace_ids) == set(MARKETPLACES)
+
+
+def test_runs_can_be_spaced_to_save_zoho_credits(sandbox, resources, queue, order_queue):
+    instance = dg.DagsterInstance.ephemeral()
+    spaced = _with(order_queue, run_every_seconds=600)
+    first, second = todays_orders(sandbox, 2)
+    send(queue, notification(first, "n-spaced-1"))
+    asked = tick(resources, spaced, instance)
+    assert len(asked.run_requests) == 1
+
+    send(queue, notification(second, "n-spaced-2"))
+    held = tick(resources, spaced, instance, asked.cursor)
+    assert not held.run_requests and "next run due at" in held.skip_reason.skip_message
+    clock.advance(timedelta(seconds=601))
+    later = tick(resources, spaced, instance, held.cursor)
+    assert len(later.run_requests) == 1, "what changed meanwhile goes in the next run"
