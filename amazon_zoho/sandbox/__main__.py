@@ -12,7 +12,7 @@ import sys
 from .. import clock
 from .app import Sandbox
 from .config import SandboxConfig
-from .sqs_server import sqs_server
+from .sqs_server import embedded_sqs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox.app.set_config(overrides)
     with contextlib.ExitStack() as stack:
         try:
-            endpoint = _sqs_endpoint(stack, config, args)
+            endpoint = _sqs_endpoint(stack, config, args, sandbox)
             # Not persisted: the next run's server has another port.
             sandbox.app.set_config({"sqs_endpoint_url": endpoint or ""}, persist=False)
             print(f"amazon_zoho sandbox listening on {sandbox.url} (state in {args.state_dir}); SQS endpoint "
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _sqs_endpoint(stack: contextlib.ExitStack, config: SandboxConfig, args) -> str | None:
+def _sqs_endpoint(stack: contextlib.ExitStack, config: SandboxConfig, args, sandbox: Sandbox) -> str | None:
     """The knob, else boto3's AWS_ENDPOINT_URL_SQS, else an embedded moto server (the contract: sqs_server.py)."""
     if config.sqs_endpoint_url:
         return config.sqs_endpoint_url
@@ -61,7 +61,8 @@ def _sqs_endpoint(stack: contextlib.ExitStack, config: SandboxConfig, args) -> s
         return os.environ["AWS_ENDPOINT_URL_SQS"]
     if args.no_sqs:
         return None
-    return stack.enter_context(sqs_server(args.sqs_port))
+    sandbox.app.embedded_sqs = stack.enter_context(embedded_sqs(args.sqs_port))
+    return sandbox.app.embedded_sqs.endpoint
 
 
 if __name__ == "__main__":

@@ -44,13 +44,15 @@ GRANTLESS_PREFIX = "grantless:"
 
 
 def grant_denied(app, operation: str, principal: str | None) -> Response | None:
-    """A grantless operation takes only a grantless token of its scope, every other operation only a seller's token.
+    """A grantless operation takes a grantless token of its scope, every other operation only a seller's token.
 
     Amazon lists the grantless operations (https://developer-docs.amazon.com/sp-api/docs/grantless-operations, and
     each operation's description in notifications_v1.json); a seller token on getDestinations is refused with
     "Access to requested resource is denied." (jrl84/amazon-sp-api#20), and createSubscription "only works with an
-    authorized token" (amzn/selling-partner-api-models#4491). The refusal's body (403 Unauthorized, no details) is
-    the sandbox's choice: the reports show only the message.
+    authorized token" (amzn/selling-partner-api-models#4491). Some grantless operations take the seller's token too
+    (app.seller_token_too: deleteSubscriptionById works with it, python-amazon-sp-api#373, whose client sends it for
+    getSubscriptionById as well). The refusal's body (403 Unauthorized, no details) is the sandbox's choice: the
+    reports show only the message.
     """
     if principal is None:
         return None
@@ -58,7 +60,9 @@ def grant_denied(app, operation: str, principal: str | None) -> Response | None:
     grantless = principal.startswith(GRANTLESS_PREFIX)
     if scope is None:
         return Response.json(403, DENIED) if grantless else None
-    if not grantless or scope not in principal.removeprefix(GRANTLESS_PREFIX).split():
+    if not grantless:
+        return None if operation in app.seller_token_too else Response.json(403, DENIED)
+    if scope not in principal.removeprefix(GRANTLESS_PREFIX).split():
         return Response.json(403, DENIED)
     return None
 

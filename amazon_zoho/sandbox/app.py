@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import clock
-from . import access
+from . import access, sqs_server
 from .config import SandboxConfig
 from .http import Request, Response, Route, Router, SandboxHTTPServer
 from .ratelimit import TokenBuckets
@@ -68,6 +68,10 @@ class SandboxApp:
         self.rate_plans: dict[str, tuple[float, int]] = {}
         # Amazon operations callable with a grantless token, and the LWA scope each needs (sandbox/access.py).
         self.grantless_operations: dict[str, str] = {}
+        # Grantless operations that take the seller's token as well.
+        self.seller_token_too: set[str] = set()
+        # The SQS server `python -m amazon_zoho.sandbox` started beside it (sqs_server.EmbeddedSQS), if any.
+        self.embedded_sqs = None
         self.base_url = "http://127.0.0.1"
         # Background threads of the services (ORDER_CHANGE delivery): started and stopped with the server.
         self.workers: list = []
@@ -192,6 +196,7 @@ class SandboxApp:
         r.add("POST", "/_sandbox/config", "control", "set_config", self._set_config)
         r.add("POST", "/_sandbox/reset", "control", "reset", self._reset)
         r.add("GET", "/_sandbox/calls", "control", "calls", self._calls)
+        sqs_server.register(self)
 
     def _set_config(self, req: Request) -> Response:
         try:

@@ -166,6 +166,9 @@ class SandboxConfig:
     notification_duplicate_rate: float = 0.0
     notification_shuffle_seconds: float = 0.0
     notification_silent: bool = False
+    # Share of notifications with a malformed message sent beside them (JSON cut short, or without AmazonOrderId and
+    # NotificationId), for the client's dead-letter path; the good notification still arrives.
+    notification_malformed_rate: float = 0.0
     # Where the sandbox sends notifications: the SQS endpoint (boto3's endpoint_url). `python -m amazon_zoho.sandbox`
     # sets it to the moto server it starts, or to AWS_ENDPOINT_URL_SQS when that is set (sandbox/sqs_server.py).
     # Empty: notifications wait in the sandbox's outbox.

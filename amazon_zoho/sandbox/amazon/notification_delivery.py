@@ -18,11 +18,13 @@ NotificationLevel OrderLevel, all items in one payload (schema: OrderItems). The
 e-mail or address, only the destination postal code.
 
 Knobs (config.py): notification_delay_min/max_seconds, notification_duplicate_rate, notification_shuffle_seconds,
-notification_silent. Each notification's delay and duplicate are drawn from a generator seeded with the seed and
-its NotificationId (itself derived from the seed, subscription, order and change), so a run replays exactly. A
-duplicate reuses the NotificationId. A send that fails (endpoint down, queue missing) stays pending, is retried on
-the next tick and counted with its error (GET /_sandbox/notifications); a deleted subscription's pending
-notifications are dropped with that reason, as Amazon stops sending for it.
+notification_silent, notification_malformed_rate (a malformed message sent beside the notification, which still
+arrives: malformed input for the client's dead-letter path, nothing lost). Each notification's delay, duplicate
+and malformed companion are drawn from a generator seeded with the seed and its NotificationId (itself derived
+from the seed, subscription, order and change), so a run replays exactly. A duplicate reuses the NotificationId.
+A send that fails (endpoint down, queue missing) stays pending, is retried on the next tick and counted with its
+error (GET /_sandbox/notifications); a deleted subscription's pending notifications are dropped with that reason,
+as Amazon stops sending for it.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ _REASON = {"OrderStatusChange": "Order Status Change", "BuyerRequestedChange": "
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS notification_outbox (
     notification_id TEXT NOT NULL,
-    copy INTEGER NOT NULL,          -- 0: the notification, 1: its duplicate
+    copy INTEGER NOT NULL,          -- 0: the notification, 1: its duplicate, 2: a malformed message beside it
     subscription_id TEXT NOT NULL,
     order_id TEXT NOT NULL,
     change_type TEXT NOT NULL,
@@ -182,6 +184,17 @@ def _ms(iso_seconds: str) -> str:
     return iso_ms(datetime.fromisoformat(iso_seconds.replace("Z", "+00:00")))
 
 
+def malformed(body: str, kind: float) -> str:
+    """A message a client must set aside (dead-letter) rather than act on: half of them JSON cut short, the others
+    JSON that lacks what the schema requires (AmazonOrderId and the NotificationId)."""
+    if kind < 0.5:
+        return body[: len(body) // 2]
+    broken = json.loads(body)
+    del broken["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+    del broken["NotificationMetadata"]["NotificationId"]
+    return json.dumps(broken)
+
+
 def parse_sqs_arn(arn: str) -> tuple[str, str, str]:
     """arn:aws:sqs:<region>:<account>:<queue name> -> (region, account, name)."""
     _, _, _, region, account, name = arn.split(":", 5)
@@ -259,8 +272,8 @@ class Delivery:
         cfg = self.app.config
         notification_id = str(uuid.uuid5(_NAMESPACE, f"{cfg.seed}:{subscription_id}:{order.order_id}:{change.index}:{change.change_type}"))
         rng = random.Random(f"notify:{cfg.seed}:{notification_id}")
-        # Always the same five draws, so turning one knob leaves the others' outcomes as they were.
-        delay, shuffle, dup, dup_delay, dup_shuffle = (rng.random() for _ in range(5))
+        # Always the same draws, so turning one knob leaves the others' outcomes as they were.
+        delay, shuffle, dup, dup_delay, dup_shuffle, bad, bad_kind = (rng.random() for _ in range(7))
         low, high = sorted((cfg.notification_delay_min_seconds, cfg.notification_delay_max_seconds))
         changed = change.at.timestamp()
         due = changed + low + delay * (high - low) + shuffle * cfg.notification_shuffle_seconds
@@ -270,6 +283,8 @@ class Delivery:
         if dup < cfg.notification_duplicate_rate:
             again = due + low + dup_delay * (high - low) + dup_shuffle * cfg.notification_shuffle_seconds
             rows.append((notification_id, 1, subscription_id, order.order_id, change.change_type, changed, again, body, state, note))
+        if bad < cfg.notification_malformed_rate:
+            rows.append((notification_id, 2, subscription_id, order.order_id, change.change_type, changed, due, malformed(body, bad_kind), state, note))
         return rows
 
     def _send_due(self, now: float) -> None:
@@ -291,11 +306,13 @@ class Delivery:
             if not endpoint:
                 self._failed(key, "no SQS endpoint: the sandbox's sqs_endpoint_url is not set")
                 return
-            body = json.loads(row["body"])
-            published = iso_ms(datetime.fromtimestamp(self.app.now(), timezone.utc))
-            body["EventTime"] = body["NotificationMetadata"]["PublishTime"] = published
+            text = row["body"]
+            if row["copy"] != 2:  # a malformed message goes as it is
+                body = json.loads(text)
+                body["EventTime"] = body["NotificationMetadata"]["PublishTime"] = iso_ms(datetime.fromtimestamp(self.app.now(), timezone.utc))
+                text = json.dumps(body)
             try:
-                self._send(endpoint, arns[row["subscription_id"]], json.dumps(body))
+                self._send(endpoint, arns[row["subscription_id"]], text)
             except Exception as exc:  # noqa: BLE001 - botocore's errors and a refused connection alike: retried next tick
                 self._failed(key, f"{type(exc).__name__}: {exc}"[:500])
                 return  # the rest would meet the same endpoint; they keep their order for the next tick
@@ -343,10 +360,11 @@ class Delivery:
         count = {(r["state"], r["copy"]): r["n"] for r in rows}
         return {
             "sqs_endpoint_url": self.app.config.sqs_endpoint_url or None,
-            "pending": count.get(("pending", 0), 0) + count.get(("pending", 1), 0),
-            "sent": count.get(("sent", 0), 0) + count.get(("sent", 1), 0),
+            "pending": sum(n for (state, _), n in count.items() if state == "pending"),
+            "sent": sum(n for (state, _), n in count.items() if state == "sent"),
             "duplicates_sent": count.get(("sent", 1), 0),
-            "dropped": count.get(("dropped", 0), 0) + count.get(("dropped", 1), 0),
+            "malformed_sent": count.get(("sent", 2), 0),
+            "dropped": sum(n for (state, _), n in count.items() if state == "dropped"),
             "failed_attempts": self.failed_attempts,
             "last_error": self.last_error,
         }
@@ -361,9 +379,6 @@ def register(app) -> None:
     r = app.router
     r.add("GET", "/_sandbox/notifications", "control", "notifications_stats", lambda req: Response.json(200, delivery.stats()))
     r.add("POST", "/_sandbox/notifications/deliver", "control", "notifications_deliver", lambda req: Response.json(200, delivery.tick()))
-    # Where the sandbox sends notifications, for a client in sandbox mode with no AWS_ENDPOINT_URL_SQS of its own
-    # (the contract: sandbox/sqs_server.py).
-    r.add("GET", "/_sandbox/aws", "control", "aws", lambda req: Response.json(200, {"sqs_endpoint_url": app.config.sqs_endpoint_url or None}))
     r.add("GET", "/_sandbox/notifications/outbox", "control", "notifications_outbox", lambda req: outbox(app, req))
 
 

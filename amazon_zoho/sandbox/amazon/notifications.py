@@ -4,9 +4,11 @@ Paths, bodies and usage plans: Amazon's model, /work/shared/reference/amazon/not
 ([models] `models/notifications-api-model/notifications.json`). Every operation is rate 1/s, burst 5. Grantless
 (an LWA token from grant_type=client_credentials, scope sellingpartnerapi::notifications): getDestinations,
 createDestination, getDestination, deleteDestination, getSubscriptionById, deleteSubscriptionById (each one's
-description in the model; https://developer-docs.amazon.com/sp-api/docs/grantless-operations). The seller's token:
-getSubscriptions, getSubscription, createSubscription (amzn/selling-partner-api-models#4491: "createSubscription is
-not a grantless operation").
+description in the model; https://developer-docs.amazon.com/sp-api/docs/grantless-operations). The last two take
+the seller's token as well: python-amazon-sp-api sends it for both, and its maintainer found deleteSubscriptionById
+working so (saleweaver/python-amazon-sp-api#373), while a grantless call of it was refused for one type
+(amzn/selling-partner-api-models#1120). The seller's token only: getSubscriptions, getSubscription,
+createSubscription (amzn/selling-partner-api-models#4491: "createSubscription is not a grantless operation").
 
 Errors are the model's ErrorList. Bodies seen from Amazon:
     409 createSubscription when the type already has one: StateConflict "The resource specified conflicts with the
@@ -60,16 +62,17 @@ CREATE TABLE IF NOT EXISTS notification_subscriptions (
 );
 """
 
+# (method, path, operation, token): "seller", "grantless", or "either".
 _OPERATIONS = (
-    ("GET", "/subscriptions", "getSubscriptions", False),
-    ("GET", "/subscriptions/{notificationType}", "getSubscription", False),
-    ("POST", "/subscriptions/{notificationType}", "createSubscription", False),
-    ("GET", "/subscriptions/{notificationType}/{subscriptionId}", "getSubscriptionById", True),
-    ("DELETE", "/subscriptions/{notificationType}/{subscriptionId}", "deleteSubscriptionById", True),
-    ("GET", "/destinations", "getDestinations", True),
-    ("POST", "/destinations", "createDestination", True),
-    ("GET", "/destinations/{destinationId}", "getDestination", True),
-    ("DELETE", "/destinations/{destinationId}", "deleteDestination", True),
+    ("GET", "/subscriptions", "getSubscriptions", "seller"),
+    ("GET", "/subscriptions/{notificationType}", "getSubscription", "seller"),
+    ("POST", "/subscriptions/{notificationType}", "createSubscription", "seller"),
+    ("GET", "/subscriptions/{notificationType}/{subscriptionId}", "getSubscriptionById", "either"),
+    ("DELETE", "/subscriptions/{notificationType}/{subscriptionId}", "deleteSubscriptionById", "either"),
+    ("GET", "/destinations", "getDestinations", "grantless"),
+    ("POST", "/destinations", "createDestination", "grantless"),
+    ("GET", "/destinations/{destinationId}", "getDestination", "grantless"),
+    ("DELETE", "/destinations/{destinationId}", "deleteDestination", "grantless"),
 )
 
 
@@ -81,10 +84,12 @@ def register(app) -> None:
         "getDestinations": get_destinations, "createDestination": create_destination, "getDestination": get_destination,
         "deleteDestination": delete_destination,
     }
-    for method, path, operation, grantless in _OPERATIONS:
+    for method, path, operation, tokens in _OPERATIONS:
         app.rate_plans[operation] = RATE_PLAN
-        if grantless:
+        if tokens != "seller":
             app.grantless_operations[operation] = SCOPE
+        if tokens == "either":
+            app.seller_token_too.add(operation)
         handler = handlers[operation]
         app.router.add(method, BASE + path, "amazon", operation, lambda req, h=handler: h(app, req))
 
