@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run dev import lint test lock fuzz bench chaos zoho-setup zoho-token doctor sandbox clean
+.PHONY: install run dev import lint test lock fuzz bench chaos zoho-setup zoho-token doctor sandbox clean intraday-setup
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ chaos: $(STAMP)
 ## make zoho-setup: create the custom fields the Zoho sync writes (sandbox when no Zoho credentials), then check
 zoho-setup: $(STAMP)
 	$(BIN)/python -m amazon_zoho.zoho.setup
+
+## make intraday-setup: the SQS queue and its dead-letter queue (created in the sandbox, checked on AWS), the Notifications
+## API destination and the ORDER_CHANGE subscription intraday orders arrive by; idempotent
+intraday-setup: $(STAMP)
+	$(BIN)/python -W ignore -m amazon_zoho.cli.intraday_setup $(if $(SANDBOX_PORT),--port $(SANDBOX_PORT))
 
 ## make doctor: check, without writing anything, everything a real run needs (credentials, roles, scopes, marketplaces,
 ## Zoho edition, fields, credits) and say what to do about each problem; a side without credentials checks the sandbox

@@ -11,6 +11,7 @@ import dataclasses
 
 import dagster as dg
 
+from .amazon.queue import NotificationQueueResource
 from .amazon.resource import AmazonSellerResource
 from .ops.notify import NotifyResource
 from .settings import DEFAULT_PII_SALT, Settings
@@ -110,6 +111,18 @@ def notify_resource(settings: Settings) -> NotifyResource:
     )
 
 
+def queue_resource(settings: Settings) -> NotificationQueueResource:
+    """Where ORDER_CHANGE notifications arrive: the configured SQS queue, or the sandbox's (its endpoint asked of the
+    sandbox, unless AWS_ENDPOINT_URL_SQS names one). No secret here: boto3 finds AWS credentials itself."""
+    i = settings.intraday
+    return NotificationQueueResource(
+        enabled=i.enabled, queue_url=i.queue_url, queue_name=i.queue_name, endpoint_url=i.sqs_endpoint_url, region=i.aws_region,
+        sandbox_url=settings.sandbox_url if settings.amazon_sandbox and not i.queue_url else "",
+        silence_minutes=i.silence_minutes, poll_seconds=i.poll_seconds, getorder_max=i.getorder_max,
+        run_every_seconds=i.run_every_seconds,
+    )
+
+
 def build_resources(settings: Settings, seller_key: str = "default") -> dict:
     """`seller_key` keeps two sellers' SP-API rate-limit buckets apart when they share a process."""
     return {
@@ -117,4 +130,5 @@ def build_resources(settings: Settings, seller_key: str = "default") -> dict:
         "zoho": zoho_resource(settings),
         "warehouse": warehouse_resource(settings),
         "notifier": notify_resource(settings),
+        "order_queue": queue_resource(settings),
     }

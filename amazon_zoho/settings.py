@@ -61,6 +61,41 @@ _DUCKDB_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re
 # The DuckDB file, or a DuckLake (catalog in PostgreSQL, data in S3 or a directory): warehouse/engine.py.
 WAREHOUSE_ENGINES = ("duckdb", "ducklake")
 
+# Intraday orders (issue #15, amazon/intraday.py). ORDER_CHANGE notifications arrive in this queue (created by
+# `make intraday-setup` when no AMAZON_NOTIFICATIONS_QUEUE_URL is set: the sandbox's SQS, found through the sandbox).
+DEFAULT_NOTIFICATIONS_QUEUE = "amazon-zoho-order-change"
+# A queue silent this long may be broken on Amazon's side (a deleted subscription, a revoked queue policy): polling
+# searchOrders by lastUpdatedAfter takes over until a notification arrives again. A quiet shop hears nothing for hours
+# too, so the fallback polls at its own, slower cadence (below) and costs no more than the order-updates sensor.
+DEFAULT_INTRADAY_SILENCE_MINUTES = 30
+# How often the fallback polls searchOrders: it refills one call per 180 s after a burst of 20 (API-FACTS §2b), and
+# the order-updates sensor and the daily runs draw on the same bucket.
+DEFAULT_INTRADAY_POLL_SECONDS = 300
+# Up to this many changed orders pending, each is fetched with getOrder (0.5/s, burst 30: API-FACTS §2b), which sees a
+# change at once; more, and one searchOrders by lastUpdatedAfter (100 orders a page, but blind to the last 2 minutes)
+# costs fewer calls. 20 leaves a third of getOrder's burst to the runs' buyer lookups.
+DEFAULT_INTRADAY_GETORDER_MAX = 20
+# Seconds between two intraday runs (0: a run every tick with changes). Each run costs Zoho a few credits whatever it
+# carries (a call per module is at least one credit, and the push reads the module's settings: make bench's intraday
+# figures), so a shop that can wait trades latency for credits here.
+DEFAULT_INTRADAY_RUN_EVERY_SECONDS = 0
+
+
+@dataclass(frozen=True)
+class IntradaySettings:
+    """ORDER_CHANGE notifications through SQS (amazon/intraday.py, make intraday-setup). AWS credentials and region
+    are boto3's own (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...): boto3 reads them itself and they never pass through here."""
+
+    enabled: bool = True
+    queue_url: str = ""  # AMAZON_NOTIFICATIONS_QUEUE_URL; empty: the sandbox's queue, or polling only
+    queue_name: str = DEFAULT_NOTIFICATIONS_QUEUE
+    sqs_endpoint_url: str = ""  # AWS_ENDPOINT_URL_SQS, boto3's own variable; empty: AWS's, or the sandbox's
+    aws_region: str = ""  # AWS_REGION / AWS_DEFAULT_REGION; empty: the queue URL's region
+    silence_minutes: float = DEFAULT_INTRADAY_SILENCE_MINUTES
+    poll_seconds: int = DEFAULT_INTRADAY_POLL_SECONDS
+    getorder_max: int = DEFAULT_INTRADAY_GETORDER_MAX
+    run_every_seconds: int = DEFAULT_INTRADAY_RUN_EVERY_SECONDS
+
 
 class SettingsError(ValueError):
     """A setting is wrong; the message names it and says how to fix it."""
@@ -137,6 +172,7 @@ class Settings:
     zoho_daily_credits: int = DEFAULT_DAILY_CREDITS
     zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
     notify: NotifySettings = field(default_factory=NotifySettings)
+    intraday: IntradaySettings = field(default_factory=IntradaySettings)
     inbox_dir: str = DEFAULT_INBOX_DIR
     # AMAZON_ZOHO_MAX_RUN_HOURS: the time limit of the daily job's runs (Dagster's dagster/max_runtime tag).
     max_run_hours: float = DEFAULT_MAX_RUN_HOURS
@@ -259,6 +295,7 @@ def _read(src: _Source) -> Settings:
         duckdb_threads=src.number("AMAZON_ZOHO_DUCKDB_THREADS", 0, minimum=0, unit="whole number of threads (0: one per core)"),
         duckdb_temp_dir=src.get("AMAZON_ZOHO_DUCKDB_TEMP_DIR", str(Path(warehouse).parent / DUCKDB_TEMP_FOLDER)),
         max_run_hours=src.number("AMAZON_ZOHO_MAX_RUN_HOURS", DEFAULT_MAX_RUN_HOURS, float, minimum=0.01, unit="hours"),
+        intraday=_intraday(src),
         notify=NotifySettings(
             webhook_variable=src.secret("NOTIFY_WEBHOOK_URL"),
             smtp_host=src.get("NOTIFY_SMTP_HOST"),
@@ -300,6 +337,29 @@ def _warehouse_engine(src: _Source) -> WarehouseEngine:
         s3_key_id_variable=src.secret("AWS_ACCESS_KEY_ID"),
         s3_secret_variable=src.secret("AWS_SECRET_ACCESS_KEY"),
         s3_use_ssl=src.flag("AMAZON_ZOHO_S3_USE_SSL", "1"),
+    )
+
+
+def _intraday(src: _Source) -> IntradaySettings:
+    queue_url = src.get("AMAZON_NOTIFICATIONS_QUEUE_URL").strip()
+    if queue_url and not re.match(r"^https?://[^/\s]+/\d+/[A-Za-z0-9_-]{1,80}(\.fifo)?$", queue_url):
+        # An SQS queue URL is https://sqs.<region>.amazonaws.com/<account id>/<queue name>
+        # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html).
+        raise SettingsError(
+            f"{src.variable('AMAZON_NOTIFICATIONS_QUEUE_URL')}={queue_url!r} is not an SQS queue URL; use "
+            "https://sqs.<region>.amazonaws.com/<account id>/<queue name>, as `aws sqs get-queue-url` prints it"
+        )
+    return IntradaySettings(
+        enabled=src.flag("AMAZON_ZOHO_INTRADAY", "1"),
+        queue_url=queue_url,
+        queue_name=queue_url.rsplit("/", 1)[-1] if queue_url else src.get("AMAZON_NOTIFICATIONS_QUEUE_NAME", DEFAULT_NOTIFICATIONS_QUEUE),
+        sqs_endpoint_url=src.get("AWS_ENDPOINT_URL_SQS").rstrip("/"),
+        aws_region=src.get("AWS_REGION") or src.get("AWS_DEFAULT_REGION"),
+        silence_minutes=src.number("AMAZON_ZOHO_INTRADAY_SILENCE_MINUTES", DEFAULT_INTRADAY_SILENCE_MINUTES, float, minimum=1, unit="number of minutes"),
+        poll_seconds=src.number("AMAZON_ZOHO_INTRADAY_POLL_SECONDS", DEFAULT_INTRADAY_POLL_SECONDS, minimum=30, unit="whole number of seconds"),
+        getorder_max=src.number("AMAZON_ZOHO_INTRADAY_GETORDER_MAX", DEFAULT_INTRADAY_GETORDER_MAX, minimum=0, unit="whole number of orders"),
+        run_every_seconds=src.number("AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS", DEFAULT_INTRADAY_RUN_EVERY_SECONDS, minimum=0,
+                                     unit="whole number of seconds"),
     )
 
 

@@ -12,7 +12,7 @@ import requests
 
 import amazon_zoho
 from amazon_zoho import clock
-from amazon_zoho.partitions import daily_partitions
+from amazon_zoho.partitions import daily_partitions, open_days
 from amazon_zoho.settings import Settings
 from amazon_zoho.warehouse import WarehouseResource
 
@@ -23,10 +23,12 @@ PARTITIONS = daily_partitions(Settings.from_env({}).start_date)
 def test_a_pinned_clock_runs_on_from_its_instant_and_dagster_reads_it():
     with clock.pinned(LEAP_DAY):
         assert LEAP_DAY <= clock.now() < LEAP_DAY + timedelta(seconds=5)
-        # Dagster's partitions end where our clock says today begins.
-        assert PARTITIONS.get_last_partition_key() == "2028-02-28"
+        # Dagster's partitions end with the day our clock says it is (today's open partition, issue #15), and the
+        # complete days with the one before it.
+        assert PARTITIONS.get_last_partition_key() == "2028-02-29" and open_days(PARTITIONS)[1].isoformat() == "2028-02-28"
         clock.advance(timedelta(hours=12))
-        assert clock.today().isoformat() == "2028-03-01" and PARTITIONS.get_last_partition_key() == "2028-02-29"
+        assert clock.today().isoformat() == "2028-03-01" and PARTITIONS.get_last_partition_key() == "2028-03-01"
+        assert open_days(PARTITIONS)[1].isoformat() == "2028-02-29"
 
 
 def test_a_frozen_clock_stands_still_and_sleeping_moves_it():

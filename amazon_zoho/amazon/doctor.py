@@ -12,6 +12,7 @@ from ..http.access import ORDER_REPORT_TYPE, PARTICIPATION_ROLE, PII_DATA, SETTL
 from ..http.errors import AccessDenied, ApiError
 from .marketplaces import BY_ID
 from .orders import MAX_MARKETPLACES_PER_CALL, iso
+from .queue import NotificationQueueResource, QueueUnavailable
 from .spapi import SpApiClient
 
 # How far back the searchOrders probes look: long enough to find one order to probe getOrder with.
@@ -145,6 +146,17 @@ def _reports(client: SpApiClient, marketplace_ids: list[str]) -> list[Check]:
     return checks
 
 
-def notifications() -> Check:
-    return Check("Amazon notifications (SQS, intraday)", None, "not configured: intraday updates through SQS are not part of this project yet; skipped")
+def notifications(order_queue: NotificationQueueResource | None = None) -> Check:
+    """The ORDER_CHANGE queue (amazon/queue.py), read-only: reachable, with a dead-letter queue and Amazon's policy."""
+    name = "Amazon notifications (SQS, intraday)"
+    if order_queue is None or not order_queue.queue_url:
+        return Check(name, None, "not configured (AMAZON_NOTIFICATIONS_QUEUE_URL unset): against the sandbox its own SQS serves; "
+                                 "against Amazon intraday orders come by polling searchOrders. README: 'Intraday orders'")
+    try:
+        queue = order_queue.open()
+    except QueueUnavailable as exc:
+        return Check(name, False, f"{exc}; check AMAZON_NOTIFICATIONS_QUEUE_URL and the AWS credentials boto3 finds")
+    if queue.notes:
+        return Check(name, False, "; ".join(queue.notes))
+    return Check(f"{name}: {queue.url}", True)
 

@@ -59,12 +59,14 @@ def scan_updates(
     own_window: tuple[date, date] | None = None,
     max_pages: int | None = None,
     never_wait: bool = False,
+    seen: set[str] | None = None,
 ) -> Scan:
     """Fetches orders last updated in [after, before), stores new versions and records the scan.
 
     `own_window` (a run's partition window) is left out of changed_days: that run rebuilds it anyway.
     With `max_pages`, or `never_wait` once the searchOrders bucket is empty, a scan that has more pages
-    stops and covers up to the last lastUpdatedTime seen; the next scan continues from there.
+    stops and covers up to the last lastUpdatedTime seen; the next scan continues from there. `seen` collects the ids
+    of the orders fetched (the intraday sensor marks their notifications done).
     """
     before = orders.clamp_before(before)
     scan = Scan(after, before)
@@ -79,6 +81,8 @@ def scan_updates(
             conn.begin()
             fetched_at, changed = clock.now(), set()
             for chunk in _chunks(spool):
+                if seen is not None:
+                    seen.update(o.order_id for o in chunk)
                 stored = store_orders(conn, chunk, "searchOrders:lastUpdated", fetched_at, run_id, salt=warehouse.pii_salt)
                 scan.new_versions += stored.new_versions
                 changed |= set(stored.changed_days)

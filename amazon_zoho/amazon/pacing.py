@@ -29,6 +29,9 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getReportDocument": (0.0167, 15),
     # Sellers API v1 (make doctor only): https://developer-docs.amazon.com/sp-api/docs/sellers-api-v1-reference.
     "getMarketplaceParticipations": (0.016, 15),
+    # Notifications API v1 (make intraday-setup): "all Notifications operations are 1/s, burst 5" (API-FACTS §12d).
+    **{op: (1.0, 5) for op in ("getDestinations", "createDestination", "getDestination", "deleteDestination", "getSubscription",
+                               "createSubscription", "getSubscriptionById", "deleteSubscriptionById")},
 }
 
 

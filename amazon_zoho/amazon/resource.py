@@ -6,7 +6,7 @@ import dagster as dg
 import requests
 from pydantic import PrivateAttr
 
-from ..http.oauth import RefreshTokenProvider
+from ..http.oauth import ClientCredentialsProvider, RefreshTokenProvider
 from .pacing import RateLimiter
 from .spapi import SpApiClient
 
@@ -38,6 +38,7 @@ class AmazonSellerResource(dg.ConfigurableResource):
     timeout_seconds: float = 60.0
 
     _client: SpApiClient | None = PrivateAttr(default=None)
+    _grantless: dict = PrivateAttr(default_factory=dict)
     _session: requests.Session | None = PrivateAttr(default=None)
 
     @property
@@ -61,3 +62,12 @@ class AmazonSellerResource(dg.ConfigurableResource):
             limiter = RateLimiter.for_seller(f"{self.seller_key}@{self.base_url}", self.time_scale)
             self._client = SpApiClient(self.base_url, tokens, limiter, self.session(), timeout=self.timeout_seconds)
         return self._client
+
+    def grantless_client(self, scope: str) -> SpApiClient:
+        """A client for grantless operations (no seller authorization: the Notifications API's destinations), with an
+        LWA client_credentials token for `scope`; paced by the same per-seller buckets."""
+        if scope not in self._grantless:
+            tokens = ClientCredentialsProvider("amazon", self.lwa_token_url, self.lwa_client_id, self.lwa_client_secret, scope, self.session())
+            limiter = RateLimiter.for_seller(f"{self.seller_key}@{self.base_url}", self.time_scale)
+            self._grantless[scope] = SpApiClient(self.base_url, tokens, limiter, self.session(), timeout=self.timeout_seconds)
+        return self._grantless[scope]

@@ -44,7 +44,10 @@ LOAD_ORDER_REPORT: tuple[Step, ...] = (ORDER_REPORT_PAYLOADS, INSERT_REPORT_VERS
 # settlement_files.load_rows: the lines DuckDB's reader rejected (`settlement_rejects`) into ops.quarantine.
 QUARANTINE_SETTLEMENT_REJECTS = step("quarantine_settlement_rejects.sql", prepared=("settlement_rejects",), writes=("ops.quarantine",))
 
-ALL: tuple[Step, ...] = (*STORE_ORDERS, *LOAD_ORDER_REPORT, QUARANTINE_SETTLEMENT_REJECTS)
+# intraday.record_notifications: one tick's ORDER_CHANGE notifications (`incoming_notifications`) into ops.notifications.
+RECORD_NOTIFICATIONS = step("record_notifications.sql", given=("incoming_notifications",), writes=("ops.notifications",))
+
+ALL: tuple[Step, ...] = (*STORE_ORDERS, RECORD_NOTIFICATIONS, *LOAD_ORDER_REPORT, QUARANTINE_SETTLEMENT_REJECTS)
 # The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created
 # (or what it is given or prepared).
 SEQUENCES: dict[str, tuple[Step, ...]] = {"store orders": STORE_ORDERS, "load an order report": LOAD_ORDER_REPORT,

@@ -18,6 +18,9 @@ PIECES = [
     ("Zoho API credits", "zoho_credits", {}),
     ("raw → core transform", "core_transform", {}),
     ("Money from Amazon to Zoho", "money_tie_out", {}),
+    # Issue #15: from an order's first priced status to its Zoho record, notifications vs polling, at two volumes.
+    ("Intraday latency, 1,000 orders a day", "intraday_latency", {"orders_per_day": 1000}),
+    ("Intraday latency, 10,000 orders a day", "intraday_latency", {"orders_per_day": 10_000}),
     # At two window lengths, so growth with the window shows, and at ten times the volume over fewer days (issue 17).
     ("Whole graph, limits off, 90 days", "full_year", {"days": 90, "orders_per_day": 1000}),
     ("Whole graph, limits off, 365 days", "full_year", {"days": 365, "orders_per_day": 1000}),

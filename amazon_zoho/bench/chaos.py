@@ -6,6 +6,8 @@ orders expected, in DuckDB, in quarantine, in Zoho, in dead letters, lost and du
 """
 
 import argparse
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -127,6 +129,24 @@ SCENARIOS = [
     # #14 item 10: a refresh killed mid-copy leaves a temp copy; the next refresh removes it.
     Scenario("killed_analyst_refresh", "the run is killed (SIGKILL) while it writes the analyst copy's temp file, then re-run",
              parallel="sigkill_analyst_refresh"),
+    # Issue #15 (intraday orders): the days reach core and Zoho through ORDER_CHANGE notifications alone (no daily run,
+    # no recovery run), the sensor ticking every INTRADAY_STEP of sandbox time. 30 % delivered twice, up to 5 min late,
+    # shuffled by up to 2 min (changes of one order arrive out of order).
+    Scenario("intraday_duplicate_late_shuffled", "ORDER_CHANGE notifications only: 30 % delivered twice, 1 s-5 min late, shuffled "
+             "by up to 2 min", {"notification_duplicate_rate": 0.3, "notification_delay_max_seconds": 300.0,
+                                "notification_shuffle_seconds": 120.0}, recover=False, parallel="intraday"),
+    # Issue #15: messages that are not notifications go to the DLQ with the reason; the orders still arrive.
+    Scenario("intraday_malformed", "ORDER_CHANGE notifications only; 5 malformed messages (not JSON, no NotificationId, another "
+             "type) put on the queue at every tick", recover=False, parallel="intraday_malformed"),
+    # Issue #15: a run that fails after its tick took the messages off the queue; the next tick asks for the days again.
+    Scenario("intraday_run_fails", "ORDER_CHANGE notifications only; every third run the sensor asks for fails (crashes before "
+             "it starts)", recover=False, parallel="intraday_failed_runs"),
+    # Issue #15: the SQS server stops after the first day: polling searchOrders by lastUpdatedAfter takes over.
+    Scenario("intraday_queue_unreachable", "ORDER_CHANGE notifications, then the SQS server stops after the first day "
+             "(polling by lastUpdatedAfter takes over)", recover=False, parallel="intraday_queue_down"),
+    # Issue #15: a burst of 429s while fetching notified orders (getOrder) and polling.
+    Scenario("intraday_429_burst", "ORDER_CHANGE notifications only; 30 % of SP-API calls answer 429",
+             {"fault_429_rate": 0.3, "fault_target": "amazon"}, recover=False, parallel="intraday"),
 ]
 
 
@@ -495,6 +515,9 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
             faulted_ok, figures = _scheduled_runs(settings, resources, first, last)
             schedule = {k: figures[k] for k in schedule}
             made_by_hand += figures["faults"]
+        elif scenario.parallel.startswith("intraday"):
+            faulted_ok, made = _intraday(scenario, sb, settings, resources, first)
+            made_by_hand += made
         elif scenario.parallel == "pii_past_retention":
             faulted_ok, outlived = _past_pii_retention(
                 resources, tags, lambda: measure(sb.url, env["AMAZON_ZOHO_WAREHOUSE"], first, last, config.seed, **watched))
@@ -534,6 +557,83 @@ def run_scenario(scenario: Scenario, days: int = 3, orders_per_day: int = 20, wo
         "unwanted_dead_letters": row["dead_letters"] if scenario.no_dead_letters else 0,
         **schedule,
     }
+
+
+# Sandbox time between two ticks of the intraday sensor in the intraday scenarios (each tick: deliver, receive, fetch,
+# one run); the last step comes to the scenario's instant, then MAX_NOTIFICATION_DELAY more for the late ones.
+INTRADAY_STEP = timedelta(hours=12)
+MAX_NOTIFICATION_DELAY = timedelta(minutes=10)
+MALFORMED_BODIES = ("{not json", json.dumps({"NotificationType": "ORDER_CHANGE"}),
+                    json.dumps({"NotificationVersion": "1.0", "NotificationType": "ANY_OFFER_CHANGED", "PayloadVersion": "1.0",
+                                "EventTime": "2026-01-01T00:00:00Z", "Payload": {}, "NotificationMetadata": {"NotificationId": "x"}}),
+                    "", "[]")
+
+
+def _intraday(scenario: Scenario, sb, settings, resources: dict, first) -> tuple[bool, int]:
+    """The measured days through ORDER_CHANGE notifications alone: the clock goes back to the first day's start, the
+    intraday sensor (amazon/intraday.py) sets up the sandbox's queue, destination and subscription, then every
+    INTRADAY_STEP the sandbox delivers what changed, the sensor ticks and its run requests are run. Returns whether
+    every run that was run succeeded, and the faults the harness made (malformed messages, failed runs, a stopped queue)."""
+    from dagster._core.storage.dagster_run import DagsterRun, make_new_run_id
+
+    from ..amazon.intraday import order_change_notifications
+    from ..definitions import defs
+    from ..resources import queue_resource
+    from ..sandbox.sqs_server import sqs_server
+
+    end = clock.now() + MAX_NOTIFICATION_DELAY
+    clock.advance(datetime(first.year, first.month, first.day, tzinfo=timezone.utc) - clock.now())
+    # A throwaway instance on disk: the sensor reads the runs it asked for (their keys, the failed ones) from it.
+    with dg.instance_for_test() as instance, contextlib.ExitStack() as sqs:
+        endpoint = sqs.enter_context(sqs_server())
+        sb.app.set_config({"sqs_endpoint_url": endpoint}, persist=False)
+        order_queue = _with(queue_resource(settings), long_poll_seconds=1)
+        context = {**resources, "order_queue": order_queue}
+        cursor, ok, made, requested, ticks, idle = None, True, 0, 0, 0, 0
+        # Past the end, the sensor keeps ticking (clock standing) until a tick asks for nothing: what a failed run left
+        # behind is asked for again, as the next ticks of a running sensor would.
+        while idle < 1 and ticks < 100:
+            requests.post(f"{sb.url}/_sandbox/notifications/deliver", timeout=60)
+            if scenario.parallel == "intraday_malformed" and ticks:
+                made += _put_malformed(order_queue)
+            result = order_change_notifications(dg.build_sensor_context(cursor=cursor, instance=instance, resources=context,
+                                                                       definitions=defs))
+            cursor = result.cursor if isinstance(result, dg.SensorResult) else cursor
+            run_requests = (result.run_requests if isinstance(result, dg.SensorResult) else None) or []
+            for request in run_requests:
+                requested += 1
+                if scenario.parallel == "intraday_failed_runs" and requested % 3 == 1:
+                    # Crashed before it started: the daemon records the run FAILED under the request's tags.
+                    instance.add_run(DagsterRun(job_name="intraday_orders", run_id=make_new_run_id(), status=dg.DagsterRunStatus.FAILURE,
+                                                tags=request.tags))
+                    made += 1
+                    continue
+                ok &= dg.materialize(list(defs.assets), selection=request.asset_selection, resources=resources, instance=instance,
+                                     tags=request.tags, raise_on_error=False).success
+            ticks += 1
+            if scenario.parallel == "intraday_queue_down" and ticks == max(1, int(timedelta(days=1) / INTRADAY_STEP)):
+                sqs.close()  # the SQS server stops; the sensor finds it unreachable from the next tick on
+                made += 1
+            if clock.now() >= end:
+                idle += not run_requests
+                continue
+            clock.advance(min(INTRADAY_STEP, end - clock.now()))
+        # Notifications the sandbox sent twice are faults dealt too.
+        made += requests.get(f"{sb.url}/_sandbox/notifications", timeout=60).json()["duplicates_sent"]
+    return ok, made
+
+
+def _with(resource, **changes):
+    """The resource with `changes`, built anew: Dagster initializes a resource from the config it was constructed with,
+    so a pydantic model_copy's changes would not reach the sensor."""
+    return type(resource)(**{**resource.model_dump(), **changes})
+
+
+def _put_malformed(order_queue) -> int:
+    queue = order_queue.open()
+    for body in MALFORMED_BODIES:
+        queue.sqs.send_message(QueueUrl=queue.url, MessageBody=body or " ")
+    return len(MALFORMED_BODIES)
 
 
 def _existing_records(scenario: Scenario, zoho, config, first, last) -> int:

@@ -1,7 +1,7 @@
 """`make doctor`: checks, in order and without writing anything, everything a real run needs, and says for each
 problem what to do. Exit status 0 when nothing failed, 1 otherwise.
 
-    settings → Amazon LWA token → marketplaces → each SP-API operation (its role) → SQS (not configured)
+    settings → Amazon LWA token → marketplaces → each SP-API operation (its role) → SQS (the notifications queue)
     → Zoho token at the data centre → each scope → modules of the edition → fields → credit allowance
 
 A side without credentials is checked against the sandbox (started as `make run` starts it, or the one already
@@ -33,7 +33,7 @@ MARK = {True: "ok  ", False: "FAIL", None: "--  "}
 
 def run_checks(settings: Settings, orders_per_day: int = 1000, out: Callable[[str], None] = print) -> list[Check]:
     """Every check after the settings, printed as it completes; returns them all."""
-    from ..resources import amazon_resource, zoho_resource
+    from ..resources import amazon_resource, queue_resource, zoho_resource
 
     checks: list[Check] = []
 
@@ -52,7 +52,7 @@ def run_checks(settings: Settings, orders_per_day: int = 1000, out: Callable[[st
             report(check)
     else:
         report(Check("Amazon operations", None, "not checked: no LWA token"))
-    report(amazon_doctor.notifications())
+    report(amazon_doctor.notifications(queue_resource(settings).process_config_and_initialize()))
 
     zoho = zoho_resource(settings).process_config_and_initialize()
     where = (f"the sandbox at {settings.sandbox_url} (no Zoho credentials set)" if settings.zoho_sandbox

@@ -29,6 +29,14 @@ def late_days(conn: duckdb.DuckDBPyConnection, consumer: str, start: date, end: 
     return [d for (d,) in steps.LATE_DAYS.rows(conn, params)]
 
 
+def behind_zoho(conn: duckdb.DuckDBPyConnection, consumer: str, first: date, last: date, never_pushed_from: date) -> list[tuple[date, object]]:
+    """(day, raw fetched through) for days in [first, last] whose raw orders moved past what `consumer` (a Zoho push)
+    was built from; a day it never built only from `never_pushed_from` on (amazon/intraday.py)."""
+    steps.DAY_SOURCES.run(conn)
+    params = {"consumer": consumer, "first": first, "last": last, "never_pushed_from": never_pushed_from}
+    return [(d, through) for d, through in steps.DAYS_BEHIND_ZOHO.rows(conn, params)]
+
+
 def windows(days: list[date]) -> list[tuple[date, date]]:
     """Days -> [start, end) windows, consecutive days in one."""
     spans: list[tuple[date, date]] = []

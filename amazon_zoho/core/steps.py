@@ -25,6 +25,8 @@ BUILD_ORDERS: tuple[Step, ...] = (ORDER_WINDOW, ORDERS, ORDER_LINES, QUARANTINE_
 # and the record of what it built now.
 DAY_SOURCES = step("day_sources.sql", reads=("raw.order_versions", "ops.order_day_builds"), macros=("order_day_source",))
 LATE_DAYS = step("late_days.sql", reads=("order_day_source", "ops.order_day_builds"))
+# Intraday (amazon/intraday.py): the days whose raw orders moved past what Zoho was sent (a query).
+DAYS_BEHIND_ZOHO = step("days_behind_zoho.sql", reads=("order_day_source", "ops.order_day_builds"))
 RECORD_DAY_BUILDS = step("record_day_builds.sql", reads=("order_day_source",), writes=("ops.order_day_builds",))
 
 # core.customers and core.products, rebuilt whole from the canonical orders.
@@ -46,8 +48,9 @@ SETTLEMENTS = step("settlements.sql", reads=("settlement_window", "settlement_re
                    writes=("core.settlements", "core.settlement_lines", "ops.quarantine"))
 BUILD_SETTLEMENTS: tuple[Step, ...] = (SETTLEMENT_FORMATS, SETTLEMENT_WINDOW, SETTLEMENTS)
 
-ALL: tuple[Step, ...] = (*BUILD_ORDERS, DAY_SOURCES, LATE_DAYS, RECORD_DAY_BUILDS, CUSTOMERS_PRODUCTS, *BUILD_SETTLEMENTS)
+ALL: tuple[Step, ...] = (*BUILD_ORDERS, DAY_SOURCES, LATE_DAYS, DAYS_BEHIND_ZOHO, RECORD_DAY_BUILDS, CUSTOMERS_PRODUCTS, *BUILD_SETTLEMENTS)
 # The orders the steps run in, each checked: a step reads only what an earlier one of its sequence created.
 SEQUENCES: dict[str, tuple[Step, ...]] = {"core orders": BUILD_ORDERS, "customers and products": (CUSTOMERS_PRODUCTS,),
                                           "core settlements": BUILD_SETTLEMENTS, "late days": (DAY_SOURCES, LATE_DAYS),
+                                          "days behind zoho": (DAY_SOURCES, DAYS_BEHIND_ZOHO),
                                           "record day builds": (DAY_SOURCES, RECORD_DAY_BUILDS)}

@@ -85,3 +85,13 @@ def _describe(response: requests.Response, body: dict) -> str:
         return f"error={code}"
     kind = response.headers.get("Content-Type", "").split(";")[0] or "no content type"
     return f"no OAuth error code in the answer ({kind}, {len(response.content)} bytes; body withheld, it may echo our credentials)"
+
+
+class ClientCredentialsProvider(RefreshTokenProvider):
+    """LWA's grantless token: client_credentials with a `scope` instead of a seller's refresh token, for the operations
+    no seller authorizes (createDestination, getDestinations, ...: https://developer-docs.amazon.com/sp-api/docs/grantless-operations;
+    the form as in the SP-API "Connecting to the Selling Partner API" guide, step 1)."""
+
+    def __init__(self, service: str, token_url: str, client_id: str, client_secret: str, scope: str, session: requests.Session, timeout: float = 30):
+        super().__init__(service, token_url, client_id, client_secret, "", session, timeout)
+        self._form = {"grant_type": "client_credentials", "scope": scope, "client_id": client_id, "client_secret": client_secret}
