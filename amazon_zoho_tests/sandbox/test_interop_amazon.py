@@ -50,11 +50,13 @@ def _loopback_only(monkeypatch):
     monkeypatch.delenv("SP_API_DEFAULT_MARKETPLACE", raising=False)
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(name, "127.0.0.1")
-    # sp_api caches access tokens per refresh token in a module global; a token of another sandbox
-    # would be refused here.
+    # sp_api caches access tokens (per refresh token, and grantless ones per scope) in module globals; a token of
+    # another sandbox would be refused here.
     access_token_client.cache.clear()
+    access_token_client.grantless_cache.clear()
     yield
     access_token_client.cache.clear()
+    access_token_client.grantless_cache.clear()
 
 
 def sp_client(cls, sb: Sandbox, credentials: dict = CREDENTIALS, **kwargs):

@@ -7,25 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sp_api.api import Notifications
-from sp_api.auth import access_token_client
 from sp_api.base import SellingApiForbiddenException
 
 from amazon_zoho import clock
 from amazon_zoho_tests.sandbox.notifications_fixtures import deliver, drain, notification_errors, queue, running
-from amazon_zoho_tests.sandbox.test_interop_amazon import sp_client
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tokens(monkeypatch):
-    # sp_api caches both kinds of token in module globals; another sandbox's tokens would be refused here.
-    monkeypatch.delenv("SP_API_DEFAULT_MARKETPLACE", raising=False)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(name, "127.0.0.1")
-    access_token_client.cache.clear()
-    access_token_client.grantless_cache.clear()
-    yield
-    access_token_client.cache.clear()
-    access_token_client.grantless_cache.clear()
+from amazon_zoho_tests.sandbox.test_interop_amazon import _loopback_only, sp_client  # noqa: F401 (_loopback_only: autouse)
 
 
 def test_python_amazon_sp_api_sets_up_order_change_and_the_notifications_arrive(tmp_path):
