@@ -10,6 +10,7 @@ import copy
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +33,7 @@ from amazon_zoho.resources import queue_resource
 from amazon_zoho.settings import Settings, load
 from amazon_zoho_tests.assets import asset
 from amazon_zoho_tests.truth import day_ago, run_days, truth_orders, zoho_records
+from amazon_zoho_tests.zoho.helpers import assert_totals_tie_out
 
 EXAMPLE = json.loads((Path(__file__).parent / "fixtures" / "order_change_notification.json").read_text())["example"]
 ASSETS = list(defs.assets)
@@ -300,6 +302,13 @@ def test_the_sandbox_s_notifications_bring_new_and_changed_orders_to_zoho(sandbo
     priced = {o for (o,) in query(project_env, "SELECT order_id FROM core.orders WHERE order_status <> 'PENDING'")}
     assert placed & priced and placed & priced <= set(pushed), "in Zoho"
     assert len(pushed) == len(set(pushed)), "each once"
+    # The same money in all three systems, per order, to the cent: Amazon's grandTotal (the sandbox's own record of
+    # the order, not what we fetched) = core.orders.order_total = Zoho's Grand_Total, by Zoho's formula too.
+    warehouse = project_env["AMAZON_ZOHO_WAREHOUSE"]
+    amazon = {o["orderId"]: Decimal(o["grandTotal"]) for o in truth_orders(sandbox.url, since.date(), clock.today())}
+    core_totals = dict(query(project_env, "SELECT order_id, order_total FROM core.orders WHERE order_total IS NOT NULL"))
+    assert {oid: core_totals[oid] for oid in placed & priced} == {oid: amazon[oid] for oid in placed & priced}
+    assert assert_totals_tie_out(sandbox.url, warehouse) >= len(placed & priced)
 
 
 def test_intraday_setup_makes_queue_destination_and_subscription_once_and_reuses_them(sandbox, resources, project_env, sqs_endpoint):
