@@ -40,7 +40,7 @@ from ..warehouse import WarehouseResource
 from . import order_updates, orders
 from .notifications import setup
 from .order_change import Malformed, parse
-from .order_store import quarantine_refused, store_orders
+from .order_store import count_of, quarantine_refused, store_orders
 from .queue import NotificationQueueResource, Queue, QueueUnavailable, dead_letter, delete, receive
 from .resource import AmazonSellerResource
 from .sensors import (
@@ -234,9 +234,9 @@ def consume(queue: Queue, warehouse: WarehouseResource, marketplace_ids: list[st
     frame = _notifications_frame(good, received_at)
     with warehouse.connect() as conn:
         conn.begin()
-        known = _count(conn, "SELECT count(*) FROM ops.notifications")
+        known = count_of(conn, "SELECT count(*) FROM ops.notifications")
         RECORD_NOTIFICATIONS.run(conn, {"marketplace_ids": marketplace_ids}, incoming_notifications=frame)
-        tick.new = _count(conn, "SELECT count(*) FROM ops.notifications") - known
+        tick.new = count_of(conn, "SELECT count(*) FROM ops.notifications") - known
         _record_rejects(conn, bad, queue.dlq_url is not None, received_at)
         conn.commit()
     tick.duplicates, tick.malformed = len(good) - tick.new, len(bad)
@@ -324,7 +324,7 @@ def _fetch_pending(client: SpApiClient, warehouse: WarehouseResource, amazon: Am
         # Recorded notifications stay pending: the next tick tries again; the tick still asks for runs of what it has.
         tick.notes.append(f"fetching changed orders failed ({exc.operation} HTTP {exc.status}); retried next tick")
     with warehouse.connect() as conn:
-        tick.pending = _count(conn, "SELECT count(DISTINCT order_id) FROM ops.notifications WHERE fetched_at IS NULL AND skipped_reason IS NULL")
+        tick.pending = count_of(conn, "SELECT count(DISTINCT order_id) FROM ops.notifications WHERE fetched_at IS NULL AND skipped_reason IS NULL")
 
 
 def _by_get_order(client: SpApiClient, warehouse: WarehouseResource, pending: list[tuple], tick: Tick) -> None:
@@ -424,7 +424,4 @@ def _run_requests(context: dg.SensorEvaluationContext, warehouse: WarehouseResou
     tick.runs = len(requests)
     return requests
 
-
-def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:
-    return conn.execute(query).fetchall()[0][0]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..http.errors import ApiError
+from .order_change import NOTIFICATION_TYPE
 from .queue import NotificationQueueResource
 from .resource import AmazonSellerResource
 from .spapi import SpApiClient
 
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
-ORDER_CHANGE = "ORDER_CHANGE"
+ORDER_CHANGE = NOTIFICATION_TYPE
 # OrderChangeNotification.json's PayloadVersion.
 PAYLOAD_VERSION = "1.0"
 BASE = "/notifications/v1"

@@ -58,11 +58,11 @@ def store_orders(
     INSERT_ORDER_VERSIONS.run(conn, incoming=incoming)
     quarantined = 0
     if quarantine_date is not None:
-        before = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
+        before = count_of(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
         QUARANTINE_ORDER_VERSIONS.run(conn, {"window_start": quarantine_date, "run_id": run_id}, incoming=incoming)
-        quarantined = _count(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'") - before
+        quarantined = count_of(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'") - before
     UPSERT_ORDER_CONTACTS.run(conn, incoming_contacts=pd.DataFrame(contacts, columns=[*CONTACT_COLUMNS, "fetched_at"]))
-    new = _count(conn, "SELECT count(*) FROM new_versions")
+    new = count_of(conn, "SELECT count(*) FROM new_versions")
     days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions ORDER BY 1").fetchall()]
     return Stored(new, days, quarantined)
 
@@ -92,7 +92,7 @@ def quarantine_refused(conn: duckdb.DuckDBPyConnection, refused: list[Refused], 
     return len(rows)
 
 
-def _count(conn: duckdb.DuckDBPyConnection, query: str) -> int:
+def count_of(conn: duckdb.DuckDBPyConnection, query: str) -> int:
     # fetchall, not fetchone: DuckDB registers no data frame (the next step's) while a result is left unfinished.
     return conn.execute(query).fetchall()[0][0]
 

@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import dagster as dg
@@ -87,7 +86,9 @@ class NotificationQueueResource(dg.ConfigurableResource):
 
     def client(self):
         if self._client is None:
-            endpoint = self.endpoint_url or (self._sandbox_endpoint() if self.is_sandbox else "")
+            import boto3  # here, not at the top: every code-location load imports this module, intraday on or off
+
+            endpoint = self.endpoint_url or (sandbox_sqs_endpoint(self.sandbox_url) if self.is_sandbox else "")
             kwargs = dict(region_name=self.region or _region_of(self.queue_url) or SANDBOX_REGION, config=CLIENT_CONFIG)
             if endpoint:
                 kwargs["endpoint_url"] = endpoint
@@ -112,16 +113,19 @@ class NotificationQueueResource(dg.ConfigurableResource):
         except botocore.exceptions.ClientError as exc:
             raise QueueUnavailable(f"SQS refused: {_error_code(exc)}: {_short(exc)}") from None
 
-    def _sandbox_endpoint(self) -> str:
-        try:
-            response = requests.get(f"{self.sandbox_url}/_sandbox/aws", timeout=5)
-            response.raise_for_status()
-            endpoint = (response.json() or {}).get("sqs_endpoint_url")
-        except (requests.RequestException, ValueError) as exc:
-            raise QueueUnavailable(f"the sandbox names no SQS endpoint (GET /_sandbox/aws: {exc.__class__.__name__})") from None
-        if not endpoint:
-            raise QueueUnavailable("the sandbox runs no SQS server (GET /_sandbox/aws has no sqs_endpoint_url)")
-        return endpoint
+
+
+def sandbox_sqs_endpoint(sandbox_url: str) -> str:
+    """The SQS endpoint the sandbox at `sandbox_url` sends ORDER_CHANGE notifications to (GET /_sandbox/aws)."""
+    try:
+        response = requests.get(f"{sandbox_url}/_sandbox/aws", timeout=5)
+        response.raise_for_status()
+        endpoint = (response.json() or {}).get("sqs_endpoint_url")
+    except (requests.RequestException, ValueError) as exc:
+        raise QueueUnavailable(f"the sandbox names no SQS endpoint (GET /_sandbox/aws: {exc.__class__.__name__})") from None
+    if not endpoint:
+        raise QueueUnavailable("the sandbox runs no SQS server (GET /_sandbox/aws has no sqs_endpoint_url)")
+    return endpoint
 
 
 def ensure_queues(sqs, name: str) -> Queue:

@@ -1,6 +1,6 @@
 """Starts the embedded sandbox as its own process for `make run` and `make dev`, or reuses one that
 already answers on the port, and stops only what it started. The process starts the embedded SQS server (moto)
-beside itself unless AWS_ENDPOINT_URL_SQS is set; `sqs_endpoint()` says where it is (sandbox/sqs_server.py)."""
+beside itself unless AWS_ENDPOINT_URL_SQS is set; amazon/queue.py sandbox_sqs_endpoint() says where it is (sandbox/sqs_server.py)."""
 
 import contextlib
 import os
@@ -19,13 +19,6 @@ def healthy(url: str) -> bool:
         return requests.get(url + "/_sandbox/health", timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def sqs_endpoint(url: str) -> str | None:
-    """The SQS endpoint the sandbox at `url` sends ORDER_CHANGE notifications to (GET /_sandbox/aws), None if it has none."""
-    answer = requests.get(url + "/_sandbox/aws", timeout=5)
-    answer.raise_for_status()
-    return answer.json().get("sqs_endpoint_url")
 
 
 def refuse_taken_port(port: int, what: str, variable: str) -> None:

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from amazon_zoho import clock
-from amazon_zoho.cli.sandbox_process import sandbox, sqs_endpoint
+from amazon_zoho.amazon.queue import sandbox_sqs_endpoint as sqs_endpoint
+from amazon_zoho.cli.sandbox_process import sandbox
 from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.sandbox.sqs_server import MOTO_ACCOUNT_ID, embedded_sqs, sqs_server
 from amazon_zoho_tests.sandbox.notifications_fixtures import deliver, drain, queue, subscribe
