@@ -4,7 +4,10 @@ with the reason a person can act on.
 The shape is Amazon's OrderChangeNotification.json (selling-partner-api-models
 schemas/notifications/OrderChangeNotification.json, fafbbef; our copy: /work/shared/reference/amazon/, API-FACTS
 §12d). UNVERIFIED (API-FACTS §12d): that the SQS message body is the bare notification JSON, not wrapped in an
-envelope; a body that is not is refused with that reason, so the assumption fails loudly, never silently.
+envelope; a body that is not is refused with that reason, so the assumption fails loudly, never silently. Amazon's
+own SQS consumer reads the body the same way, and also takes a body that is the notification JSON-encoded twice (a JSON
+string holding it): amzn/selling-partner-api-samples use-cases/notifications/code/java/src/main/java/lambda/utils/
+OrderProcessUtils.java, parseSqsMessageBody ("Handle case where body is a JSON string (double-encoded)"); so do we.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def parse(body: str) -> OrderChange:
         doc = json.loads(body)
     except (TypeError, ValueError) as exc:
         raise Malformed(f"body is not JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    if isinstance(doc, str):  # double-encoded, as Amazon's sample consumer allows (module docstring)
+        try:
+            doc = json.loads(doc)
+        except ValueError as exc:
+            raise Malformed(f"body is a JSON string that is not JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
     if not isinstance(doc, dict):
         raise Malformed(f"body is JSON {type(doc).__name__}, not a notification object")
     missing = [k for k in REQUIRED_TOP if k not in doc]

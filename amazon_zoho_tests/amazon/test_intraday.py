@@ -110,6 +110,9 @@ def test_amazon_s_example_parses_and_what_is_not_a_notification_is_refused_with_
         "d0e9e693-c3ad-4373-979f-ed4ec98dd746", "903-8868176-2219830", "ATVPDKIKX0DER")
     assert change.change_type == "BuyerRequestedChange" and change.purchase_date.isoformat() == "2022-07-13"
     assert change.changed_at.isoformat() == "2022-11-29T19:42:04.284000+00:00"
+    # Double-encoded (a JSON string holding the notification), as Amazon's own sample consumer accepts it
+    # (selling-partner-api-samples .../lambda/utils/OrderProcessUtils.java parseSqsMessageBody).
+    assert parse(json.dumps(json.dumps(EXAMPLE))) == change
 
     no_id = copy.deepcopy(EXAMPLE)
     del no_id["NotificationMetadata"]["NotificationId"]
@@ -119,6 +122,7 @@ def test_amazon_s_example_parses_and_what_is_not_a_notification_is_refused_with_
     for body, reason in [
         ("{not json", "body is not JSON"),
         ("[1, 2]", "body is JSON list"),
+        (json.dumps("{not json"), "body is a JSON string that is not JSON"),
         (json.dumps({"Type": "Notification", "Message": json.dumps(EXAMPLE)}), "an SNS/EventBridge envelope?"),
         (json.dumps(no_id), "NotificationId missing"),
         (json.dumps(other_type), "NotificationType 'ANY_OFFER_CHANGED', not ORDER_CHANGE"),
