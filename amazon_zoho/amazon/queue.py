@@ -27,7 +27,9 @@ from ..settings import (
 )
 
 # Amazon's account that sends notifications: the queue policy must let it call sqs:SendMessage and
-# sqs:GetQueueAttributes. UNVERIFIED (API-FACTS §12d: seen only in a third-party template).
+# sqs:GetQueueAttributes. Amazon's own sample stack grants exactly these to this account (amzn/selling-partner-api-samples
+# use-cases/pricing/app/sp-api-app-cdk/lib/sp-api-app-cdk-stack.ts, SPAPINotificationsQueuePolicy); the sample is for
+# North America, and a third-party script names other accounts for EU and FE sellers, which no Amazon source confirms.
 AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
 # SQS's longest retention (14 days, in seconds): notifications outlive a long outage of ours.
 RETENTION_SECONDS = 1_209_600
