@@ -253,9 +253,9 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
     def upsert(batch: list[ToSend]) -> list[dict]:
         return push.client.upsert(mm.module, [json.loads(r.send_payload) for r in batch], duplicate_check_fields=[mm.key])
 
-    def upserted(rows: list[ToSend], held: list[Held] | None = None) -> bool:
+    def upserted(rows: list[ToSend]) -> bool:
         """Upserts `rows`, then adopts those Zoho answered DUPLICATE_DATA for; False when the budget stopped it."""
-        held = [] if held is None else held
+        held: list[Held] = []
         return not _in_batches(push, mm, rows, upsert, outcome, held, repairs) and not _adopt(push, mm, held, outcome, repairs)
 
     if outcome.path == "bulk":
@@ -272,7 +272,7 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
             answers = bulk.write_job(push.client, mm, [(r.record_key, r.send_payload) for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
             _apply(push, mm, chunk, answers, outcome, held)
-            repairs[0] += _appending(chunk)
+            repairs[0] += appending  # counted above for this very seq range
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             done += len(chunk)
             del chunk, answers
