@@ -24,6 +24,7 @@ import dagster as dg
 from .. import clock
 from ..partitions import daily_writer
 from ..warehouse import WarehouseResource, resource
+from ..warehouse.engine import ident, literal
 
 SCHEMAS = ("raw", "core", "marts", "ops")
 # The copy is written in DuckDB's storage format v1.0.0 (storage version 64), whatever DuckDB the pipeline runs:
@@ -61,10 +62,6 @@ def _refreshing(target: Path) -> Iterator[None]:
         os.close(folder)  # closing releases the lock
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 COPY_ROWS = 50_000
 
 
@@ -79,7 +76,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
         main = conn.execute("SELECT current_database()").fetchone()[0]
         # DuckDB 1.5 binds no parameter in ATTACH, so the path is a string literal with its quotes doubled (SQL's own
         # escape): a folder named "it's" must work like any other.
-        conn.execute(f"ATTACH {_literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')")
+        conn.execute(f"ATTACH {literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')")
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
@@ -87,17 +84,17 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
                 if not (name.startswith("warehouse/") and "pii" in name):
                     conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
-            conn.execute(f"USE {_ident(main)}")
+            conn.execute(f"USE {ident(main)}")
             rows = _copy_tables(conn, main)
             conn.execute(INFO, {"run_id": run_id})
             conn.execute(INFO_COMMENT)
             conn.execute("CHECKPOINT analyst_copy")
         except BaseException:
-            conn.execute(f"USE {_ident(main)}")
+            conn.execute(f"USE {ident(main)}")
             conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
             _remove(tmp)  # a failed refresh leaves nothing of up to the warehouse's size behind
             raise
-        conn.execute(f"USE {_ident(main)}")
+        conn.execute(f"USE {ident(main)}")
         conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
         # An analyst who opened the copy read-write may have left a WAL: it belongs to the old file.
         Path(f"{target}.wal").unlink(missing_ok=True)
@@ -120,11 +117,6 @@ def _remove(tmp: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _ident(name: str) -> str:
-    """A quoted DuckDB identifier (the warehouse's database name is its file's name, which may hold any character)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _copy_tables(conn, main: str) -> dict[str, int]:
     tables = conn.execute(
         "SELECT t.schema_name, t.table_name, list(c.column_name ORDER BY c.column_index), c2.table_name IS NOT NULL "
@@ -142,7 +134,7 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
         select = ", ".join(
             f'NULL AS "{c}"' if schema == "ops" and c in REDACTED_COLUMNS else f'"{c}"' for c in columns
         )
-        source, dest = f'{_ident(main)}."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
+        source, dest = f'{ident(main)}."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
         conn.begin()
         if exists:
             conn.execute(f"DELETE FROM {dest}")  # a no-op unless the DDL seeds rows (core.marketplaces is copied like the rest)

@@ -90,7 +90,8 @@ def extension_files() -> tuple[Path, ...]:
     return tuple(files)
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
+    """A SQL string literal, quotes doubled: for the places DuckDB binds no parameter (ATTACH, LOAD, SECRET, COMMENT)."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
@@ -146,24 +147,24 @@ def open_lake(lake: LakeConfig, read_only: bool = False, config: dict | None = N
     conn = duckdb.connect(":memory:", config=dict(config or {}))
     try:
         for path in extension_files():
-            conn.execute(f"LOAD {_literal(path)}")
+            conn.execute(f"LOAD {literal(path)}")
         # Credentials go into DuckDB secrets, never into a path or the DSN DuckDB may quote in an error
         # (https://duckdb.org/docs/stable/core_extensions/postgres#configuring-via-secrets,
         # https://duckdb.org/docs/stable/core_extensions/httpfs/s3api#credentials-and-configuration).
         if lake.catalog_password:
-            conn.execute(f"CREATE OR REPLACE SECRET __default_postgres (TYPE postgres, PASSWORD {_literal(lake.catalog_password)})")
+            conn.execute(f"CREATE OR REPLACE SECRET __default_postgres (TYPE postgres, PASSWORD {literal(lake.catalog_password)})")
         if lake.data_path.startswith("s3://"):
             endpoint = re.sub(r"^https?://", "", lake.s3_endpoint)
-            options = [f"REGION {_literal(lake.s3_region)}", f"URL_STYLE {_literal(lake.s3_url_style)}",
+            options = [f"REGION {literal(lake.s3_region)}", f"URL_STYLE {literal(lake.s3_url_style)}",
                        f"USE_SSL {'true' if lake.s3_use_ssl else 'false'}"]
             if endpoint:
-                options.append(f"ENDPOINT {_literal(endpoint)}")
+                options.append(f"ENDPOINT {literal(endpoint)}")
             if lake.s3_key_id:
-                options += [f"KEY_ID {_literal(lake.s3_key_id)}", f"SECRET {_literal(lake.s3_secret)}"]
+                options += [f"KEY_ID {literal(lake.s3_key_id)}", f"SECRET {literal(lake.s3_secret)}"]
             conn.execute(f"CREATE OR REPLACE SECRET lake_data (TYPE s3, {', '.join(options)})")
         # https://ducklake.select/docs/stable/duckdb/usage/connecting: ducklake:postgres:<libpq DSN>, DATA_PATH.
-        options = [f"DATA_PATH {_literal(lake.data_path)}"] + (["READ_ONLY"] if read_only else [])
-        conn.execute(f"ATTACH {_literal('ducklake:postgres:' + lake.catalog)} AS {LAKE} ({', '.join(options)})")
+        options = [f"DATA_PATH {literal(lake.data_path)}"] + (["READ_ONLY"] if read_only else [])
+        conn.execute(f"ATTACH {literal('ducklake:postgres:' + lake.catalog)} AS {LAKE} ({', '.join(options)})")
         conn.execute(f"USE {LAKE}")
     except duckdb.Error as exc:
         conn.close()
@@ -298,7 +299,7 @@ class LakeConnection:
         if table in self._guarded:
             return
         self._guarded.add(table)
-        statement = f"UPDATE ops.lake_writes SET writes = writes + 1 WHERE table_name = {_literal(table)}"
+        statement = f"UPDATE ops.lake_writes SET writes = writes + 1 WHERE table_name = {literal(table)}"
         self._tx.append((statement, None))
         self._conn.execute(statement)
 
@@ -444,15 +445,15 @@ def _read_catalog(conn: duckdb.DuckDBPyConnection) -> Catalog:
         tables[name] = Table(name, tuple(c for c, *_ in cols), tuple(t for _, t, *_ in cols),
                              frozenset(c for c, _, nullable, *_ in cols if not nullable), keys.get(name, ()), defaults)
         if comment:
-            comments.append(f"COMMENT ON TABLE {_qualified(schema, table)} IS {_literal(comment)}")
-        comments += [f"COMMENT ON COLUMN {_qualified(schema, table)}.{_ident(c)} IS {_literal(text)}" for c, *_, text in cols if text]
+            comments.append(f"COMMENT ON TABLE {_qualified(schema, table)} IS {literal(comment)}")
+        comments += [f"COMMENT ON COLUMN {_qualified(schema, table)}.{ident(c)} IS {literal(text)}" for c, *_, text in cols if text]
     views = []
     for schema, view, sql, comment in conn.execute(
             "SELECT schema_name, view_name, sql, comment FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal "
             "AND NOT temporary ORDER BY view_oid").fetchall():
         views.append(re.sub(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW\b", "CREATE OR REPLACE VIEW", sql, count=1, flags=re.IGNORECASE))
         if comment:
-            comments.append(f"COMMENT ON VIEW {_qualified(schema, view)} IS {_literal(comment)}")
+            comments.append(f"COMMENT ON VIEW {_qualified(schema, view)} IS {literal(comment)}")
         # A view's column comments stay out: the lake refuses them ("Cannot comment on columns for entry ... - it is
         # not a table"); the data dictionary (warehouse/docs.py) reads them from the DDL files, not the warehouse.
     return Catalog(schemas, tables, tuple(views), tuple(comments))
@@ -462,12 +463,13 @@ def _is_literal(default: str) -> bool:
     return re.fullmatch(r"\s*(-?\d+(\.\d+)?|'[^']*'|true|false|NULL)(::\w+)?\s*", default, re.IGNORECASE) is not None
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """A quoted DuckDB identifier (a database named after its file may hold any character)."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def _qualified(schema: str, table: str) -> str:
-    return f"{_ident(schema)}.{_ident(table)}"
+    return f"{ident(schema)}.{ident(table)}"
 
 
 def lake_ddl(conn: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) -> list[str]:
@@ -477,21 +479,21 @@ def lake_ddl(conn: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) ->
     have = {(s, t, c) for s, t, c in conn.execute(
         "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ?", [LAKE]).fetchall()}
     tables = {(s, t) for s, t, _ in have}
-    out = [f"CREATE SCHEMA IF NOT EXISTS {_ident(s)}" for s in catalog.schemas]
+    out = [f"CREATE SCHEMA IF NOT EXISTS {ident(s)}" for s in catalog.schemas]
     for table in catalog.tables.values():
         schema, name = table.name.split(".", 1)
         if (schema, name) not in tables:
-            columns = ", ".join(f"{_ident(c)} {t}{' NOT NULL' if c in table.not_null else ''}" for c, t in zip(table.columns, table.types))
+            columns = ", ".join(f"{ident(c)} {t}{' NOT NULL' if c in table.not_null else ''}" for c, t in zip(table.columns, table.types))
             out.append(f"CREATE TABLE IF NOT EXISTS {_qualified(schema, name)} ({columns})")
             continue
-        out += [f"ALTER TABLE {_qualified(schema, name)} ADD COLUMN IF NOT EXISTS {_ident(c)} {t}"
+        out += [f"ALTER TABLE {_qualified(schema, name)} ADD COLUMN IF NOT EXISTS {ident(c)} {t}"
                 for c, t in zip(table.columns, table.types) if (schema, name, c) not in have]
     keyed = [t.name for t in catalog.tables.values() if t.keys]
     out += [
         "CREATE TABLE IF NOT EXISTS ops.lake_writes (table_name VARCHAR NOT NULL, writes BIGINT NOT NULL)",
         "COMMENT ON TABLE ops.lake_writes IS 'DuckLake only: one row per table with a key, updated by every transaction that "
         "writes that table, so two writers of the same keys conflict and one is retried (warehouse/engine.py).'",
-        f"INSERT INTO ops.lake_writes SELECT t, 0 FROM (VALUES {', '.join(f'({_literal(n)})' for n in keyed)}) v(t) "
+        f"INSERT INTO ops.lake_writes SELECT t, 0 FROM (VALUES {', '.join(f'({literal(n)})' for n in keyed)}) v(t) "
         "WHERE t NOT IN (SELECT table_name FROM ops.lake_writes)",
     ]
     return out + list(catalog.views) + list(catalog.comments)
@@ -582,12 +584,12 @@ def _rewrite_one(query: str, catalog: Catalog | None = None) -> str:
     missing = [(c, d) for c, d in table.defaults if c not in columns]
     if not conflict and not verb and not missing:
         return query
-    source = f"SELECT * FROM ({body}) AS given_rows({', '.join(_ident(c) for c in columns)})"
+    source = f"SELECT * FROM ({body}) AS given_rows({', '.join(ident(c) for c in columns)})"
     if missing:
-        extra = ", ".join(f"{_default(table, c, d)} AS {_ident(c)}" for c, d in missing)
+        extra = ", ".join(f"{_default(table, c, d)} AS {ident(c)}" for c, d in missing)
         source = f"SELECT *, {extra} FROM ({source})"
         columns = columns + [c for c, _ in missing]
-    col_list = ", ".join(_ident(c) for c in columns)
+    col_list = ", ".join(ident(c) for c in columns)
     if not conflict and not verb:
         return f"INSERT INTO {table.name} ({col_list}) {source}"
     keys, action = list(table.keys), "UPDATE"
@@ -610,11 +612,11 @@ def _rewrite_one(query: str, catalog: Catalog | None = None) -> str:
     if not keys:
         raise NotImplementedError(f"{table.name} has no key to upsert on")
     if action == "UPDATE" and not update:
-        update = ", ".join(f"{_ident(c)} = excluded.{_ident(c)}" for c in columns if c not in keys)
-    bare = _ident(table.name.split(".", 1)[1])
-    on = " AND ".join(f"{bare}.{_ident(k)} = excluded.{_ident(k)}" for k in keys)
+        update = ", ".join(f"{ident(c)} = excluded.{ident(c)}" for c in columns if c not in keys)
+    bare = ident(table.name.split(".", 1)[1])
+    on = " AND ".join(f"{bare}.{ident(k)} = excluded.{ident(k)}" for k in keys)
     matched = f" WHEN MATCHED THEN UPDATE SET {update}" if action == "UPDATE" and update else ""
-    values = ", ".join(f"excluded.{_ident(c)}" for c in columns)
+    values = ", ".join(f"excluded.{ident(c)}" for c in columns)
     return (f"MERGE INTO {table.name} USING ({source}) AS excluded ON ({on}){matched}"
             f" WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})")
 
@@ -623,14 +625,14 @@ def _default(table: Table, column: str, default: str) -> str:
     if re.match(r"\s*nextval\s*\(", default, re.IGNORECASE):
         # No sequences on a lake: one more than the largest id, numbered per row. Two writers at once could pick the
         # same id; the one sequence (ops.order_update_scans) is written by the order-updates sensor, one at a time.
-        return f"(SELECT coalesce(max({_ident(column)}), 0) FROM {table.name}) + row_number() OVER ()"
+        return f"(SELECT coalesce(max({ident(column)}), 0) FROM {table.name}) + row_number() OVER ()"
     return default
 
 
 def _qualify(assignments: str, table: Table) -> str:
     """An ON CONFLICT ... SET list for MERGE: an unqualified column on the right of `=` means the existing row's,
     which MERGE only understands qualified (the source, `excluded`, has columns of the same names)."""
-    bare = _ident(table.name.split(".", 1)[1])
+    bare = ident(table.name.split(".", 1)[1])
     columns = set(table.columns)
     tokens = duckdb.tokenize(assignments)
     ends = [start for start, _ in tokens[1:]] + [len(assignments)]
