@@ -85,7 +85,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
                     conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
             conn.execute(f"USE {ident(main)}")
-            rows = _copy_tables(conn, main)
+            rows = _copy_tables(conn, main, _snapshot(conn, main) if warehouse.is_lake else None)
             conn.execute(INFO, {"run_id": run_id})
             conn.execute(INFO_COMMENT)
             conn.execute("CHECKPOINT analyst_copy")
@@ -117,7 +117,14 @@ def _remove(tmp: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _copy_tables(conn, main: str) -> dict[str, int]:
+def _snapshot(conn, lake: str) -> int:
+    """The lake's latest committed snapshot: on DuckLake other runs write while the copy is made (no writer's lock), so
+    every table is read as of this one snapshot (DuckLake time travel, https://ducklake.select/docs/stable/duckdb/usage/
+    time_travel), and the copy holds one state of the warehouse as it does from the DuckDB file."""
+    return conn.execute("SELECT max(snapshot_id) FROM ducklake_snapshots(?)", [lake]).fetchone()[0]
+
+
+def _copy_tables(conn, main: str, snapshot: int | None = None) -> dict[str, int]:
     tables = conn.execute(
         "SELECT t.schema_name, t.table_name, list(c.column_name ORDER BY c.column_index), c2.table_name IS NOT NULL "
         "FROM duckdb_tables() t JOIN duckdb_columns() c USING (database_name, schema_name, table_name) "
@@ -126,8 +133,9 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
         [main, list(SCHEMAS)],
     ).fetchall()
     rows = {}
-    # Every table of the copy comes from one state of the warehouse: the refresh holds its writer's lock (refresh), so
-    # nothing writes meanwhile, and the copy is seen only once whole (os.replace). A table is copied COPY_ROWS rows per
+    # Every table of the copy comes from one state of the warehouse: from the DuckDB file the refresh holds its writer's
+    # lock (refresh), so nothing writes meanwhile; from a lake every table is read at one `snapshot` (_snapshot). The
+    # copy is seen only once whole (os.replace). A table is copied COPY_ROWS rows per
     # transaction: DuckDB keeps an uncommitted insert into a table with a key in memory, and a year of
     # raw.order_versions (365,000 orders) did not fit its memory_limit of 512 MB in one (issue #17).
     for schema, table, columns, exists in tables:
@@ -135,6 +143,8 @@ def _copy_tables(conn, main: str) -> dict[str, int]:
             f'NULL AS "{c}"' if schema == "ops" and c in REDACTED_COLUMNS else f'"{c}"' for c in columns
         )
         source, dest = f'{ident(main)}."{schema}"."{table}"', f'analyst_copy."{schema}"."{table}"'
+        if snapshot is not None:
+            source += f" AT (VERSION => {int(snapshot)})"
         conn.begin()
         if exists:
             conn.execute(f"DELETE FROM {dest}")  # a no-op unless the DDL seeds rows (core.marketplaces is copied like the rest)

@@ -123,6 +123,11 @@ def test_the_daily_graph_runs_into_a_lake_on_postgres_and_s3(postgres, s3, proje
         assert synced[0] == synced[1] == synced[2] > 0, synced
         files = conn.execute("SELECT count(*) FROM ducklake_list_files('warehouse', 'orders', schema => 'core')").fetchone()[0]
         assert files > 0
+        lake_counts = conn.execute("SELECT (SELECT count(*) FROM core.orders), (SELECT count(*) FROM core.order_lines)").fetchone()
+        copy_path = warehouse.analyst_copy_path
+    # The analyst copy, made from the lake at one snapshot by the last run, holds what the lake holds.
+    with duckdb.connect(str(copy_path), read_only=True) as copy:
+        assert copy.execute("SELECT (SELECT count(*) FROM core.orders), (SELECT count(*) FROM core.order_lines)").fetchone() == lake_counts
     keys = boto3.client("s3", endpoint_url="http://" + s3[0], region_name="us-east-1", aws_access_key_id=s3[1],
                         aws_secret_access_key=s3[2]).list_objects_v2(Bucket="lake", Prefix="lake_daily/")
     assert any(o["Key"].endswith(".parquet") for o in keys.get("Contents", []))
