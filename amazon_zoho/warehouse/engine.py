@@ -3,17 +3,18 @@
 AMAZON_ZOHO_WAREHOUSE_ENGINE=ducklake attaches a DuckLake (catalog in PostgreSQL, Parquet data in S3 or a shared
 directory) as the warehouse instead of opening the DuckDB file. The SQL files stay the same; a DuckLake cannot run
 all of them as written (https://ducklake.select/docs/stable/duckdb/unsupported_features and
-https://ducklake.select/docs/stable/duckdb/advanced_features/constraints):
+https://ducklake.select/docs/stable/duckdb/advanced_features/constraints; each claim below as ducklake 1.5.5 answers):
 
 - PRIMARY KEY and UNIQUE are not supported, only NOT NULL ("PRIMARY KEY/UNIQUE constraints are not supported in
   DuckLake"): the lake's tables are created without them, and the keys are kept here (`Catalog`) so that
 - INSERT OR REPLACE and INSERT ... ON CONFLICT (which need a key to find the conflict) become MERGE INTO on the
-  same key (https://ducklake.select/docs/stable/duckdb/advanced_features/upserting: MERGE INTO is how DuckLake
-  upserts);
-- sequences are not supported ("DuckLake does not support sequences"), nor defaults that are not literals: an
-  INSERT that leaves out a column with such a default gets the default's value written into it (a sequence's
-  nextval becomes one more than the column's largest value, numbered per row);
-- ALTER TABLE ... ADD COLUMN with a default fails, so a column a newer DDL file adds is added without one;
+  same key (https://ducklake.select/docs/stable/duckdb/usage/upserting: MERGE INTO is how DuckLake upserts);
+- sequences are not supported ("DuckLake does not support sequences"), so a column defaulting to a sequence's
+  nextval has no default on the lake: an INSERT that leaves it out gets one more than the column's largest value,
+  numbered per row; the other non-literal defaults are filled in the same way (CREATE TABLE on 1.5.5 would take
+  an expression default, but ADD COLUMN refuses one: "We cannot add a column with a non-literal default value",
+  and one rule for both keeps a table the same whichever DDL made it);
+- ALTER TABLE ... ADD COLUMN with a non-literal default fails, so a column a newer DDL file adds is added without it;
 - a view's columns take no comment (the view itself does).
 
 The lake's DDL is not rewritten text: the DDL files run in an in-memory DuckDB first (`shadow_catalog`), and the
@@ -41,8 +42,6 @@ from pathlib import Path
 
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
-
-from ..settings import WAREHOUSE_ENGINES as ENGINES  # noqa: F401 - the engines, named once in settings
 
 log = logging.getLogger(__name__)
 # The name the lake is attached under (and USEd): current_database() in our SQL answers it.
@@ -199,7 +198,6 @@ class LakeConnection:
         self._retry_seconds = retry_seconds
         self._tx: list[tuple[str, object]] | None = None  # the open explicit transaction's statements, for a replay
         self._guarded: set[str] = set()  # keyed tables whose ops.lake_writes row this transaction updated
-        self.conflicts_retried = 0
 
     def __getattr__(self, name):
         return getattr(self._conn, name)
@@ -258,10 +256,6 @@ class LakeConnection:
             return self
         self._retrying(lambda: self._conn.executemany(query, parameters))
         return self
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._tx is not None
 
     def script(self, statements: list[tuple[str, dict | None]]) -> None:
         """Runs a file's statements; when one writes a keyed table and no transaction is open, all but a trailing
@@ -372,13 +366,11 @@ class LakeConnection:
 
     def _retrying(self, action, first_failed: bool = False):
         if first_failed:
-            self.conflicts_retried += 1
             time.sleep(0.05)
         for attempt in Retrying(retry=retry_if_exception(is_conflict), wait=wait_random_exponential(multiplier=0.05, max=2),
                                 stop=stop_after_delay(self._retry_seconds), reraise=True):
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
-                    self.conflicts_retried += 1
                     log.warning("DuckLake transaction conflict: retry %d after another writer's commit",
                                 attempt.retry_state.attempt_number - 1)
                 return action()
@@ -396,6 +388,7 @@ class Table:
     not_null: frozenset[str]
     keys: tuple[str, ...]
     defaults: tuple[tuple[str, str], ...]  # (column, DuckDB's text of its default) for non-literal defaults
+    literal_defaults: tuple[tuple[str, str], ...] = ()  # (column, its literal default): kept on the lake too
 
 
 @dataclass(frozen=True)
@@ -443,7 +436,8 @@ def _read_catalog(conn: duckdb.DuckDBPyConnection) -> Catalog:
             "WHERE database_name = 'memory' AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall()
         defaults = tuple((c, d) for c, _, _, d, _ in cols if d is not None and not _is_literal(d))
         tables[name] = Table(name, tuple(c for c, *_ in cols), tuple(t for _, t, *_ in cols),
-                             frozenset(c for c, _, nullable, *_ in cols if not nullable), keys.get(name, ()), defaults)
+                             frozenset(c for c, _, nullable, *_ in cols if not nullable), keys.get(name, ()), defaults,
+                             tuple((c, d) for c, _, _, d, _ in cols if d is not None and _is_literal(d)))
         if comment:
             comments.append(f"COMMENT ON TABLE {_qualified(schema, table)} IS {literal(comment)}")
         comments += [f"COMMENT ON COLUMN {_qualified(schema, table)}.{ident(c)} IS {literal(text)}" for c, *_, text in cols if text]
@@ -457,6 +451,11 @@ def _read_catalog(conn: duckdb.DuckDBPyConnection) -> Catalog:
         # A view's column comments stay out: the lake refuses them ("Cannot comment on columns for entry ... - it is
         # not a table"); the data dictionary (warehouse/docs.py) reads them from the DDL files, not the warehouse.
     return Catalog(schemas, tables, tuple(views), tuple(comments))
+
+
+def _literal_default(table: Table, column: str) -> str:
+    default = dict(table.literal_defaults).get(column)
+    return f" DEFAULT {default}" if default is not None else ""
 
 
 def _is_literal(default: str) -> bool:
@@ -474,7 +473,7 @@ def _qualified(schema: str, table: str) -> str:
 
 def lake_ddl(conn: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) -> list[str]:
     """What makes the lake hold the DDL files' schemas, tables (without keys), columns, views and comments: only
-    tables and columns it lacks are created (a lake cannot add a column with its default, so none has one)."""
+    tables and columns it lacks are created, with their literal defaults (the others are filled in, module docstring)."""
     catalog = catalog or shadow_catalog()
     have = {(s, t, c) for s, t, c in conn.execute(
         "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ?", [LAKE]).fetchall()}
@@ -483,10 +482,11 @@ def lake_ddl(conn: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) ->
     for table in catalog.tables.values():
         schema, name = table.name.split(".", 1)
         if (schema, name) not in tables:
-            columns = ", ".join(f"{ident(c)} {t}{' NOT NULL' if c in table.not_null else ''}" for c, t in zip(table.columns, table.types))
+            columns = ", ".join(f"{ident(c)} {t}{_literal_default(table, c)}{' NOT NULL' if c in table.not_null else ''}"
+                                for c, t in zip(table.columns, table.types))
             out.append(f"CREATE TABLE IF NOT EXISTS {_qualified(schema, name)} ({columns})")
             continue
-        out += [f"ALTER TABLE {_qualified(schema, name)} ADD COLUMN IF NOT EXISTS {ident(c)} {t}"
+        out += [f"ALTER TABLE {_qualified(schema, name)} ADD COLUMN IF NOT EXISTS {ident(c)} {t}{_literal_default(table, c)}"
                 for c, t in zip(table.columns, table.types) if (schema, name, c) not in have]
     keyed = [t.name for t in catalog.tables.values() if t.keys]
     out += [

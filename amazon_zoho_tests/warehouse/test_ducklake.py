@@ -226,6 +226,36 @@ def test_upserts_run_as_merges_on_a_lake_and_leave_what_they_leave_in_a_duckdb_f
                                     ("ops.quarantine", "quarantined_at"), ("core.marketplaces", ""))])
     assert got[0] == got[1]
     assert got[1][0] and len(got[1][2]) == 2 and got[1][3]
+    # Literal defaults stay on the lake: an INSERT that leaves such a column out gets the same value on both engines.
+    left_out = []
+    for conn in (plain, lake):
+        conn.execute("INSERT INTO ops.notifications (notification_id, order_id, change_type, received_at) "
+                     "VALUES ('n-1', 'o-1', 'OrderStatusChange', now())")
+        left_out.append(conn.execute("SELECT deliveries FROM ops.notifications WHERE notification_id = 'n-1'").fetchall())
+    assert left_out == [[(1,)], [(1,)]]
+
+
+def _file_lake(tmp_path) -> duckdb.DuckDBPyConnection:
+    lake = duckdb.connect()
+    for path in engine.extension_files():
+        lake.execute(f"LOAD '{path}'")
+    lake.execute(f"ATTACH 'ducklake:{tmp_path / 'claims.ducklake'}' AS {engine.LAKE} (DATA_PATH '{tmp_path / 'claims'}')")
+    lake.execute(f"USE {engine.LAKE}")
+    return lake
+
+
+def test_what_engine_py_says_a_lake_refuses_the_pinned_ducklake_refuses(tmp_path):
+    """The module docstring's claims, asked of the ducklake extension the project pins: when an upgrade lifts one,
+    this fails and the workaround in engine.py can go."""
+    lake = _file_lake(tmp_path)
+    with pytest.raises(duckdb.Error, match="(?i)primary key|unique"):
+        lake.execute("CREATE TABLE keyed (id INTEGER PRIMARY KEY)")
+    with pytest.raises(duckdb.Error, match="(?i)sequence"):
+        lake.execute("CREATE SEQUENCE numbers")
+    lake.execute("CREATE TABLE t (a INTEGER)")
+    lake.execute("ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 7")  # a literal default is taken
+    with pytest.raises(duckdb.Error, match="(?i)non-literal default"):
+        lake.execute("ALTER TABLE t ADD COLUMN c TIMESTAMPTZ DEFAULT now()")
 
 
 LAKE_ENV = {"AMAZON_ZOHO_WAREHOUSE_ENGINE": "ducklake", "AMAZON_ZOHO_DUCKLAKE_CATALOG": "host=db dbname=lake user=lake",
