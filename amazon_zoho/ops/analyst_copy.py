@@ -85,7 +85,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
                     conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
             conn.execute(f"USE {ident(main)}")
-            rows = _copy_tables(conn, main, _snapshot(conn, main) if warehouse.is_lake else None)
+            rows = _copy_tables(conn, main)
             conn.execute(INFO, {"run_id": run_id})
             conn.execute(INFO_COMMENT)
             conn.execute("CHECKPOINT analyst_copy")
@@ -117,14 +117,17 @@ def _remove(tmp: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _snapshot(conn, lake: str) -> int:
-    """The lake's latest committed snapshot: on DuckLake other runs write while the copy is made (no writer's lock), so
-    every table is read as of this one snapshot (DuckLake time travel, https://ducklake.select/docs/stable/duckdb/usage/
-    time_travel), and the copy holds one state of the warehouse as it does from the DuckDB file."""
-    return conn.execute("SELECT max(snapshot_id) FROM ducklake_snapshots(?)", [lake]).fetchone()[0]
+def _snapshot(conn, main: str) -> int | None:
+    """On a DuckLake, its latest committed snapshot: other runs write while the copy is made (no writer's lock), so every
+    table is read as of this one snapshot (DuckLake time travel, https://ducklake.select/docs/stable/duckdb/usage/
+    time_travel), and the copy holds one state of the warehouse as it does from the DuckDB file. None for a DuckDB file."""
+    [(kind,)] = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = ?", [main]).fetchall()
+    if kind != "ducklake":
+        return None
+    return conn.execute("SELECT max(snapshot_id) FROM ducklake_snapshots(?)", [main]).fetchone()[0]
 
 
-def _copy_tables(conn, main: str, snapshot: int | None = None) -> dict[str, int]:
+def _copy_tables(conn, main: str) -> dict[str, int]:
     tables = conn.execute(
         "SELECT t.schema_name, t.table_name, list(c.column_name ORDER BY c.column_index), c2.table_name IS NOT NULL "
         "FROM duckdb_tables() t JOIN duckdb_columns() c USING (database_name, schema_name, table_name) "
@@ -132,7 +135,7 @@ def _copy_tables(conn, main: str, snapshot: int | None = None) -> dict[str, int]
         "WHERE t.database_name = ? AND t.schema_name IN ? AND NOT t.temporary GROUP BY ALL ORDER BY ALL",
         [main, list(SCHEMAS)],
     ).fetchall()
-    rows = {}
+    rows, snapshot = {}, _snapshot(conn, main)
     # Every table of the copy comes from one state of the warehouse: from the DuckDB file the refresh holds its writer's
     # lock (refresh), so nothing writes meanwhile; from a lake every table is read at one `snapshot` (_snapshot). The
     # copy is seen only once whole (os.replace). A table is copied COPY_ROWS rows per
