@@ -72,7 +72,6 @@ MAX_ATTEMPTS = 3
 INTRADAY_DAYS = 2
 # searchOrders' lastUpdated lags Amazon's TimeOfOrderChange by seconds; scan from a little before the oldest change.
 CHANGE_SKEW = timedelta(minutes=5)
-ZOHO_LAST_PUSH = "zoho.Sales_Orders"
 NOTIFIED_SOURCE, POLL_SOURCE = "intraday_notifications", "intraday_poll"
 KEY_TAG = "amazon_zoho/intraday_key"
 INTRADAY_JOB = dg.define_asset_job(
@@ -406,7 +405,7 @@ def _run_requests(context: dg.SensorEvaluationContext, warehouse: WarehouseResou
         return []
     today = bounds[1]
     with warehouse.connect() as conn:
-        behind = dict(late_days.behind_zoho(conn, ZOHO_LAST_PUSH, bounds[0], today, today - timedelta(days=INTRADAY_DAYS - 1)))
+        behind = dict(late_days.behind_zoho(conn, late_days.LAST_ZOHO_PUSH, bounds[0], today, today - timedelta(days=INTRADAY_DAYS - 1)))
     requests = []
     for first, last in partition_runs(list(behind)):
         through = max(t for d, t in behind.items() if first <= d <= last)

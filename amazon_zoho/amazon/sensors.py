@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 
 from .. import clock
+from ..core import late_days
 from ..partitions import open_days
 from ..warehouse import WarehouseResource
 from . import order_updates, orders
@@ -96,7 +97,10 @@ def order_updates_sensor(context: dg.SensorEvaluationContext, amazon: AmazonSell
         scan, days, newest_scan = _scan_order_updates(client, warehouse, amazon, state)
     except duckdb.IOException as exc:
         return dg.SkipReason(f"warehouse busy ({exc}); polling next tick")
-    wanted = _days_to_rebuild(context, days)
+    try:
+        wanted = _days_to_rebuild(context, warehouse, days)
+    except duckdb.IOException as exc:
+        return dg.SkipReason(f"warehouse busy ({exc}); polling next tick")
     cursor = json.dumps({"updated_before": scan.before.isoformat(), "scan_id": newest_scan})
     context.log.info(_order_updates_tick_summary(scan, wanted))
     if not wanted:
@@ -133,13 +137,20 @@ def _scan_start(state: dict, warehouse: WarehouseResource, amazon: AmazonSellerR
     return todo[0][0] if todo else max(after, orders.clamp_before(now))
 
 
-def _days_to_rebuild(context: dg.SensorEvaluationContext, changed: list[date]) -> list[date]:
+def _days_to_rebuild(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, changed: list[date]) -> list[date]:
     raw_key = _key(context, RAW_ORDERS)
     loaded = context.instance.get_materialized_partitions(raw_key) if raw_key else set()
     # Days never loaded are left alone: rebuilding core from a handful of changed orders would publish
     # a partial day. They get everything when their partition first runs.
     bounds = open_days(_partitions(context, raw_key))
-    return [d for d in changed if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+    wanted = [d for d in changed if d.isoformat() in loaded and bounds and bounds[0] <= d <= bounds[1]]
+    if not wanted:
+        return []
+    # A day some other run already brought over (the intraday sensor's, after its getOrder or scan stored the same
+    # versions; a daily run's lookback) is not asked for twice: only days whose raw moved past the last Zoho push.
+    with warehouse.connect() as conn:
+        behind = {d for d, _ in late_days.behind_zoho(conn, late_days.LAST_ZOHO_PUSH, min(wanted), max(wanted), min(wanted))}
+    return [d for d in wanted if d in behind]
 
 
 def _order_updates_tick_summary(scan: order_updates.Scan, wanted: list[date]) -> str:

@@ -20,6 +20,9 @@ from . import steps
 
 RAW = "raw"
 CORE = "core_orders"
+# The last push of an orders run (zoho/assets.py records consumer f"zoho.{module}"; Sales_Orders is MODULE_ORDER's last):
+# a day it built from raw as it stands now needs no other run.
+LAST_ZOHO_PUSH = "zoho.Sales_Orders"
 
 
 def late_days(conn: duckdb.DuckDBPyConnection, consumer: str, start: date, end: date, upstream: str = CORE) -> list[date]:
