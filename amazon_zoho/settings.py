@@ -42,6 +42,8 @@ DEFAULT_PII_RETENTION_DAYS = 30
 DEFAULT_MAX_RUN_HOURS = 6.0
 # Zoho's API-limits table: 50,000 + per-user credits on paid editions, 5,000 on Free (zoho/budget.py).
 DEFAULT_DAILY_CREDITS, DEFAULT_CREDIT_RESERVE = 50_000, 1_000
+# How long a push reuses the field metadata an earlier run read (zoho/field_cache.py): Zoho's SDK reads it again after an hour.
+DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES = 60.0
 # Report files downloaded by hand from Seller Central are dropped here (amazon/inbox_sensor.py); unset, the
 # inbox is this folder beside the warehouse file (data/inbox), so each seller's is its own.
 INBOX_FOLDER = "inbox"
@@ -171,6 +173,7 @@ class Settings:
     zoho_mapping_file: str = ""
     zoho_daily_credits: int = DEFAULT_DAILY_CREDITS
     zoho_credit_reserve: int = DEFAULT_CREDIT_RESERVE
+    zoho_fields_max_age_minutes: float = DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES
     notify: NotifySettings = field(default_factory=NotifySettings)
     intraday: IntradaySettings = field(default_factory=IntradaySettings)
     inbox_dir: str = DEFAULT_INBOX_DIR
@@ -291,6 +294,8 @@ def _read(src: _Source) -> Settings:
         zoho_mapping_file=src.get("ZOHO_MAPPING_FILE"),
         zoho_daily_credits=src.number("ZOHO_DAILY_CREDITS", DEFAULT_DAILY_CREDITS, minimum=0, unit="whole number of API credits"),
         zoho_credit_reserve=src.number("ZOHO_CREDIT_RESERVE", DEFAULT_CREDIT_RESERVE, minimum=0, unit="whole number of API credits"),
+        zoho_fields_max_age_minutes=src.number("ZOHO_FIELDS_MAX_AGE_MINUTES", DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES, float, minimum=0,
+                                               unit="number of minutes (0: read the fields every run)"),
         duckdb_memory_limit=memory_limit,
         duckdb_threads=src.number("AMAZON_ZOHO_DUCKDB_THREADS", 0, minimum=0, unit="whole number of threads (0: one per core)"),
         duckdb_temp_dir=src.get("AMAZON_ZOHO_DUCKDB_TEMP_DIR", str(Path(warehouse).parent / DUCKDB_TEMP_FOLDER)),

@@ -88,7 +88,8 @@ def _push(
         start, end = min([start, *late]), max([end, *(d + timedelta(days=1) for d in late)])
         partition_range = day_range(start, end)
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
-                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt,
+                    fields_max_age_minutes=zoho.fields_max_age_minutes)
         # A field taken out of mapping.yaml is cleared in Zoho, not left with its last value (ops/zoho_retention.py).
         # Under the push's budget: LIMIT_REACHED here leaves the budget exhausted, and the push defers too.
         unmapped = clear_unmapped_fields(conn, push.client, push.mapping, module, budget=push.budget, run_id=context.run_id)

@@ -192,6 +192,12 @@ class ZohoCrmClient:
         self.field_meta[module] = fields
         return fields
 
+    def remember_fields(self, module: str, fields: list[dict]) -> None:
+        """Field metadata an earlier run read and its preflight accepted (zoho/field_cache.py), taken as this client's own
+        answer: the push fits text to it and setup.ensure_fields does not read it again."""
+        self.field_meta[module] = fields
+        self.__dict__.setdefault("_fields_ready", set()).add(module)
+
     def create_fields(self, module: str, fields: list[dict]) -> Any:
         _, body = self.call("createFields", "POST", "/crm/v8/settings/fields", params={"module": module}, json={"fields": fields})
         return body

@@ -28,7 +28,8 @@ def zoho_redrive_op(context: dg.OpExecutionContext, config: RedriveConfig, zoho:
     today = clock.today()
     with warehouse.connect() as conn:
         push = Push(conn, zoho.client(), zoho.mapping(), zoho.budget(), run_id=context.run_id, path=config.write_api,
-                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt)
+                    auto_setup=zoho.auto_setup, poll_seconds=config.bulk_poll_seconds, log=context.log.info, salt=warehouse.pii_salt,
+                    fields_max_age_minutes=zoho.fields_max_age_minutes)
         metadata = {}
         for module in MODULE_ORDER:
             outcome = sync_module(push, module, today, today)  # an empty window: the backlog only

@@ -7,7 +7,7 @@ import requests
 from pydantic import PrivateAttr
 
 from ..http.oauth import RefreshTokenProvider
-from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS
+from ..settings import DEFAULT_CREDIT_RESERVE, DEFAULT_DAILY_CREDITS, DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES
 from .budget import CreditBudget
 from .client import ZohoCrmClient
 from .mapping import Mapping, load as load_mapping
@@ -58,6 +58,8 @@ class ZohoCrmResource(dg.ConfigurableResource):
     mapping_file: str = ""
     daily_credits: int = DEFAULT_DAILY_CREDITS
     credit_reserve: int = DEFAULT_CREDIT_RESERVE
+    # How long a push reuses the field metadata an earlier run read (field_cache.py); 0: read it every run.
+    fields_max_age_minutes: float = DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES
 
     _client: ZohoCrmClient | None = PrivateAttr(default=None)
     # Read once per run: the code location already validated the file when it loaded (build.py).

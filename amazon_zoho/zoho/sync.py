@@ -26,7 +26,7 @@ import pandas as pd
 from ..http.errors import AccessDenied, ApiError
 from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
-from . import bulk, steps
+from . import bulk, field_cache, steps
 from .budget import CreditBudget
 from .client import BODY_START, MAX_UPSERT_BATCH, AnswerMismatch, CreditsExhausted, ZohoCrmClient, write_cost
 from .fit import fit_payload, text_lengths
@@ -109,6 +109,8 @@ class Push:
     poll_seconds: float = 2.0
     log: Callable[[str], None] = print
     salt: str = DEFAULT_PII_SALT  # the warehouse's buyer-key salt (WarehouseResource.pii_salt)
+    # How long a preflight's field metadata is reused by later runs (field_cache.py, ZOHO_FIELDS_MAX_AGE_MINUTES); 0: read every run.
+    fields_max_age_minutes: float = 0.0
 
 
 def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> str:
@@ -190,11 +192,16 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
         _finish_unfinished_jobs(push, mm)
         [(needs_prune,)] = conn.execute("SELECT count(*) FROM ops.zoho_sync_state WHERE module = ? AND lines_to_prune", [module]).fetchall()
         if total or needs_prune:
-            _preflight(push, module)
+            _preflight(push, module, build)
         try:
             sent = _send(push, mm, total, outcome)
+        except ApiError:
+            field_cache.forget(conn, module)  # a call Zoho refused whole may mean its fields changed: read them next run
+            raise
         finally:
             _noted(push, mm, outcome)
+            if outcome.failed:
+                field_cache.forget(conn, module)
         if not sent:
             _defer(push, module, outcome, push.budget.describe() if not push.budget.exhausted else "Zoho answered LIMIT_REACHED")
         if mm.line_items_field:
@@ -213,15 +220,22 @@ def sync_module(push: Push, module: str, start: date, end: date) -> SyncOutcome:
     return outcome
 
 
-def _preflight(push: Push, module: str) -> None:
+def _preflight(push: Push, module: str, built_with: str) -> None:
+    push.client.require_scopes()  # a missing scope stops here, before any write (issue #20 item 3)
+    cached = field_cache.fresh(push.conn, module, built_with, push.fields_max_age_minutes)
+    if cached is not None:
+        push.client.remember_fields(module, cached)
+        return
     # Reading the fields costs 1 credit; creating missing ones and reading them again 2 more.
     if not push.budget.allows(3):
         raise BudgetSpent(push.budget.describe())
-    push.client.require_scopes()  # a missing scope stops here, before any write (issue #20 item 3)
     created = ensure_fields(push.client, push.mapping, module, create=push.auto_setup)
     push.budget.book(push.conn, push.client, push.run_id)
     if created:
         push.log(f"created Zoho custom fields on {module}: {created}")
+        if owed := field_cache.resend_pushed_since_read(push.conn, module):
+            push.log(f"{owed} {module} records pushed since the fields were last read may lack {created}: sent again next run")
+    field_cache.remember(push.conn, module, built_with, push.client.field_meta[module])
 
 
 def _unmappable(conn: duckdb.DuckDBPyConnection) -> Iterator[list[Unmappable]]:
