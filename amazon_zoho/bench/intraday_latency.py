@@ -3,7 +3,7 @@ Zoho gets an order once it has prices, mapping.yaml) to its Zoho Sales_Orders re
 and with polling only, side by side; Amazon calls and 429s per 1,000 orders; Zoho credits per 1,000 orders intraday
 against one daily-path run over the same orders.
 
-    .venv/bin/python -m amazon_zoho.bench.intraday_latency [--orders-per-day 1000] [--minutes 10]
+    .venv/bin/python -m amazon_zoho.bench.intraday_latency [--orders-per-day 1000] [--minutes 10] [--run-every-seconds 0]
 
 How time passes: the sensor ticks every 30 s of sandbox time, and `SPEED` sandbox seconds pass per real second
 (the sandbox's and our rate limits refill `SPEED` times faster, its --time-scale), so Amazon's usage plans hold as they
@@ -13,6 +13,12 @@ in the first `minutes` are measured; the sensor then keeps ticking for up to DRA
 the window, one daily-path run brings yesterday and today up to date (Amazon's limits off for it), as a running
 deployment would be. Credits per 1,000 orders: every Zoho credit of the window (new orders and the status changes of
 older ones) over the orders priced in it.
+
+Why intraday cannot reach the daily path's credits at minutes of latency: Zoho charges an upsert 1 credit per 10 records
+or part of 10 (API-FACTS.md, "Credit cost"), so a run carrying one new order and its buyer pays 2 credits where the daily
+path's 100-record calls pay 0.2. Only runs carrying about 10 orders each approach the floor: at 1,000 orders a day
+(0.7 a minute) that is a run every quarter of an hour. `--run-every-seconds` (AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS)
+measures that trade: fewer runs, fewer credits, later records.
 """
 
 import argparse
@@ -40,11 +46,12 @@ START = "2026-06-10T09:00:00+00:00"
 MODES = ("notifications", "polling")
 
 
-def run(orders_per_day: int = 1000, minutes: int = 10) -> dict:
+def run(orders_per_day: int = 1000, minutes: int = 10, run_every_seconds: int = 0, modes: tuple[str, ...] = MODES) -> dict:
     warnings.filterwarnings("ignore")
-    out: dict = {"orders per day": orders_per_day, "window (sandbox minutes)": minutes}
-    for mode in MODES:
-        out.update({f"{mode}: {k}": v for k, v in _measure(mode, orders_per_day, minutes).items()})
+    out: dict = {"orders per day": orders_per_day, "window (sandbox minutes)": minutes,
+                 "a run at most every (s, AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS)": run_every_seconds}
+    for mode in modes:
+        out.update({f"{mode}: {k}": v for k, v in _measure(mode, orders_per_day, minutes, run_every_seconds).items()})
     out["daily path: Zoho credits per 1,000 orders"] = _daily_credits(orders_per_day, minutes)
     intraday = out.get("notifications: Zoho credits per 1,000 orders")
     daily = out["daily path: Zoho credits per 1,000 orders"]
@@ -53,7 +60,7 @@ def run(orders_per_day: int = 1000, minutes: int = 10) -> dict:
     return out
 
 
-def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
+def _measure(mode: str, orders_per_day: int, minutes: int, run_every_seconds: int = 0) -> dict:
     import dagster as dg
 
     from ..amazon.intraday import order_change_notifications
@@ -67,7 +74,7 @@ def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-intraday-{mode}-"))
     config = _config(orders_per_day)
     with clock.pinned(START), Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb, sqs_server() as endpoint:
-        env = _env(sb.url, work)
+        env = {**_env(sb.url, work), "AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS": str(run_every_seconds)}
         settings = load(env)
         resources = build_resources(settings)
         _setup_zoho(resources)
@@ -76,7 +83,7 @@ def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
             sb.app.set_config({"sqs_endpoint_url": endpoint}, persist=False)
             order_queue = _with(queue_resource(settings), long_poll_seconds=1)
         else:  # no queue configured: the sensor polls searchOrders by lastUpdatedAfter
-            order_queue = NotificationQueueResource(enabled=True)
+            order_queue = NotificationQueueResource(enabled=True, run_every_seconds=run_every_seconds)
         context = {**resources, "order_queue": order_queue}
         instance = dg.DagsterInstance.ephemeral()
 
@@ -89,7 +96,9 @@ def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
         cursor = first.cursor if isinstance(first, dg.SensorResult) else None
         credits_before, calls_before = _credits(sb.url), _last_call(sb.url)
         start = clock.now()
-        end, drain = start + timedelta(minutes=minutes), start + timedelta(minutes=minutes + DRAIN_MINUTES)
+        # Spaced runs leave the last orders of the window waiting up to run_every_seconds more.
+        drain_minutes = DRAIN_MINUTES + math.ceil(run_every_seconds / 60)
+        end, drain = start + timedelta(minutes=minutes), start + timedelta(minutes=minutes + drain_minutes)
         runs, ticks = 0, 0
         while clock.now() < drain:
             tick_real, tick_sim = time.monotonic(), clock.now()
@@ -124,6 +133,7 @@ def _measure(mode: str, orders_per_day: int, minutes: int) -> dict:
         "Amazon calls by operation": dict(ops),
         "Amazon 429s": sum(1 for c in calls if c["status"] == 429),
         "Zoho credits per 1,000 orders": round(credits * per_k, 1),
+        "Zoho credits per run": round(credits / runs, 2) if runs else None,
     }
 
 
@@ -274,8 +284,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders-per-day", type=int, default=1000)
     parser.add_argument("--minutes", type=int, default=10)
+    parser.add_argument("--run-every-seconds", type=int, default=0, help="AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS for the sensor")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.orders_per_day, args.minutes), indent=2, default=str))
+    print(json.dumps(run(args.orders_per_day, args.minutes, args.run_every_seconds, tuple(args.modes)), indent=2, default=str))
     return 0
 
 
