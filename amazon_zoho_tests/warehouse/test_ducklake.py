@@ -2,6 +2,7 @@
 starts one) and moto's S3 server on loopback as the data path. The daily graph runs over a few days into the lake,
 two writers run at once, and a reader attached read-only sees committed snapshots meanwhile."""
 
+import importlib.util
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +17,8 @@ from amazon_zoho.resources import build_resources
 from amazon_zoho.settings import load
 from amazon_zoho.warehouse import engine
 from amazon_zoho_tests.core.built import pipeline_assets
-from amazon_zoho_tests.ops.test_postgres_profile import _free_port, _psql, postgres  # noqa: F401 - the fixture
-from amazon_zoho_tests.truth import day_ago
+from amazon_zoho_tests.ops.test_postgres_profile import SELLERS_DIR, _free_port, _psql, postgres  # noqa: F401 - the fixture
+from amazon_zoho_tests.truth import day_ago, truth_orders
 
 # Table -> its key. The sandbox's orders move on between the runs compared (its clock runs 1000x), so orders are
 # compared by key (nothing lost, nothing twice); settlements, which never change once issued, row by row (key None).
@@ -184,6 +185,63 @@ def test_two_backfills_at_once_end_like_one_sequential_run_while_a_reader_sees_s
         assert len(versions) > 2
         early = conn.execute(f"SELECT count(*) FROM core.orders AT (VERSION => {versions[1]})").fetchone()[0]
         assert early == 0 < len(got["core.orders"])
+
+
+def _seller_location():
+    """deploy/production/sellers/seller_location.py, as each seller's code location imports it."""
+    spec = importlib.util.spec_from_file_location("seller_location", SELLERS_DIR / "seller_location.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_sellers_write_their_own_lakes_at_the_same_time(postgres, s3, sandbox, project_env, tmp_path, monkeypatch):  # noqa: F811
+    """Two sellers' code locations (deploy/production: one per seller, settings prefixed ACME_EU__, GLOBEX_NA__) on
+    DuckLake, each in its own catalog database and data path, run over the same days at the same time: each lake holds
+    its own marketplaces' orders, each once, all of them; and a seller location refuses to share a catalog."""
+    # The sandbox's seller sells in DE, UK and FR: the two sellers split them.
+    sellers = {"acme_eu": ["A1PA6795UKMFR9", "A1F83G8C2ARO7P"], "globex_na": ["A13V1IB3VIYZZH"]}
+    shared = _lake_env(postgres, s3, project_env, "lake_unused")  # the engine, the catalog password and the S3 keys
+    env = {k: v for k, v in shared.items() if k not in ("AMAZON_ZOHO_DUCKLAKE_CATALOG", "AMAZON_ZOHO_DUCKLAKE_DATA_PATH",
+                                                          "AMAZON_ZOHO_WAREHOUSE", "AMAZON_ZOHO_ARCHIVE_DIR")}
+    for seller, marketplaces in sellers.items():
+        own = _lake_env(postgres, s3, project_env, f"lake_{seller}")
+        prefix = seller.upper() + "__"
+        env |= {prefix + "AMAZON_ZOHO_DUCKLAKE_CATALOG": own["AMAZON_ZOHO_DUCKLAKE_CATALOG"],
+                prefix + "AMAZON_ZOHO_DUCKLAKE_DATA_PATH": own["AMAZON_ZOHO_DUCKLAKE_DATA_PATH"],
+                prefix + "AMAZON_ZOHO_WAREHOUSE": str(tmp_path / seller / "warehouse.duckdb"),
+                prefix + "AMAZON_ZOHO_ARCHIVE_DIR": str(tmp_path / seller / "archive"),
+                prefix + "AMAZON_MARKETPLACE_IDS": ",".join(marketplaces)}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    location = _seller_location()
+    resources = {seller: build_resources(location.seller_settings(seller, env), seller_key=seller) for seller in sellers}
+    for r in resources.values():  # each lake's schema first: the runs then race on data, not on creating a lake
+        with _Opened(r) as warehouse, warehouse.connect():
+            pass
+
+    first, last = day_ago(3), day_ago(2)
+    with ThreadPoolExecutor(2) as pool:
+        for run in [pool.submit(_run, r, first, last) for r in resources.values()]:
+            run.result()
+
+    truth = truth_orders(sandbox.url, first, last)
+    held = {}
+    for seller, marketplaces in sellers.items():
+        with _Opened(resources[seller]) as warehouse, warehouse.connect(read_only=True) as conn:
+            rows = conn.execute("SELECT order_id, marketplace_id FROM core.orders").fetchall()
+        held[seller] = {order_id for order_id, _ in rows}
+        assert len(rows) == len(held[seller]) > 0, f"{seller}: an order twice, or none"
+        assert {m for _, m in rows} <= set(marketplaces), seller
+        assert held[seller] == {o["orderId"] for o in truth if o["marketplaceId"] in marketplaces}, f"{seller}: an order lost"
+    assert not held["acme_eu"] & held["globex_na"]
+
+    # A seller left on the shared (unprefixed) catalog would write the other's tables: its location refuses to start.
+    one_lake = {**env, "AMAZON_ZOHO_DUCKLAKE_CATALOG": shared["AMAZON_ZOHO_DUCKLAKE_CATALOG"],
+                "AMAZON_ZOHO_DUCKLAKE_DATA_PATH": shared["AMAZON_ZOHO_DUCKLAKE_DATA_PATH"]}
+    del one_lake["GLOBEX_NA__AMAZON_ZOHO_DUCKLAKE_CATALOG"]
+    with pytest.raises(RuntimeError, match="GLOBEX_NA__AMAZON_ZOHO_DUCKLAKE_CATALOG; on DuckLake every seller needs its own catalog"):
+        location.seller_settings("globex_na", one_lake)
 
 
 UPSERTS = (

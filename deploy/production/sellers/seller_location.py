@@ -17,6 +17,9 @@ from amazon_zoho.settings import Settings
 
 # Two sellers sharing one DuckDB file or archive would overwrite each other's partitions.
 PER_SELLER = ("AMAZON_ZOHO_WAREHOUSE", "AMAZON_ZOHO_ARCHIVE_DIR")
+# On DuckLake the tables live in the lake's catalog (and its files under the data path): two sellers sharing a catalog
+# would write the same core.orders, each run replacing the other's rows of its window.
+PER_SELLER_LAKE = ("AMAZON_ZOHO_DUCKLAKE_CATALOG", "AMAZON_ZOHO_DUCKLAKE_DATA_PATH")
 
 
 def definitions_for(seller: str, environ: dict[str, str] | None = None) -> dg.Definitions:
@@ -34,4 +37,9 @@ def seller_settings(seller: str, environ: dict[str, str] | None = None) -> Setti
     missing = [prefix + name for name in PER_SELLER if not env.get(prefix + name)]
     if missing:
         raise RuntimeError(f"seller {seller!r}: set {', '.join(missing)}; every seller needs its own warehouse file and archive")
-    return Settings.from_env(env, prefix=prefix)
+    settings = Settings.from_env(env, prefix=prefix)
+    missing = [prefix + name for name in PER_SELLER_LAKE if not env.get(prefix + name)]
+    if settings.warehouse.engine == "ducklake" and missing:
+        raise RuntimeError(f"seller {seller!r}: set {', '.join(missing)}; on DuckLake every seller needs its own catalog "
+                           "database and data path")
+    return settings
