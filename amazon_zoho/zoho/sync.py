@@ -8,8 +8,9 @@ answer. Line items are the exception, since Zoho appends the rows it is sent: a 
 with line items is flagged and its older rows are deleted afterwards (lines.py).
 
 Memory does not grow with the window (issue #17): the records to send stay in DuckDB (the temp table `to_send`)
-and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records
-Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
+and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once (a job's payloads
+not even then: DuckDB writes them to its CSVs, bulk_files.py, and Python gets each record's key, id and whether it
+sends line items); which records Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
 """
 
 from __future__ import annotations
