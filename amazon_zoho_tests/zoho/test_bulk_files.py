@@ -82,9 +82,12 @@ def conn(tmp_path):
         yield conn
 
 
-def _to_send(conn, payloads: list[dict]) -> None:
+def _to_send(conn, payloads: list[dict], ascii_only: bool = False) -> None:
+    """The payloads as JSON text in `to_send`: UTF-8 as DuckDB writes them (pending.sql), or \\u escapes (surrogate
+    pairs outside the BMP) as other JSON writers do."""
     conn.executemany("INSERT INTO to_send VALUES (?, ?, 'hash', NULL, ?, ?)",
-                     [(seq, p["Amazon_Order_ID"], p.get("Ordered_Items") is not None, json.dumps(p)) for seq, p in enumerate(payloads, 1)])
+                     [(seq, p["Amazon_Order_ID"], p.get("Ordered_Items") is not None, json.dumps(p, ensure_ascii=ascii_only))
+                      for seq, p in enumerate(payloads, 1)])
 
 
 def _built(conn, first: int, last: int) -> tuple[dict[str, str], list[dict], dict[str, int], list[str]]:
@@ -101,8 +104,9 @@ def _rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def test_duckdb_writes_the_cells_the_python_builder_wrote(conn):
-    _to_send(conn, TRICKY)
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_duckdb_writes_the_cells_the_python_builder_wrote(conn, ascii_only):
+    _to_send(conn, TRICKY, ascii_only)
     texts, resources, truncated, keys = _built(conn, 0, len(TRICKY))
     expected, expected_resources, expected_truncated = _oracle(TRICKY)
 
