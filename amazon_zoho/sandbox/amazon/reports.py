@@ -9,7 +9,6 @@ status the client sees still moves IN_QUEUE -> IN_PROGRESS -> outcome with time 
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from datetime import timedelta
@@ -21,6 +20,7 @@ from .report_model import (
     SETTLEMENT_V2,
     error,
     find_report,
+    gzipped,
     invalid,
     parse_time,
     report_document_id,
@@ -189,11 +189,11 @@ def _decide_outcome(app, spec: dict) -> tuple[str, tuple[bytes, str] | None]:
         return "CANCELLED", None
     data, charset = rendered
     content_type = f"text/plain;charset={charset}" if charset else "text/plain"
-    return "DONE", (gzip.compress(data, mtime=0), content_type)
+    return "DONE", (gzipped(data), content_type)
 
 
 def _error_document(message: str) -> tuple[bytes, str]:
-    return gzip.compress(message.encode("utf-8"), mtime=0), "text/plain;charset=UTF-8"
+    return gzipped(message.encode("utf-8")), "text/plain;charset=UTF-8"
 
 
 def _not_found(report_id: str) -> Response:
