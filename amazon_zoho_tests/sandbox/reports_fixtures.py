@@ -48,7 +48,7 @@ def fake_documents() -> types.ModuleType:
             out.append(FakeSettlement(f"5000000{n}", f"900{n}", market, end - timedelta(days=14), end, end + timedelta(hours=6)))
         return out
 
-    def render_order_report(app, report_type, marketplace_ids, start, end):
+    def render_order_report(app, report_type, marketplace_ids, start, end, now=None):
         if end - start < timedelta(hours=1):
             return None
         return ORDER_TEXT.encode("cp1252"), "Cp1252"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from amazon_zoho import clock
 from amazon_zoho_tests.sandbox.reports_fixtures import (
     BASE,
     DE,
+    DOCUMENTS_MODULE,
     GB,
     ORDER_TEXT,
     ORDERS_BY_DATE,
@@ -284,3 +286,52 @@ def test_real_producers_give_an_order_report_and_settlements(tmp_path):
             url = s.get(f"{sb.url}{BASE}/documents/{listed['reportDocumentId']}").json()["url"]
             body = gzip.decompress(requests_get(url).content).decode("utf-8", errors="replace")
             assert body.startswith("settlement-id\t")
+
+
+def test_an_order_file_is_made_after_create_report_has_answered_and_once(tmp_path, monkeypatch):
+    """createReport answers at once however long the file takes (Amazon: 202, then IN_QUEUE/IN_PROGRESS); the report
+    stays IN_PROGRESS past its modelled processing time until the file is made, then is DONE; reads meanwhile do not
+    make the file again. (createReport rendered the file itself: a client timing out on a big one retried, and every
+    retry rendered it again.)"""
+    import threading
+
+    from amazon_zoho.sandbox.amazon import report_processing
+
+    release, calls = threading.Event(), []
+    documents = sys.modules[DOCUMENTS_MODULE]
+    made_as_of = []
+
+    def slow(app, report_type, marketplace_ids, start, end, now=None):
+        calls.append(report_type)
+        made_as_of.append(now)
+        release.wait(10)
+        return ORDER_TEXT.encode("cp1252"), "Cp1252"
+
+    monkeypatch.setattr(documents, "render_order_report", slow)
+    monkeypatch.setattr(report_processing, "WAIT_SECONDS", 0.05)
+    with running(tmp_path, report_processing_seconds=0.01, rate_limits=False) as sb:
+        s = session(sb)
+        started = time.monotonic()
+        report_id = create(s, sb, order_spec())
+        assert time.monotonic() - started < 5
+        time.sleep(0.1)  # the modelled processing time (10 ms at time_scale 1000) is long over
+        for _ in range(3):
+            report = s.get(f"{sb.url}{BASE}/reports/{report_id}").json()
+            assert report["processingStatus"] == "IN_PROGRESS" and "reportDocumentId" not in report
+        listed = s.get(f"{sb.url}{BASE}/reports", params={"reportTypes": ORDERS_BY_DATE}).json()["reports"]
+        assert [r["processingStatus"] for r in listed] == ["IN_PROGRESS"]
+        release.set()
+        done = wait_final(s, sb, report_id)
+        assert done["processingStatus"] == "DONE"
+        doc = s.get(f"{sb.url}{BASE}/documents/{done['reportDocumentId']}").json()
+        assert gzip.decompress(requests_get(doc["url"]).content) == ORDER_TEXT.encode("cp1252")
+        assert calls == [ORDERS_BY_DATE]
+        # The file holds the orders as they stood when the report was requested.
+        assert made_as_of[0] is not None and abs(made_as_of[0].timestamp() - datetime.fromisoformat(done["createdTime"].replace("Z", "+00:00")).timestamp()) < 1
+
+
+def test_an_order_file_without_orders_ends_cancelled_after_create_report_has_answered(tmp_path):
+    with running(tmp_path, rate_limits=False) as sb:
+        s = session(sb)
+        report = wait_final(s, sb, create(s, sb, order_spec(hours=0.5)))  # the stand-in has no data under an hour
+        assert report["processingStatus"] == "CANCELLED" and "reportDocumentId" not in report

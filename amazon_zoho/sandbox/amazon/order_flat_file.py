@@ -43,9 +43,11 @@ ITEM_STATUS = {PENDING: "Unshipped", UNSHIPPED: "Unshipped", SHIPPED: "Shipped",
 SERVICE_LEVEL = {"STANDARD": "Standard", "NEXT_DAY": "NextDay", "EXPEDITED": "Expedited"}
 
 
-def render_order_report(app, report_type: str, marketplace_ids, start: datetime, end: datetime) -> tuple[bytes, str] | None:
-    """The file for orders created (or last updated) in [start, end); None when no order matches."""
-    now = datetime.fromtimestamp(app.now(), timezone.utc)
+def render_order_report(app, report_type: str, marketplace_ids, start: datetime, end: datetime,
+                        now: datetime | None = None) -> tuple[bytes, str] | None:
+    """The file for orders created (or last updated) in [start, end), as they stood at `now` (default: the clock's
+    now); None when no order matches."""
+    now = now or datetime.fromtimestamp(app.now(), timezone.utc)
     by_update = report_type == BY_LAST_UPDATE
     lookback = MAX_ORDER_LIFETIME_DAYS if by_update else 0
     picked = []

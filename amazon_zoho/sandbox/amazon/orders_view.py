@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from ..config import MARKETPLACES
 from .catalog import CENT
-from .datagen import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Item, Order
+from .datagen import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Item, Order, Shown
 from .orders_query import iso
 
 SHIPPING_STATUSES = (UNSHIPPED, "PARTIALLY_SHIPPED", SHIPPED)
@@ -44,6 +44,9 @@ def money(amount: Decimal, currency: str) -> dict:
 def order_json(order: Order, status: str, last_updated: datetime, included: set[str]) -> dict:
     cur = order.currency
     priced = status not in (PENDING,)
+    # Each item's amounts as this order shows them, made once: the item's price, its proceeds and the order's
+    # proceeds all read them (a getOrder per merchant-fulfilled order of a backfill made them three times each).
+    shown = {item.order_item_id: item.shown(_included(order)) for item in order.items}
     out: dict = {
         "orderId": order.order_id,
         "createdTime": iso(order.created),
@@ -62,19 +65,19 @@ def order_json(order: Order, status: str, last_updated: datetime, included: set[
     if "RECIPIENT" in included and status in SHIPPING_STATUSES:
         out["recipient"] = {"deliveryAddress": _address(order)}
     if "PROCEEDS" in included and priced and status != CANCELLED:
-        breakdowns = _breakdowns(order.standing_items, cur, _included(order), order_level=True)
+        breakdowns = _breakdowns([shown[i.order_item_id] for i in order.standing_items], cur, order_level=True)
         if order.tip:
             breakdowns.append({"type": "DELIVERY_TIP", "status": order.tip_status(last_updated), "subtotal": money(order.tip, cur)})
         out["proceeds"] = {"grandTotal": money(order.paid, cur), "breakdowns": breakdowns}
     if "FULFILLMENT" in included:
         out["fulfillment"] = _fulfillment(order, status)
-    out["orderItems"] = [_item(order, item, status, included) for item in order.items]
+    out["orderItems"] = [_item(order, item, shown[item.order_item_id], status, included) for item in order.items]
     if "PACKAGES" in included and not order.afn and status == SHIPPED:
         out["packages"] = [_package(order)]
     return out
 
 
-def _item(order: Order, item: Item, status: str, included: set[str]) -> dict:
+def _item(order: Order, item: Item, shown: Shown, status: str, included: set[str]) -> dict:
     cur = order.currency
     product = {
         "asin": item.product.asin,
@@ -82,13 +85,12 @@ def _item(order: Order, item: Item, status: str, included: set[str]) -> dict:
         "sellerSku": item.product.sku,
         "condition": {"conditionType": "NEW", "conditionSubtype": "NEW"},
     }
-    shown = item.shown(_included(order))
     if status != PENDING:
         product["price"] = {"unitPrice": money(shown.unit_price, cur)}
     out: dict = {"orderItemId": item.order_item_id, "quantityOrdered": item.quantity, "product": product}
     gone = item.cancelled and status != PENDING  # cancelled inside the order when it became UNSHIPPED
     if "PROCEEDS" in included and status not in (PENDING, CANCELLED) and not gone:
-        out["proceeds"] = {"proceedsTotal": money(item.paid, cur), "breakdowns": _breakdowns((item,), cur, _included(order), order_level=False)}
+        out["proceeds"] = {"proceedsTotal": money(item.paid, cur), "breakdowns": _breakdowns([shown], cur, order_level=False)}
     if "PROMOTION" in included and item.promotion_ids:
         out["promotion"] = {"breakdowns": [{"promotionId": p} for p in item.promotion_ids]}
     if "CANCELLATION" in included and gone:
@@ -115,8 +117,7 @@ def _included(order: Order) -> bool:
     return MARKETPLACES[order.marketplace_id].proceeds_include_tax
 
 
-def _breakdowns(items, cur: str, included: bool, order_level: bool) -> list[dict]:
-    shown = [i.shown(included) for i in items]
+def _breakdowns(shown: list[Shown], cur: str, order_level: bool) -> list[dict]:
 
     def total(field: str) -> Decimal:
         return sum((getattr(s, field) for s in shown), Decimal("0"))

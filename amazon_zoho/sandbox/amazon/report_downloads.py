@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
 from ..http import Request, Response
-from .report_model import FINAL, invalid, settlements, view_stored
+from .report_model import FINAL, gzipped, invalid, settlements, view_stored
 
 BASE = "/reports/2021-06-30"
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -94,7 +94,7 @@ def _with_bom(body: bytes, content_type: str) -> bytes:
     data = gzip.decompress(body)
     charset = content_type.partition("charset=")[2] or "utf-8"
     text = data.decode("cp1252" if charset.lower() == "cp1252" else charset)
-    return gzip.compress(text.encode("utf-8-sig"), mtime=0)
+    return gzipped(text.encode("utf-8-sig"))
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def _content(app, doc_id: str) -> tuple[bytes, str] | None:
     from .documents import render_settlement  # written by another module; imported when used
 
     data, charset = render_settlement(app, view.report_id)
-    body = gzip.compress(data, mtime=0)
+    body = gzipped(data)
     content_type = f"text/plain;charset={charset}" if charset else "text/plain"
     app.store.execute(
         "INSERT OR IGNORE INTO amazon_report_documents(document_id, report_id, body, content_type) VALUES (?, ?, ?, ?)",

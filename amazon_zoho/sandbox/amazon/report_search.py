@@ -12,6 +12,7 @@ import binascii
 import json
 
 from ..http import Request, Response
+from . import report_processing
 from .report_model import RETENTION, SETTLEMENT_V2, STATUSES, invalid, parse_time, settlements, view_stored
 
 
@@ -39,7 +40,7 @@ def _matching(app, query: dict, now: float) -> list:
     rows = app.store.query(
         "SELECT * FROM amazon_reports WHERE created >= ? AND created <= ?", (since, until)
     )
-    views = [view_stored(r, now) for r in rows]
+    views = [view_stored(r, now) for r in report_processing.settled(app, rows, now)]
     if SETTLEMENT_V2 in query["types"]:  # only then ask the generator for Amazon's own reports
         views += settlements(app, now)
     out = [

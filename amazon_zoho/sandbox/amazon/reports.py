@@ -9,22 +9,21 @@ status the client sees still moves IN_QUEUE -> IN_PROGRESS -> outcome with time 
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from datetime import timedelta
 
 from ..http import Request, Response
-from . import report_downloads, report_search
+from . import report_downloads, report_processing, report_search
 from .report_model import (
     SCHEMA,
     SETTLEMENT_V2,
     error,
     find_report,
+    gzipped,
     invalid,
     parse_time,
     report_document_id,
-    to_datetime,
 )
 
 BASE = "/reports/2021-06-30"
@@ -99,6 +98,8 @@ def create_report(app, req: Request) -> Response:
                 " VALUES (?, ?, ?, ?)",
                 (doc_id, report_id, document[0], document[1]),
             )
+    if outcome == report_processing.RENDERING:
+        report_processing.start(app, app.store.query("SELECT * FROM amazon_reports WHERE report_id = ?", (report_id,))[0])
     return Response.json(202, {"reportId": report_id})
 
 
@@ -171,7 +172,7 @@ def _validate(app, req: Request, now: float) -> dict | Response:
 
 
 def _decide_outcome(app, spec: dict) -> tuple[str, tuple[bytes, str] | None]:
-    """(final status, (gzip bytes, content type) of its document or None)."""
+    """(final status or RENDERING, (gzip bytes, content type) of its document or None)."""
     if app.faults.roll("report_fatal", "amazon"):
         return "FATAL", _error_document("Report processing failed because of an internal error. Request the report again.")
     if app.faults.roll("report_cancelled", "amazon"):
@@ -180,20 +181,12 @@ def _decide_outcome(app, spec: dict) -> tuple[str, tuple[bytes, str] | None]:
         return "FATAL", _error_document(f"Report type {spec['reportType']} is not available in this sandbox.")
     if spec["end"] - spec["start"] > MAX_ORDER_RANGE.total_seconds():
         return "FATAL", _error_document("Date range exceeded. Report can be requested only upto 30 days")
-    from .documents import render_order_report  # written by another module; imported when used
-
-    rendered = render_order_report(
-        app, spec["reportType"], spec["marketplaceIds"], to_datetime(spec["start"]), to_datetime(spec["end"])
-    )
-    if rendered is None:  # "automatic cancellation if there is no data to return"
-        return "CANCELLED", None
-    data, charset = rendered
-    content_type = f"text/plain;charset={charset}" if charset else "text/plain"
-    return "DONE", (gzip.compress(data, mtime=0), content_type)
+    # The file is made after createReport has answered (report_processing.py): DONE, or CANCELLED without data.
+    return report_processing.RENDERING, None
 
 
 def _error_document(message: str) -> tuple[bytes, str]:
-    return gzip.compress(message.encode("utf-8"), mtime=0), "text/plain;charset=UTF-8"
+    return gzipped(message.encode("utf-8")), "text/plain;charset=UTF-8"
 
 
 def _not_found(report_id: str) -> Response:

@@ -46,9 +46,12 @@ def render_settlement(app, report_id: str) -> tuple[bytes, str | None]:
     rows = ["\t".join(HEADER), "\t".join(summary if cut else summary + [""] * (len(HEADER) - len(summary)))]
     for n, line in enumerate(lines):
         cells = _cells(info.settlement_id, line, market)
-        dice = random.Random(f"malformed:{cfg.seed}:{report_id}:{n}")
-        if dice.random() < cfg.fault_malformed_row_rate:
-            cells = _corrupt(cells, dice)
+        # A generator per line (seeded, so a fault replays), made only when the fault is on: seeding one costs more
+        # than writing the line, and with the rate at 0 its first draw could never corrupt anything.
+        if cfg.fault_malformed_row_rate > 0:
+            dice = random.Random(f"malformed:{cfg.seed}:{report_id}:{n}")
+            if dice.random() < cfg.fault_malformed_row_rate:
+                cells = _corrupt(cells, dice)
         rows.append("\t".join(cells))
     return ("\n".join(rows) + "\n").encode("utf-8"), None
 
