@@ -33,15 +33,6 @@ class ToSend(NamedTuple):
     send_payload: str  # what is sent: payload, less line items Zoho already holds
 
 
-class JobRecord(NamedTuple):
-    """A record of a Bulk Write job (the temp table `bulk_records`, bulk_files.py): what its answer is applied with,
-    without its payload, which DuckDB wrote to the job's CSV."""
-
-    record_key: str
-    zoho_id: str | None
-    lines_sent: bool
-
-
 class Unmappable(NamedTuple):
     """A record our mapping could not build (`classified` with decision 'unmappable'): dead-lettered unsent."""
 

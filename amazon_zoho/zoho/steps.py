@@ -47,9 +47,6 @@ MARK_BUILT = Step("mark_built.sql", reads=("classified", "ops.zoho_sync_state"),
 MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho_sync_state",))
 # Record ids from a Bulk Write job an earlier run did not see finish.
 REPAIR_IDS = Step("repair_ids.sql", given=("repaired",), writes=("ops.zoho_sync_state",))
-# The rows of one Bulk Write job's CSVs, from a range of `to_send` (bulk_files.py COPYs them to the files).
-BULK_FILES = Step("bulk_files.sql", reads=("to_send",), given=("field_lengths",), creates=("bulk_columns", "bulk_records", "bulk_line_items"),
-                  macros=("bulk_scalar", "bulk_cell"))
 BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
 # The credits of the calls just made (a data frame) into the ledger; answers the rolling 24 hours' use (budget.py).
@@ -67,7 +64,7 @@ ID_MAP = Step("id_map.sql", reads=("ops.zoho_sync_state",))
 CLEAR_WRONG_IDS = Step("clear_wrong_ids.sql", given=("id_problems",), writes=("ops.zoho_id_checks", "ops.zoho_sync_state"))
 
 ALL: tuple[Step, ...] = (
-    *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, BULK_FILES, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
+    *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
     SYNC_RUN, PREVIEW, ID_MAP, CLEAR_WRONG_IDS,
 )
 
@@ -81,6 +78,6 @@ def prepare(module: str) -> tuple[Step, ...]:
 # what it is given). A push records each batch's results after PREPARE, then which build made what Zoho accepted;
 # a dry run previews after PREPARE.
 SEQUENCES: dict[str, tuple[Step, ...]] = {
-    **{f"push {module}": (*prepare(module), BULK_FILES, RECORD_RESULTS, MARK_BUILT) for module in MODULE_ORDER},
+    **{f"push {module}": (*prepare(module), RECORD_RESULTS, MARK_BUILT) for module in MODULE_ORDER},
     **{f"dry run {module}": (*prepare(module), PREVIEW) for module in MODULE_ORDER},
 }

@@ -8,9 +8,8 @@ answer. Line items are the exception, since Zoho appends the rows it is sent: a 
 with line items is flagged and its older rows are deleted afterwards (lines.py).
 
 Memory does not grow with the window (issue #17): the records to send stay in DuckDB (the temp table `to_send`)
-and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once (a job's payloads
-not even then: DuckDB writes them to its CSVs, bulk_files.py, and Python gets each record's key, id and whether it
-sends line items); which records Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
+and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records
+Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
 """
 
 from __future__ import annotations
@@ -27,13 +26,13 @@ import pandas as pd
 from ..http.errors import AccessDenied, ApiError
 from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
-from . import bulk, bulk_files, field_cache, steps
+from . import bulk, field_cache, steps
 from .budget import CreditBudget
 from .client import BODY_START, MAX_UPSERT_BATCH, AnswerMismatch, CreditsExhausted, ZohoCrmClient, write_cost
 from .fit import fit_payload, text_lengths
 from .lines import prune_line_items
 from .mapping import Mapping, ModuleMapping
-from .rows import Held, JobRecord, Result, ToSend, Unmappable, fetch
+from .rows import Held, Result, ToSend, Unmappable, fetch
 from .setup import ensure_fields
 from .verify import verify_ids
 
@@ -41,8 +40,6 @@ MAX_REFUSALS_SHOWN = 5
 # Records read from DuckDB at once on the upsert path (10 calls of 100): a page, never the window.
 PAGE_ROWS = 1_000
 _PAGE = "SELECT record_key, payload_hash, zoho_id, lines_sent, send_payload FROM to_send WHERE seq > ? AND seq <= ? ORDER BY seq"
-_REFUSED = ("SELECT record_key, payload_hash, zoho_id, lines_sent, send_payload FROM to_send WHERE seq > ? AND seq <= ? "
-            "AND list_contains(?::VARCHAR[], record_key) ORDER BY seq")
 
 
 class BudgetSpent(Exception):
@@ -254,20 +251,7 @@ def _page(push: Push, mm: ModuleMapping, done: int, size: int, lengths: dict[str
     """The `size` records of `to_send` after the first `done`, fitted to the org's field lengths (_fitted)."""
     rows = fetch(push.conn, ToSend, _PAGE, [done, done + size])
     outcome.largest_page = max(outcome.largest_page, len(rows))
-    return _fitted(mm, rows, lengths, outcome.truncated)
-
-
-def _with_payloads(push: Push, mm: ModuleMapping, done: int, size: int, chunk: list[JobRecord], answers: list[dict],
-                   lengths: dict[str, int]) -> list[ToSend | JobRecord]:
-    """A Bulk Write job's records, those Zoho did not accept with the payload they were sent (fitted as their CSV row
-    was), read again from `to_send`: a refusal is dead-lettered with it, a DUPLICATE_DATA upserted with it (_adopt).
-    Accepted records need no payload, so a job never holds 25,000 of them in Python (issue #17)."""
-    refused = [row.record_key for row, answer in zip(chunk, answers) if answer.get("status") != "success"]
-    if not refused:
-        return chunk
-    rows = fetch(push.conn, ToSend, _REFUSED, [done, done + size, refused])
-    sent = {row.record_key: row for row in _fitted(mm, rows, lengths)}  # their cuts were counted with the job's
-    return [sent.get(row.record_key, row) for row in chunk]
+    return _fitted(mm, rows, lengths, outcome)
 
 
 def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bool:
@@ -296,15 +280,12 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
             if not push.budget.allows(bulk.bulk_cost(size) + repair_cost(repairs[0] + appending)):
                 push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(size)} credits, {push.budget.available} left above the reserve; using upsert")
                 break
+            chunk = _page(push, mm, done, size, lengths, outcome)
             jobs: list[str] = []
             held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
-            with bulk_files.job_files(push.conn, mm, done, done + size, lengths) as files:
-                chunk = fetch(push.conn, JobRecord, "SELECT record_key, zoho_id, lines_sent FROM bulk_records ORDER BY seq")
-                outcome.largest_page = max(outcome.largest_page, len(chunk))
-                _count_cuts(outcome.truncated, files.truncated)
-                answers = bulk.write_job(push.client, files, [r.record_key for r in chunk], push.poll_seconds,
-                                         on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
-            _apply(push, mm, _with_payloads(push, mm, done, size, chunk, answers, lengths), answers, outcome, held)
+            answers = bulk.write_job(push.client, mm, [(r.record_key, r.send_payload) for r in chunk], push.poll_seconds,
+                                     on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
+            _apply(push, mm, chunk, answers, outcome, held)
             repairs[0] += appending  # counted above for this very seq range
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
             done += len(chunk)
@@ -326,24 +307,18 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
     return True
 
 
-def _fitted(mm: ModuleMapping, rows: list[ToSend], lengths: dict[str, int], truncated: dict[str, int] | None = None) -> list[ToSend]:
+def _fitted(mm: ModuleMapping, rows: list[ToSend], lengths: dict[str, int], outcome: SyncOutcome) -> list[ToSend]:
     """`rows` with their text cut to the org's field `lengths` (fit.py), from the field metadata the preflight read.
-    Cuts are counted by field in `truncated` (outcome.truncated, which _noted logs); the warehouse and the payload
-    hash keep the full text. (A Bulk Write job's CSV is fitted by DuckDB the same way: bulk_files.py.)"""
+    Cuts are counted by field in outcome.truncated (_noted logs them); the warehouse and the payload hash keep the full text."""
     if not lengths:
         return rows
     out = []
     for row in rows:
         payload, cut = fit_payload(json.loads(row.send_payload), lengths, keep={mm.key})
-        if truncated is not None:
-            _count_cuts(truncated, dict.fromkeys(cut, 1))
+        for name in cut:
+            outcome.truncated[name] = outcome.truncated.get(name, 0) + 1
         out.append(row._replace(send_payload=json.dumps(payload)) if cut else row)
     return out
-
-
-def _count_cuts(truncated: dict[str, int], cuts: dict[str, int]) -> None:
-    for name, records in cuts.items():
-        truncated[name] = truncated.get(name, 0) + records
 
 
 def _noted(push: Push, mm: ModuleMapping, outcome: SyncOutcome) -> None:
@@ -396,7 +371,7 @@ def repair_cost(orders: int) -> int:
     return orders + full * write_cost(MAX_UPSERT_BATCH) + (write_cost(rest) if rest else 0)
 
 
-def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend] | list[ToSend | JobRecord], answers: list[dict], outcome: SyncOutcome,
+def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend], answers: list[dict], outcome: SyncOutcome,
            held: list[Held] | None = None) -> None:
     """Records Zoho's answers for one batch: written at once, so a crash loses at most the batch in flight.
     With `held`, DUPLICATE_DATA answers the mapping would adopt are put there instead of dead-lettered."""
@@ -410,7 +385,7 @@ def _apply(push: Push, mm: ModuleMapping, batch: list[ToSend] | list[ToSend | Jo
         _record(push.conn, mm.module, results)
 
 
-def _accepted(row: ToSend | JobRecord, answer: dict, outcome: SyncOutcome) -> Result:
+def _accepted(row: ToSend, answer: dict, outcome: SyncOutcome) -> Result:
     action = answer.get("action") or ("update" if row.zoho_id else "insert")
     outcome.inserted += action == "insert"
     outcome.updated += action != "insert"
