@@ -48,7 +48,8 @@ RUN_ELSEWHERE = {
 }
 # Temp tables Python makes and reads itself, no step involved (DuckDB's reader loads a flat file into them), with
 # the module that makes them.
-MADE_BY_PYTHON = {"settlement_file": "amazon/settlement_files.py", "order_report_file": "amazon/order_reports.py"}
+MADE_BY_PYTHON = {"settlement_file": "amazon/settlement_files.py", "order_report_file": "amazon/order_reports.py",
+                  "order_report_all_lines": "amazon/order_reports.py", "order_report_loaded": "amazon/order_reports.py"}
 
 
 def _temp(names: tuple[str, ...]) -> set[str]:

@@ -11,6 +11,7 @@ either way.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,6 +32,11 @@ REPORT_WINDOW = timedelta(days=30)
 MAX_MARKETPLACES_PER_REPORT = 25  # CreateReportSpecification.marketplaceIds maxItems
 # Amazon returns the buyer only for merchant-fulfilled orders in these states (API-FACTS §2b).
 BUYER_STATUSES = ["UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]
+# A report's orders are shaped this many lines at a time: every order's JSON built at once outgrew DuckDB's 512 MB
+# memory_limit (settings.py) at 10,000 orders a day over a 14-day report (OutOfMemoryException in
+# order_report_payloads.sql's GROUP BY with list()), where one day's API pages never come near it.
+REPORT_PART_LINES = 40_000
+ALL_LINES, LOADED = "order_report_all_lines", "order_report_loaded"  # the file's lines; the orders of the parts done
 BUYER_BATCH = 200  # getOrder results stored per transaction, so an interrupted backfill keeps its progress
 # Header name -> column of order_report_lines. Only these are read; others in the file are ignored.
 COLUMNS = {
@@ -162,28 +168,44 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
         )
         return 0, 1, 0, []
     flat_files.read_tsv(conn, lines, "order_report_file", "order_report_rejects")
+    del lines
     mapped = ", ".join(f'"{name}" AS {column}' if name in header else f"NULL::VARCHAR AS {column}" for name, column in COLUMNS.items())
     raw_line = "concat_ws(chr(9), " + ", ".join(
         f"CASE WHEN \"{name}\" IS NULL THEN '' ELSE '<redacted>' END" if name in REDACTED else f"coalesce(\"{name}\", '')"
         for name in header
     ) + ")"
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT CAST(__line AS INTEGER) AS line_number, "
+        f"CREATE OR REPLACE TEMP TABLE {ALL_LINES} AS SELECT CAST(__line AS INTEGER) AS line_number, "
         f"{raw_line} AS raw_line, {mapped} FROM order_report_file"
     )
-    ORDER_REPORT_PAYLOADS.run(conn, {
-        **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": clock.now(),
-        "order_id_cell": header.index("amazon-order-id") + 1,
-    })
-    INSERT_REPORT_VERSIONS.run(conn)
+    conn.execute("DROP TABLE order_report_file")
+    [(total,)] = conn.execute(f"SELECT count(*) FROM {ALL_LINES}").fetchall()
+    parts = max(1, math.ceil(total / REPORT_PART_LINES))
+    conn.execute("DELETE FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id])
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {LOADED} (order_id VARCHAR, fulfilled_by VARCHAR, status VARCHAR, "
+                 "created_ts TIMESTAMPTZ, updated_ts TIMESTAMPTZ)")
+    new, days = 0, set()
+    for part in range(parts):
+        # Whole orders per part (split by their id), so an order's lines are shaped, held back or kept together.
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT * FROM {ALL_LINES} "
+                     "WHERE hash(coalesce(trim(order_id_text), '')) % ? = ?", [parts, part])
+        ORDER_REPORT_PAYLOADS.run(conn, {
+            **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": clock.now(),
+            "order_id_cell": header.index("amazon-order-id") + 1, "first_part": part == 0,
+        })
+        INSERT_REPORT_VERSIONS.run(conn)
+        conn.execute(f"INSERT INTO {LOADED} SELECT order_id, fulfilled_by, status, created_ts, updated_ts FROM order_report_orders")
+        new += conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
+        days |= {d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()}
+    # What BUYER_DETAIL_CANDIDATES reads next: every part's orders, without their payloads.
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE order_report_orders AS SELECT * FROM {LOADED}")
     loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]
     quarantined = conn.execute(
         "SELECT count(*) FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id]
     ).fetchone()[0]
-    new = conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
-    days = [d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()]
-    conn.execute("DROP TABLE IF EXISTS incoming; DROP TABLE IF EXISTS order_report_file; DROP TABLE IF EXISTS order_report_lines")
-    return loaded, quarantined, new, days
+    conn.execute(f"DROP TABLE IF EXISTS incoming; DROP TABLE IF EXISTS {ALL_LINES}; DROP TABLE IF EXISTS order_report_lines; "
+                 f"DROP TABLE IF EXISTS {LOADED}")
+    return loaded, quarantined, new, sorted(days)
 
 
 def _record(conn: duckdb.DuckDBPyConnection, outcome: ReportOutcome, rows: int | None, run_id: str | None) -> None:

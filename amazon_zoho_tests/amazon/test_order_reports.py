@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from amazon_zoho.amazon import order_reports
 from amazon_zoho.amazon.order_reports import REPORT_WINDOW, _load_document, load_orders_from_reports, report_windows
 from amazon_zoho.amazon.reports import ORDERS_BY_DATE, ReportFailed, ReportOutcome, ReportSpec, create_report, run_reports
 from amazon_zoho.warehouse import WarehouseResource
@@ -93,8 +94,12 @@ def row(order_id, sku="SKU-1", price="19.98", status="Shipped", **over) -> str:
     return "\t".join(values[c] for c in HEADER)
 
 
-@pytest.fixture
-def conn(tmp_path):
+@pytest.fixture(params=[None, 2], ids=["one part", "parts of 2 lines"])
+def conn(tmp_path, request, monkeypatch):
+    """A warehouse connection in a transaction; the file shaped in one part, or a part per 2 lines (a big report's
+    orders are shaped in parts, order_reports.REPORT_PART_LINES): the same orders, quarantine and versions either way."""
+    if request.param:
+        monkeypatch.setattr(order_reports, "REPORT_PART_LINES", request.param)
     with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
         conn.begin()
         yield conn

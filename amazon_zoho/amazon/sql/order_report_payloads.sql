@@ -89,7 +89,7 @@ FROM (
 )
 GROUP BY order_id;
 
-DELETE FROM ops.quarantine WHERE source = 'order_report' AND file_name = $report_id;
+-- (order_reports._load_document clears the file's earlier quarantine rows once, before its first part.)
 INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)
 SELECT 'order_report', coalesce(CAST(t.created_ts AS DATE), CAST($window_start AS DATE)), t.order_id, $report_id, t.line_number,
     CASE WHEN t.reason <> '' THEN t.reason ELSE 'held back with its order: line ' || h.first_bad_line || ' of the same order was rejected' END,
@@ -103,7 +103,9 @@ SELECT DISTINCT 'order_report', CAST($window_start AS DATE), split_part(substr(c
     'expected ' || $columns || ' tab-separated columns as in the header, found '
         || (length(substr(csv_line, strpos(csv_line, chr(9)) + 1)) - length(replace(substr(csv_line, strpos(csv_line, chr(9)) + 1), chr(9), '')) + 1),
     substr(csv_line, strpos(csv_line, chr(9)) + 1), $run_id
-FROM order_report_rejects;
+FROM order_report_rejects
+-- The reader's rejects are the whole file's: quarantined with the first part only.
+WHERE $first_part;
 
 CREATE OR REPLACE TEMP TABLE order_report_items AS
 SELECT
