@@ -160,14 +160,13 @@ def settlements(app, now: float) -> list[ReportView]:
     return [v for v in views if floor <= v.created <= now]
 
 
-def find_report(app, report_id: str, now: float) -> tuple[ReportView | None, dict | None]:
-    """(view, stored row or None) for a retained report, or (None, None)."""
+def find_report(app, report_id: str, now: float, settle=lambda app, rows, now: rows) -> tuple[ReportView | None, dict | None]:
+    """(view, stored row or None) for a retained report, or (None, None). `settle` brings stored rows up to date
+    (reports.py passes report_processing.settled, which imports this module: passed in, not imported, so no cycle)."""
     floor = now - RETENTION.total_seconds()
     rows = app.store.query("SELECT * FROM amazon_reports WHERE report_id = ?", (report_id,))
     if rows:
-        from .report_processing import settled  # it imports this module
-
-        rows = settled(app, rows, now)
+        rows = settle(app, rows, now)
         if rows[0]["created"] < floor:
             return None, None
         return view_stored(rows[0], now), rows[0]

@@ -104,7 +104,7 @@ def create_report(app, req: Request) -> Response:
 
 
 def get_report(app, req: Request) -> Response:
-    view, _ = find_report(app, req.path_params["reportId"], app.now())
+    view, _ = find_report(app, req.path_params["reportId"], app.now(), report_processing.settled)
     if view is None:
         return _not_found(req.path_params["reportId"])
     return Response.json(200, view.as_json())
@@ -114,7 +114,7 @@ def cancel_report(app, req: Request) -> Response:
     now = app.now()
     report_id = req.path_params["reportId"]
     with app.store.transaction():
-        view, row = find_report(app, report_id, now)
+        view, row = find_report(app, report_id, now, report_processing.settled)
         if view is None:
             return _not_found(report_id)
         if view.status != "IN_QUEUE" or row is None:
