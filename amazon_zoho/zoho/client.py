@@ -64,6 +64,8 @@ class ZohoCrmClient:
         self._org_id: str | None = None
         # The last field metadata read per module (fields()): the push fits text to these lengths (fit.py).
         self.field_meta: dict[str, list[dict]] = {}
+        # Modules whose fields a preflight accepted (setup.ensure_fields, or field_cache.py from an earlier run).
+        self.fields_ready: set[str] = set()
 
     @property
     def api_domain(self) -> str:
@@ -196,7 +198,7 @@ class ZohoCrmClient:
         """Field metadata an earlier run read and its preflight accepted (zoho/field_cache.py), taken as this client's own
         answer: the push fits text to it and setup.ensure_fields does not read it again."""
         self.field_meta[module] = fields
-        self.__dict__.setdefault("_fields_ready", set()).add(module)
+        self.fields_ready.add(module)
 
     def create_fields(self, module: str, fields: list[dict]) -> Any:
         _, body = self.call("createFields", "POST", "/crm/v8/settings/fields", params={"module": module}, json={"fields": fields})

@@ -50,7 +50,7 @@ def resend_pushed_since_read(conn: duckdb.DuckDBPyConnection, module: str) -> in
         "error_message = 'pushed while Zoho lacked a field the mapping writes (created again since); sent again' "
         "WHERE module = ? AND status = 'synced' AND synced_at >= (SELECT read_at FROM ops.zoho_field_meta WHERE module = ?)",
         [module, module],
-    ).fetchall() or [(0,)]
+    ).fetchall()
     return owed
 
 

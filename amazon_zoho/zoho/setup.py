@@ -106,7 +106,7 @@ def _unmapped_mandatory_fields(module: str, fields: dict[str, dict], mapped: set
 
 def ensure_fields(client: ZohoCrmClient, mapping: Mapping, module: str, create: bool = True) -> list[str]:
     """Returns the api_names created; raises MissingFieldsError listing what is still wrong."""
-    ready = client.__dict__.setdefault("_fields_ready", set())
+    ready = client.fields_ready
     if module in ready:
         return []
     report = inspect(client, mapping, module)
