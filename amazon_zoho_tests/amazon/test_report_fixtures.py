@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from amazon_zoho.amazon import flat_files
+from amazon_zoho.amazon import flat_files, order_reports
 from amazon_zoho.amazon.order_reports import _load_document
 from amazon_zoho.amazon.reports import ORDERS_BY_DATE, ReportOutcome, ReportSpec, charset_of, decode_report
 from amazon_zoho.amazon.settlement_files import LoadNotes, archive, decode_archive, load_rows
@@ -155,3 +155,20 @@ def test_order_reports_with_a_byte_order_mark_load_trimmed(warehouse, name, cont
     assert items(payloads) == [("TEAPOT-£-GLASS", "Glass Teapot – 1.2 L")]
     assert payloads[0]["fulfillment"]["fulfillmentStatus"] == "SHIPPED"  # "Shipped " trimmed
     assert [e[0] for e in events] == (["utf-8"] if content_type else [])
+
+
+@pytest.mark.parametrize("name, marketplace", [
+    ("all_orders_jp_shift_jis.tsv", JP), ("all_orders_de_cp1252_declared_latin1.tsv", DE),
+    ("all_orders_uk_utf8_bom_crlf.tsv", UK), ("all_orders_uk_utf16le_bom.tsv", UK),
+])
+def test_a_report_shaped_in_parts_loads_what_it_loads_in_one(tmp_path, monkeypatch, name, marketplace):
+    """A big report's orders are shaped in parts (order_reports.REPORT_PART_LINES): every file of the corpus, with a
+    part per line, lands the same orders, quarantine and payloads as in one part."""
+    def load(folder: str, part_lines: int | None):
+        if part_lines:
+            monkeypatch.setattr(order_reports, "REPORT_PART_LINES", part_lines)
+        warehouse = WarehouseResource(database=str(tmp_path / folder / "w.duckdb"), archive_dir=str(tmp_path / folder / "archive"))
+        (tmp_path / folder).mkdir()
+        return load_orders(warehouse, name, marketplace, None)
+
+    assert load("one", None) == load("parts", 1)
