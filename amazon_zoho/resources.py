@@ -47,6 +47,7 @@ def zoho_resource(settings: Settings) -> ZohoCrmResource:
     common = dict(
         mapping_file=settings.zoho_mapping_file, daily_credits=settings.zoho_daily_credits, credit_reserve=settings.zoho_credit_reserve,
         auto_setup=settings.zoho_auto_setup, fields_max_age_minutes=settings.zoho_fields_max_age_minutes,
+        token_cache_dir=settings.token_cache_dir,
     )
     if settings.zoho_sandbox:
         from .sandbox.config import ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN

@@ -48,6 +48,9 @@ DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES = 60.0
 # inbox is this folder beside the warehouse file (data/inbox), so each seller's is its own.
 INBOX_FOLDER = "inbox"
 DEFAULT_INBOX_DIR = "data/" + INBOX_FOLDER
+# Access tokens every process of the deployment shares (http/token_store.py); unset, this folder beside the warehouse
+# file (data/tokens). Processes on several machines (DuckLake writers) share it only on a shared filesystem.
+TOKENS_FOLDER = "tokens"
 # DuckDB's own default memory_limit is 80 % of RAM (https://duckdb.org/docs/stable/configuration/overview), so every
 # temp table of a long window stayed in memory: peak RSS grew ~8.8 MB per day of the range, 3.3 GB at 365 days
 # (issue 17). The goal is a client peak of 1 GiB at any window; the process itself (Python, Dagster, our code) holds
@@ -177,6 +180,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     intraday: IntradaySettings = field(default_factory=IntradaySettings)
     inbox_dir: str = DEFAULT_INBOX_DIR
+    token_cache_dir: str = "data/" + TOKENS_FOLDER
     # AMAZON_ZOHO_MAX_RUN_HOURS: the time limit of the daily job's runs (Dagster's dagster/max_runtime tag).
     max_run_hours: float = DEFAULT_MAX_RUN_HOURS
     # DuckDB's memory_limit, threads (0: DuckDB's own, one per core) and temp_directory for every warehouse connection.
@@ -278,6 +282,7 @@ def _read(src: _Source) -> Settings:
         warehouse_path=warehouse,
         archive_dir=src.get("AMAZON_ZOHO_ARCHIVE_DIR", "data/archive"),
         inbox_dir=src.get("AMAZON_ZOHO_INBOX_DIR", str(Path(warehouse).parent / INBOX_FOLDER)),
+        token_cache_dir=src.get("AMAZON_ZOHO_TOKEN_CACHE_DIR", str(Path(warehouse).parent / TOKENS_FOLDER)),
         schedule_hour=src.number("AMAZON_ZOHO_SCHEDULE_HOUR", 5),
         schedule_timezone=tz,
         lookback_days=src.number("AMAZON_ZOHO_LOOKBACK_DAYS", 3),

@@ -1,6 +1,7 @@
 """OAuth refresh-token grant, shared by Login with Amazon and Zoho accounts: access tokens are cached
 until shortly before expiry and refreshed by one thread at a time (single flight), because Zoho
-blocks a refresh token that mints more than 10 access tokens in 10 minutes."""
+blocks a refresh token that mints more than 10 access tokens in 10 minutes. Given a TokenFile, the token is shared
+by every process of the deployment too (token_store.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import requests
 
 from .. import clock
 from .errors import ApiError, register_basic_auth, register_secret
+from .token_store import TokenFile
 
 # OAuth error codes are short ASCII words (RFC 6749 §5.2: "error" is %x20-21 / %x23-5B / %x5D-7E; LWA
 # and Zoho send snake_case ones like invalid_grant, invalid_code). Anything else is not a code.
@@ -21,7 +23,8 @@ class RefreshTokenProvider:
     # Amazon's LwaRequest.py refreshes 30 s early; we take up to 60 s for slow networks.
     EARLY_REFRESH_SECONDS = 60
 
-    def __init__(self, service: str, token_url: str, client_id: str, client_secret: str, refresh_token: str, session: requests.Session, timeout: float = 30):
+    def __init__(self, service: str, token_url: str, client_id: str, client_secret: str, refresh_token: str, session: requests.Session,
+                 timeout: float = 30, store_dir: str = ""):
         self.service = service
         self.token_url = token_url
         self._form = {
@@ -40,18 +43,31 @@ class RefreshTokenProvider:
         self._lock = threading.Lock()
         self.last_response: dict = {}
         self.refreshes = 0
+        self._store = TokenFile(store_dir, service, token_url, client_id, refresh_token) if store_dir else None
 
     def token(self) -> str:
         with self._lock:
             if self._token is None or clock.timestamp() >= self._expires_at:
-                self._refresh()
+                if self._store is None:
+                    self._refresh()
+                else:
+                    with self._store.locked():
+                        held = self._store.read()
+                        if held is not None and clock.timestamp() < held[1]:
+                            self._token, self._expires_at, self.last_response = held
+                        else:
+                            self._refresh()
+                            self._store.write(self._token, self._expires_at, self.last_response)  # type: ignore[arg-type]
             return self._token  # type: ignore[return-value]
 
     def invalidate(self, stale: str) -> None:
-        """Drops the token only if nobody replaced it yet, so N threads seeing one 401 refresh once."""
+        """Drops the token only if nobody replaced it yet, so N threads (or processes) seeing one 401 refresh once."""
         with self._lock:
             if self._token == stale:
                 self._token = None
+            if self._store is not None:
+                with self._store.locked():
+                    self._store.drop(stale)
 
     def _refresh(self) -> None:
         response = self._session.post(self.token_url, data=self._form, timeout=self._timeout)

@@ -60,6 +60,8 @@ class ZohoCrmResource(dg.ConfigurableResource):
     credit_reserve: int = DEFAULT_CREDIT_RESERVE
     # How long a push reuses the field metadata an earlier run read (field_cache.py); 0: read it every run.
     fields_max_age_minutes: float = DEFAULT_ZOHO_FIELDS_MAX_AGE_MINUTES
+    # Where every process of the deployment shares its access token (http/token_store.py); empty: each its own.
+    token_cache_dir: str = ""
 
     _client: ZohoCrmClient | None = PrivateAttr(default=None)
     # Read once per run: the code location already validated the file when it loaded (build.py).
@@ -77,7 +79,8 @@ class ZohoCrmResource(dg.ConfigurableResource):
         if self._client is None:
             session = requests.Session()
             accounts = (self.accounts_url or ACCOUNTS_URLS[self.data_center]).rstrip("/")
-            tokens = RefreshTokenProvider("zoho", accounts + "/oauth/v2/token", self.client_id, self.client_secret, self.refresh_token, session)
+            tokens = RefreshTokenProvider("zoho", accounts + "/oauth/v2/token", self.client_id, self.client_secret, self.refresh_token, session,
+                                          store_dir=self.token_cache_dir)
             files = self.files_url or ("" if self.accounts_url else FILES_URLS[self.data_center])
             self._client = ZohoCrmClient(tokens, session, self.api_domain or None, timeout=self.timeout_seconds, files_url=files or None)
         return self._client

@@ -40,3 +40,73 @@ def test_threads_hitting_an_expired_token_mint_exactly_one(sandbox, project_env)
     assert client.tokens.refreshes == 2
     denied = requests.get(f"{sandbox.url}/_sandbox/calls", params={"service": "zoho"}, timeout=30).json()["calls"]
     assert any(c["status"] == 401 for c in denied), "the threads did hit the expired token"
+
+
+# Runs are processes of their own: the token they share lives in a file (amazon_zoho/http/token_store.py). The limit
+# it keeps us under is Zoho's: 10 access tokens per refresh token in 10 minutes, then blocked (API-FACTS.md §7).
+_ONE_RUN = """
+import json, sys
+from amazon_zoho.resources import zoho_resource
+from amazon_zoho.settings import load
+client = zoho_resource(load(json.loads(sys.argv[1]))).client()
+print(client.org_id())
+"""
+
+
+def test_runs_in_separate_processes_share_one_token(sandbox, project_env):
+    import json
+    import subprocess
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-c", _ONE_RUN, json.dumps(project_env)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    answers = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, [err[-500:] for _, err in answers]
+    assert len({out.strip() for out, _ in answers}) == 1, "every run reached the same org"
+    assert _mints(sandbox.url) == 1, "four runs at once, one token"
+
+
+def test_a_day_of_runs_stays_under_zohos_mint_limit(sandbox, project_env):
+    # Twelve runs within minutes (intraday runs, the daily run, a backfill): each a fresh resource, as in its own process.
+    for _ in range(12):
+        zoho_resource(load(project_env)).client().org_id()
+    assert _mints(sandbox.url) == 1
+
+
+def test_without_the_shared_token_the_eleventh_run_is_blocked(sandbox, project_env):
+    # What the shared token prevents: the sandbox, as Zoho, refuses the eleventh mint within 10 minutes.
+    import dataclasses
+
+    from amazon_zoho.http.errors import ApiError
+
+    each_its_own = dataclasses.replace(load(project_env), token_cache_dir="")
+    for _ in range(10):
+        zoho_resource(each_its_own).client().org_id()
+    try:
+        zoho_resource(each_its_own).client().org_id()
+    except ApiError as exc:
+        assert exc.operation == "token_refresh"
+    else:
+        raise AssertionError("the eleventh mint in 10 minutes went through")
+
+
+def test_a_shared_token_zoho_revoked_is_replaced_once_and_the_file_keeps_no_secret(sandbox, project_env, tmp_path):
+    import os
+    import stat
+
+    from amazon_zoho.sandbox.config import ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN
+
+    zoho_resource(load(project_env)).client().org_id()
+    assert requests.post(f"{sandbox.url}/_sandbox/zoho/expire_tokens", timeout=10).json()["expired"] == 1
+    # A later run reads the revoked token from the file, meets Zoho's 401, and mints one new token for everyone.
+    later = zoho_resource(load(project_env)).client()
+    assert later.call("getOrg", "GET", "/crm/v8/org")[0] == 200
+    assert _mints(sandbox.url) == 2
+    zoho_resource(load(project_env)).client().org_id()
+    assert _mints(sandbox.url) == 2, "the run after that uses the replacement"
+
+    [held] = list((tmp_path / "tokens").glob("zoho-*.json"))
+    assert stat.S_IMODE(os.stat(held).st_mode) == 0o600
+    text = held.read_text()
+    assert later.tokens.token() in text
+    assert ZOHO_REFRESH_TOKEN not in text and ZOHO_CLIENT_SECRET not in text
