@@ -28,6 +28,8 @@ PIECES = [
     ("Whole graph, limits off, 90 days", "full_year", {"days": 90, "orders_per_day": 1000}),
     ("Whole graph, limits off, 365 days", "full_year", {"days": 365, "orders_per_day": 1000}),
     ("Whole graph, limits off, 10,000 orders a day", "full_year", {"days": 14, "orders_per_day": 10_000}),
+    # Issue #19: the whole graph into the DuckDB file and into a DuckLake (PostgreSQL + S3 on loopback), 1, 2, 4 writers.
+    ("DuckLake vs the DuckDB file, 1, 2 and 4 writers", "ducklake", {"days": 8, "orders_per_day": 20}),
 ]
 # Issue 17's goals: the client's peak RSS grows at most 10 % from the shortest to the longest window, stays within
 # 1 GiB at 365 days and at 10,000 orders a day; the sandbox takes at most a quarter of the wall; credits stay within
@@ -134,8 +136,13 @@ def render(results: list[tuple[str, str, dict, dict]]) -> str:
     ]
     for title, module, kwargs, figures in results:
         args = " ".join(f"--{k.replace('_', '-')} {' '.join(v) if isinstance(v, list) else v}" for k, v in kwargs.items())
-        out += [f"## {title}", "", f"`.venv/bin/python -m amazon_zoho.bench.{module} {args}`".replace(" `", "`"), "", "| figure | value |", "|---|---|"]
-        out += [f"| {k} | {_cell(v)} |" for k, v in figures.items()]
+        out += [f"## {title}", "", f"`.venv/bin/python -m amazon_zoho.bench.{module} {args}`".replace(" `", "`"), ""]
+        if module == "ducklake" and "error" not in figures:
+            from .ducklake import table
+
+            out.append(table(figures))
+        else:
+            out += ["| figure | value |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in figures.items()]
         out.append("")
     return "\n".join(out)
 

@@ -5,6 +5,7 @@ by every process of the deployment too (token_store.py)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -12,7 +13,9 @@ import requests
 
 from .. import clock
 from .errors import ApiError, register_basic_auth, register_secret
-from .token_store import TokenFile
+from .token_store import TokenFile, TokenFileUnusable
+
+log = logging.getLogger(__name__)
 
 # OAuth error codes are short ASCII words (RFC 6749 §5.2: "error" is %x20-21 / %x23-5B / %x5D-7E; LWA
 # and Zoho send snake_case ones like invalid_grant, invalid_code). Anything else is not a code.
@@ -51,23 +54,41 @@ class RefreshTokenProvider:
                 if self._store is None:
                     self._refresh()
                 else:
-                    with self._store.locked():
-                        held = self._store.read()
-                        if held is not None and clock.timestamp() < held[1]:
-                            self._token, self._expires_at, self.last_response = held
-                        else:
-                            self._refresh()
-                            self._store.write(self._token, self._expires_at, self.last_response)  # type: ignore[arg-type]
+                    self._shared_token()
             return self._token  # type: ignore[return-value]
+
+    def _shared_token(self) -> None:
+        """The deployment's token from the file, or a fresh one written there; one process at a time refreshes."""
+        store = self._store
+        try:
+            # The holder refreshes within a few of its timeouts; past that, something is stuck and we mint our own.
+            with store.locked(wait_seconds=3 * self._timeout):
+                held = store.read()
+                if held is not None and clock.timestamp() < held[1]:
+                    self._token, self._expires_at, self.last_response = held
+                    return
+                self._refresh()
+                store.write(self._token, self._expires_at, self.last_response)  # type: ignore[arg-type]
+        except TokenFileUnusable as exc:
+            # The cache only saves mints: a run does not fail for it, and the operator sees why it mints its own.
+            log.warning("%s token cache unusable (%s); this process keeps its own token", self.service, exc)
+            self._store = None
+            if self._token is None or clock.timestamp() >= self._expires_at:
+                self._refresh()
 
     def invalidate(self, stale: str) -> None:
         """Drops the token only if nobody replaced it yet, so N threads (or processes) seeing one 401 refresh once."""
         with self._lock:
             if self._token == stale:
                 self._token = None
-            if self._store is not None:
-                with self._store.locked():
-                    self._store.drop(stale)
+            held = self._store.read() if self._store is not None else None
+            if held is not None and held[0] == stale:
+                try:
+                    with self._store.locked(wait_seconds=3 * self._timeout):  # type: ignore[union-attr]
+                        self._store.drop(stale)  # type: ignore[union-attr]
+                except TokenFileUnusable as exc:
+                    log.warning("%s token cache unusable (%s); this process keeps its own token", self.service, exc)
+                    self._store = None
 
     def _refresh(self) -> None:
         response = self._session.post(self.token_url, data=self._form, timeout=self._timeout)

@@ -110,3 +110,28 @@ def test_a_shared_token_zoho_revoked_is_replaced_once_and_the_file_keeps_no_secr
     text = held.read_text()
     assert later.tokens.token() in text
     assert ZOHO_REFRESH_TOKEN not in text and ZOHO_CLIENT_SECRET not in text
+
+
+def test_a_token_cache_that_cannot_be_used_costs_mints_not_the_run(sandbox, project_env, tmp_path, caplog):
+    import dataclasses
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache directory should be")
+    settings = dataclasses.replace(load(project_env), token_cache_dir=str(blocked))
+    with caplog.at_level("WARNING"):
+        for _ in range(2):
+            zoho_resource(settings).client().org_id()
+    assert _mints(sandbox.url) == 2, "each run its own token, as without the cache"
+    assert "token cache unusable" in caplog.text
+
+
+def test_a_token_file_others_could_have_written_is_ignored(sandbox, project_env, tmp_path, caplog):
+    import os
+
+    zoho_resource(load(project_env)).client().org_id()
+    [held] = list((tmp_path / "tokens").glob("zoho-*.json"))
+    os.chmod(held, 0o666)  # its api_domain decides where buyer data goes: trusted only from this user's private file
+    with caplog.at_level("WARNING"):
+        zoho_resource(load(project_env)).client().org_id()
+    assert _mints(sandbox.url) == 2
+    assert "not a private file" in caplog.text
