@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Processes `make test` runs the suite in (pytest-xdist); CI machines have two cores.
+TEST_WORKERS ?= 2
 # Reinstalls when the dependencies (pyproject.toml) or their tested versions (constraints.txt) change.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -37,7 +39,7 @@ lint: $(STAMP)
 
 ## make test: the linters, then the whole test suite
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 ## make lock: re-resolve pyproject.toml's dependencies in a throwaway virtualenv and pin them in constraints.txt
 lock:
