@@ -29,8 +29,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import clock
-
 log = logging.getLogger(__name__)
 
 # The token answer's fields worth sharing; anything else a server adds stays out of the file.
@@ -72,17 +70,16 @@ class TokenFile:
             os.close(fd)  # closing releases the flock
 
     def read(self) -> tuple[str, float, dict] | None:
-        """(token, its expiry on this process's clock, the shared answer fields), or None when there is none usable."""
+        """(token, its expiry on the project clock, the shared answer fields), or None when there is none usable."""
         try:
             held = os.stat(self.path, follow_symlinks=False)
             if not stat.S_ISREG(held.st_mode) or held.st_uid != os.getuid() or held.st_mode & 0o077:
                 log.warning("token file %s is not a private file of this user; ignored, this process mints its own", self.path)
                 return None
             body = json.loads(self.path.read_text())
-            # Stored as seconds left on the machine's clock, so processes whose project clock is pinned differently
-            # (a replay, a test) agree on how long the token lives.
-            left = float(body["expires_wall"]) - time.time()
-            return str(body["access_token"]), clock.timestamp() + left, {k: body["response"][k] for k in SHARED_FIELDS if k in body["response"]}
+            # On the project's one clock, as the provider and the sandbox keep it: a test that moves the clock past the
+            # hour sees the shared token expire with the sandbox's. A process pinned elsewhere at worst refreshes once.
+            return str(body["access_token"]), float(body["expires_at"]), {k: body["response"][k] for k in SHARED_FIELDS if k in body["response"]}
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -96,7 +93,7 @@ class TokenFile:
         try:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
-                json.dump({"access_token": token, "expires_wall": time.time() + (expires_at - clock.timestamp()),
+                json.dump({"access_token": token, "expires_at": expires_at,
                            "response": {k: response[k] for k in SHARED_FIELDS if k in response}}, out)
             os.replace(partial, self.path)
         except OSError as exc:
