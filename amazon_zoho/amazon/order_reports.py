@@ -155,8 +155,9 @@ def fetch_buyer_details(
 
 def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
     """(orders in the file, lines quarantined, new versions, purchase days with new versions)."""
-    lines = flat_files.trim_cells(flat_files.split_lines(text))
-    header = flat_files.header_of(lines)
+    # Trimmed as read_tsv writes them: one copy of the file's lines in memory, not two.
+    lines = flat_files.split_lines(text)
+    header = flat_files.header_of(flat_files.trim_cells(lines[:1]))
     params = {"report_id": outcome.report_id, "window_start": outcome.spec.start.date(), "run_id": run_id}
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -164,7 +165,7 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
             "INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)"
             " VALUES ('order_report', ?, ?, ?, 1, ?, ?, ?)",
             [params["window_start"], outcome.report_id, outcome.report_id, f"header lacks required columns {missing}",
-             lines[0] if lines else "", run_id],
+             flat_files.trim_line(lines[0]) if lines else "", run_id],
         )
         return 0, 1, 0, []
     flat_files.read_tsv(conn, lines, "order_report_file", "order_report_rejects")
