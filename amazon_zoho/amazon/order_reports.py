@@ -119,7 +119,9 @@ def load_orders_from_reports(
             conn.begin()
             flat_files.record_decode(conn, "order_report", outcome.report_id, marketplace,
                                      Decoded(document.text, document.encoding, document.charset, document.decode_note), run_id)
-            loaded, quarantined, new, days = _load_document(conn, document.text, outcome, run_id)
+            lines = flat_files.split_lines(document.text)
+            del document  # its text: from here the file lives in `lines`, then only in DuckDB
+            loaded, quarantined, new, days = _load_lines(conn, lines, outcome, run_id)
             _record(conn, outcome, loaded, run_id)
             # A refused file (its header lacks a required column) made no orders to look buyers up for.
             wanted = [r[0] for r in BUYER_DETAIL_CANDIDATES.rows(conn, {"pii_since": pii_since, "statuses": BUYER_STATUSES})] if loaded else []
@@ -155,8 +157,12 @@ def fetch_buyer_details(
 
 def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
     """(orders in the file, lines quarantined, new versions, purchase days with new versions)."""
-    # Trimmed as read_tsv writes them: one copy of the file's lines in memory, not two.
-    lines = flat_files.split_lines(text)
+    return _load_lines(conn, flat_files.split_lines(text), outcome, run_id)
+
+
+def _load_lines(conn: duckdb.DuckDBPyConnection, lines: list[str], outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
+    """_load_document's work on the file's lines (untrimmed: read_tsv trims them as it writes). Consumes `lines`,
+    emptied once DuckDB holds them, so the shaping below runs without the file in Python's memory too."""
     header = flat_files.header_of(flat_files.trim_cells(lines[:1]))
     params = {"report_id": outcome.report_id, "window_start": outcome.spec.start.date(), "run_id": run_id}
     missing = [c for c in REQUIRED if c not in header]
@@ -169,7 +175,7 @@ def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOu
         )
         return 0, 1, 0, []
     flat_files.read_tsv(conn, lines, "order_report_file", "order_report_rejects")
-    del lines
+    lines.clear()
     mapped = ", ".join(f'"{name}" AS {column}' if name in header else f"NULL::VARCHAR AS {column}" for name, column in COLUMNS.items())
     raw_line = "concat_ws(chr(9), " + ", ".join(
         f"CASE WHEN \"{name}\" IS NULL THEN '' ELSE '<redacted>' END" if name in REDACTED else f"coalesce(\"{name}\", '')"
