@@ -70,9 +70,7 @@ class RefreshTokenProvider:
                 self._refresh()
                 store.write(self._token, self._expires_at, self.last_response)  # type: ignore[arg-type]
         except TokenFileUnusable as exc:
-            # The cache only saves mints: a run does not fail for it, and the operator sees why it mints its own.
-            log.warning("%s token cache unusable (%s); this process keeps its own token", self.service, exc)
-            self._store = None
+            self._without_store(exc)
             if self._token is None or clock.timestamp() >= self._expires_at:
                 self._refresh()
 
@@ -87,8 +85,12 @@ class RefreshTokenProvider:
                     with self._store.locked(wait_seconds=3 * self._timeout):  # type: ignore[union-attr]
                         self._store.drop(stale)  # type: ignore[union-attr]
                 except TokenFileUnusable as exc:
-                    log.warning("%s token cache unusable (%s); this process keeps its own token", self.service, exc)
-                    self._store = None
+                    self._without_store(exc)
+
+    def _without_store(self, exc: TokenFileUnusable) -> None:
+        # The cache only saves mints: a run does not fail for it, and the operator sees why it mints its own.
+        log.warning("%s token cache unusable (%s); this process keeps its own token", self.service, exc)
+        self._store = None
 
     def _refresh(self) -> None:
         response = self._session.post(self.token_url, data=self._form, timeout=self._timeout)
