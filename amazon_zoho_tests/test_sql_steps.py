@@ -27,6 +27,7 @@ from amazon_zoho.warehouse.steps import (
     warehouse_tables,
 )
 from amazon_zoho.zoho import steps as zoho_steps
+from amazon_zoho_tests.python_source import parse
 
 PACKAGE = Path(amazon_zoho.__file__).parent
 LAYERS = {"amazon": amazon_steps, "core": core_steps, "ops": ops_steps, "zoho": zoho_steps}
@@ -115,7 +116,7 @@ def _layer_modules(layer: str) -> list[Path]:
 
 
 def _strings(path: Path) -> list[str]:
-    return [node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [node.value for node in ast.walk(parse(path)) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
 @pytest.mark.parametrize("layer", LAYERS)
@@ -143,7 +144,7 @@ def test_python_runs_sql_files_and_registers_frames_only_through_steps(layer):
     calls = [
         f"{path.relative_to(PACKAGE).as_posix()}:{node.lineno}"
         for path in _layer_modules(layer)
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(parse(path))
         if isinstance(node, ast.Call)
         and ((isinstance(node.func, ast.Name) and node.func.id == "run_sql")
              or (isinstance(node.func, ast.Attribute) and node.func.attr in ("run_sql", "register", "unregister")))

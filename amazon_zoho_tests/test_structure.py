@@ -1,9 +1,11 @@
 """The package's shape, checked: no import cycles, and settings read in one place (issue "one place for each fact")."""
 
 import ast
+import gc
 from pathlib import Path
 
 import amazon_zoho
+from amazon_zoho_tests.python_source import parse
 
 PACKAGE = Path(amazon_zoho.__file__).parent
 # Modules allowed to read the process environment: the settings module, the sandbox (its own command line and
@@ -21,7 +23,7 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     partitions.py, which imported settings.py)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -65,7 +67,7 @@ def test_only_settings_the_sandbox_and_entry_points_read_the_environment():
         relative = path.relative_to(PACKAGE).as_posix()
         if relative.startswith(READS_ENVIRONMENT):
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" and node.attr in ("environ", "getenv", "putenv"):
                 readers.append(f"{relative}:{node.lineno}")
             if isinstance(node, ast.ImportFrom) and node.module == "os" and any(a.name in ("environ", "getenv") for a in node.names):
@@ -80,4 +82,34 @@ def test_the_check_finds_a_cycle_and_an_environment_read(tmp_path):
     b.write_text("from .a import y\nimport os\nz = os.environ['X']\n")
     known = {"pkg.a", "pkg.b"}
     assert imports_of("pkg.a", a, known) == {"pkg.b"} and imports_of("pkg.b", b, known) == {"pkg.a"}
-    assert any(isinstance(n, ast.Attribute) and n.attr == "environ" for n in ast.walk(ast.parse(b.read_text())))
+    assert any(isinstance(n, ast.Attribute) and n.attr == "environ" for n in ast.walk(parse(b)))
+
+
+def test_a_parse_survives_a_collection_whose_finalizer_parses():
+    """A finalizer that calls ast.parse during our parse (as 3.11's traceback module does when a finalizer logs an
+    exception) made CPython 3.11 raise `AST constructor recursion depth mismatch` in CI; `parse` holds the collector
+    off. Unguarded, this very setup raises on the 3.11 that CI runs."""
+    finalized, armed = [], [True]
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            finalized.append(ast.parse("x = a[b] + c(d)"))
+            if armed[0]:
+                Cycle()
+
+    path = PACKAGE / "amazon" / "reports.py"
+    threshold = gc.get_threshold()
+    gc.set_threshold(10**6)
+    Cycle()
+    gc.set_threshold(3)
+    try:
+        tree = parse(path)
+    finally:
+        armed[0] = False
+        gc.set_threshold(*threshold)
+        gc.collect()
+    assert ast.dump(tree) == ast.dump(ast.parse(path.read_text()))
+    assert finalized, "the collector never ran a finalizer, so the test proved nothing"
