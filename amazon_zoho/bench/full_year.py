@@ -15,6 +15,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -59,8 +60,8 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         defs = build_defs(defs_settings)
 
         started = time.perf_counter()
-        with dg.instance_for_test() as instance:
-            event_log = _time_event_log(instance)
+        with dg.instance_for_test() as instance, StepMemory() as step_memory:
+            event_log = _time_event_log(instance, step_memory)
             result = defs.resolve_job_def("daily_refresh").execute_in_process(
                 instance=instance,
                 tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
@@ -126,6 +127,8 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "sandbox_zoho_bulk_seconds_per_1000_records": knobs["zoho_bulk_seconds_per_1000_records"],
         "duckdb_memory_limit": defs_settings.duckdb_memory_limit,
         "step_seconds": steps,
+        # Which step the client's peak belongs to: the resident set sampled while each step ran.
+        "step_peak_rss_mb": step_memory.peaks,
         **zoho,
     }
 
@@ -137,13 +140,48 @@ def _cause(error) -> str:
     return error.message.strip().splitlines()[0][:300] if error is not None and error.message.strip() else "no error recorded"
 
 
-def _time_event_log(instance) -> dict:
+class StepMemory:
+    """The client's resident set, sampled every `every` seconds from /proc/self/statm while the run goes, and the
+    highest sample kept per step (the step that started last; the in-process executor runs one at a time).
+    ru_maxrss says how high the process went, not in which step; this says where. Linux only: {} elsewhere."""
+
+    def __init__(self, every: float = 0.2):
+        self.every, self.step, self.peaks = every, None, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="bench-step-memory", daemon=True)
+
+    def __enter__(self) -> "StepMemory":
+        if Path("/proc/self/statm").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while not self._stop.wait(self.every):
+            step = self.step
+            if step is None:
+                continue
+            # statm's second field: resident pages (proc(5)).
+            rss = round(int(Path("/proc/self/statm").read_text().split()[1]) * page_mb, 1)
+            if rss > self.peaks.get(step, 0):
+                self.peaks[step] = rss
+
+
+def _time_event_log(instance, step_memory: StepMemory) -> dict:
     """Times every event Dagster stores for the run (DagsterInstance.handle_new_event: the event log write and its
-    subscribers), split into those emitted inside a step and the asset materializations; filled in as the run goes."""
+    subscribers), split into those emitted inside a step and the asset materializations; filled in as the run goes.
+    Each step's start tells `step_memory` whose samples come next."""
     figures = {"in_steps": 0.0, "events": 0, "materializations": 0, "materialization_seconds": 0.0}
     store = instance.handle_new_event
 
     def timed(event, **kwargs):
+        if event.dagster_event is not None and event.dagster_event.event_type_value == "STEP_START":
+            step_memory.step = event.step_key
         started = time.perf_counter()
         try:
             return store(event, **kwargs)
