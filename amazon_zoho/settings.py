@@ -61,6 +61,14 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
 DUCKDB_TEMP_FOLDER = "duckdb_tmp"
 # DuckDB's size strings (https://duckdb.org/docs/stable/configuration/overview, memory_limit): a number and a unit.
 _DUCKDB_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+# DuckDB's units: MB is 10**6 bytes, MiB 2**20 (https://duckdb.org/docs/stable/configuration/overview, memory_limit).
+_SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def size_bytes(text: str) -> int:
+    """A size as DuckDB takes it ("512MB") or prints it ("488.2 MiB"), in bytes."""
+    number, unit = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", text).groups()
+    return round(float(number) * _SIZE_UNITS[unit.lower()])
 
 
 # The DuckDB file, or a DuckLake (catalog in PostgreSQL, data in S3 or a directory): warehouse/engine.py.

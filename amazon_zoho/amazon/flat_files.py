@@ -8,7 +8,9 @@ byte-order mark left before the header is dropped (it would hide the first colum
 
 from __future__ import annotations
 
+import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,24 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """split_lines' lines one at a time, never held as a list: the 14-day order report at 10,000 orders a day is
+    57 MB of text, and its lines as a list of str were another ~150 MB beside it (issue #17)."""
+    start = 1 if text.startswith("\ufeff") else 0
+    end = len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        if stop < 0:
+            stop = end
+        # "\r\n" ends a line as "\n" does; a "\r" before the end of the text without one stays, as in split_lines.
+        yield text[start:stop - 1] if stop < end and stop > start and text[stop - 1] == "\r" else text[start:stop]
+        start = stop + 1
+
+
+def first_line(text: str) -> str:
+    return next(iter_lines(text), "")
 
 
 def trim_cells(lines: list[str]) -> list[str]:
@@ -59,26 +79,31 @@ def header_of(lines: list[str]) -> list[str]:
     return names
 
 
-def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, rejects: str) -> list[str]:
+def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str] | str, table: str, rejects: str) -> list[str]:
     """Creates temp table `table` (all VARCHAR, plus __line) from the lines; returns the header.
 
+    `lines` is the file's lines, or its whole text (split here a line at a time: see iter_lines).
     `rejects` gets DuckDB's reject rows; its csv_line is "<line number>\\t<original line>".
     The lines are trimmed (trim_cells) and written one at a time, not held as whole-file copies (a trimmed list, a
     numbered list, their joined text and its UTF-8 bytes): for a 57 MB file of 150,000 lines, Python's peak beside
     the text went from 298 MB to 144 MB with the caller's split lines untrimmed (tracemalloc), which is what the
     14-day report at 10,000 orders a day needed (issue #17).
     """
-    header = header_of(trim_cells(lines[:1]))
+    text = lines if isinstance(lines, str) else None
+    header = header_of(trim_cells([first_line(text)] if text is not None else lines[:1]))
     # DuckDB's reader ends a row at a lone carriage return whatever new_line says, so a cell holding one
     # would break the file: it travels as a character the file does not contain and is put back after.
     carriage = None
-    if any("\r" in line for line in lines):
+    if text is not None:
+        if _LONE_CARRIAGE.search(text):
+            carriage = next((ch for ch in _STAND_INS if ch not in text), None)
+    elif any("\r" in line for line in lines):
         carriage = next((ch for ch in _STAND_INS if not any(ch in line for line in lines)), None)
     with tempfile.TemporaryDirectory() as tmp:
         numbered = Path(tmp) / "numbered.tsv"
         with numbered.open("w", encoding="utf-8", newline="\n") as out:
             written = False
-            for n, line in enumerate(lines, start=1):
+            for n, line in enumerate(iter_lines(text) if text is not None else lines, start=1):
                 line = trim_line(line)
                 if line:
                     out.write(f"{n}\t{line.replace(chr(13), carriage) if carriage else line}\n")
@@ -102,6 +127,8 @@ def read_tsv(conn: duckdb.DuckDBPyConnection, lines: list[str], table: str, reje
 
 # Private-use characters: no Amazon file has a reason to hold them.
 _STAND_INS = [chr(c) for c in range(0xE000, 0xE010)]
+# A carriage return that does not end a line (iter_lines drops those).
+_LONE_CARRIAGE = re.compile("\r(?!\n)")
 
 
 def _quoted(name: str) -> str:

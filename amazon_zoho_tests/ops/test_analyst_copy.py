@@ -9,9 +9,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from amazon_zoho.amazon import marketplaces
-from amazon_zoho.ops.analyst_copy import REDACTED_COLUMNS
+from amazon_zoho.ops.analyst_copy import COPY_MEMORY_LIMIT, REDACTED_COLUMNS, _lower_memory_limit
+from amazon_zoho.settings import size_bytes
 from amazon_zoho_tests.core.built import pipeline_assets
 from amazon_zoho_tests.truth import day_ago
 
@@ -132,3 +134,22 @@ def test_a_table_is_copied_a_slice_per_transaction_and_whole(resources, project_
         copied = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in source}
         probe = [n for (n,) in conn.execute("SELECT n FROM ops.slice_probe ORDER BY n").fetchall()]
     assert copied == source and source["raw.order_versions"] > 5 and probe == [0, 1, 2, 3, *range(12, 23)]
+
+
+def test_the_copy_runs_under_its_own_lower_memory_limit_and_puts_the_warehouses_back():
+    """Issue #17: the copy streams COPY_ROWS at a time, so it runs at COPY_MEMORY_LIMIT when the warehouse allows more
+    (the copy was the run's highest step at 10,000 orders a day), never above what the warehouse allows, and leaves
+    the instance's limit as it found it (another connection of the process may share the instance)."""
+    def limit(conn):
+        # DuckDB prints the limit rounded ("244.1 MiB"): compared to a tenth of a per cent.
+        return pytest.approx(size_bytes(conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]), rel=1e-3)
+
+    with duckdb.connect(config={"memory_limit": "512MB"}) as conn:
+        restore = _lower_memory_limit(conn, "512MB")
+        assert limit(conn) == size_bytes(COPY_MEMORY_LIMIT)
+        conn.execute(restore)
+        assert limit(conn) == size_bytes("512MB")
+    with duckdb.connect(config={"memory_limit": "64MB"}) as conn:
+        assert _lower_memory_limit(conn, "64MB") is None
+        assert limit(conn) == size_bytes("64MB")
+    assert size_bytes("488.2 MiB") == round(488.2 * 2**20) and size_bytes("512MB") == 512 * 10**6
