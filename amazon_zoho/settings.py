@@ -59,16 +59,18 @@ TOKENS_FOLDER = "tokens"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
 # Spill files of DuckDB's out-of-core operators go here (beside the warehouse file, on its disk, not in /tmp).
 DUCKDB_TEMP_FOLDER = "duckdb_tmp"
-# DuckDB's size strings (https://duckdb.org/docs/stable/configuration/overview, memory_limit): a number and a unit.
-_DUCKDB_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
-# DuckDB's units: MB is 10**6 bytes, MiB 2**20 (https://duckdb.org/docs/stable/configuration/overview, memory_limit).
+# DuckDB's size strings (https://duckdb.org/docs/stable/configuration/overview, memory_limit): a number and a unit,
+# where MB is 10**6 bytes and MiB 2**20.
 _SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_DUCKDB_SIZE = re.compile(rf"\s*(\d+(?:\.\d+)?)\s*({'|'.join(_SIZE_UNITS)})\s*", re.IGNORECASE)
 
 
 def size_bytes(text: str) -> int:
-    """A size as DuckDB takes it ("512MB") or prints it ("488.2 MiB"), in bytes."""
-    number, unit = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", text).groups()
-    return round(float(number) * _SIZE_UNITS[unit.lower()])
+    """A size as DuckDB takes it ("512MB") or prints it ("488.2 MiB"), in bytes; ValueError for anything else."""
+    match = _DUCKDB_SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a DuckDB size")
+    return round(float(match[1]) * _SIZE_UNITS[match[2].lower()])
 
 
 # The DuckDB file, or a DuckLake (catalog in PostgreSQL, data in S3 or a directory): warehouse/engine.py.
@@ -271,7 +273,7 @@ def _read(src: _Source) -> Settings:
                 f"{src.variable(clock.ENVIRONMENT_VARIABLE)}={now!r} is not an instant; use ISO 8601 with an offset, e.g. 2026-03-29T00:30:00Z"
             ) from None
     memory_limit = src.get("AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT).strip()
-    if not _DUCKDB_SIZE.match(memory_limit):
+    if not _DUCKDB_SIZE.fullmatch(memory_limit):
         raise SettingsError(
             f"{src.variable('AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT')}={memory_limit!r} is not a size; use a number and a unit, e.g. 512MB or 2GB"
         )

@@ -58,3 +58,24 @@ def test_whole_graph_runs_are_shown_side_by_side_against_the_goals():
     assert "- 365 d × 1,000/d: client peak RSS (MB) 900 within the goal of 1024; sandbox CPU 0.3 OVER" in text
     assert "- 14 d × 10,000/d: client peak RSS (MB) 1100 OVER" in text and "credits / floor 1.05 OVER" in text
     assert side_by_side([("t", "zoho_credits", {}, {})]) == ""
+
+
+def test_step_memory_sees_a_step_grow_and_agrees_with_the_kernels_peak():
+    """The per-step peaks come from /proc/self/statm; the kernel's own high-water mark (getrusage's ru_maxrss, in KiB
+    on Linux) must be at least each of them, and a step that holds 200 MB more must show it."""
+    import resource
+    import time
+
+    from amazon_zoho.bench.full_year import StepMemory
+
+    with StepMemory(every=0.02) as memory:
+        memory.step = "small"
+        time.sleep(0.2)
+        memory.step = "big"
+        held = bytearray(200 * 2**20)
+        held[:: 4096] = b"x" * len(held[:: 4096])  # touch every page, so it is resident
+        time.sleep(0.2)
+    del held
+    kernel_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert memory.peaks["big"] - memory.peaks["small"] > 150
+    assert max(memory.peaks.values()) <= kernel_peak_mb + 1

@@ -1,13 +1,12 @@
 """Warehouse connections carry the DuckDB memory settings from Settings, and a query bigger than the limit spills
 to the temp directory instead of failing (issue 17: bounded memory)."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from amazon_zoho.resources import warehouse_resource
-from amazon_zoho.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, load
+from amazon_zoho.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, load, size_bytes
 
 
 def _setting(conn, name: str) -> str:
@@ -20,7 +19,7 @@ def test_defaults_bound_memory_and_spill_beside_the_warehouse(tmp_path):
     assert Path(settings.duckdb_temp_dir) == tmp_path / "w" / "duckdb_tmp"
     with warehouse_resource(settings).connect() as conn:
         # DuckDB reports sizes in its own units (512MB → "488.2 MiB"); compare bytes.
-        assert _bytes(_setting(conn, "memory_limit")) == pytest.approx(_bytes(DEFAULT_DUCKDB_MEMORY_LIMIT), rel=1e-3)
+        assert size_bytes(_setting(conn, "memory_limit")) == pytest.approx(size_bytes(DEFAULT_DUCKDB_MEMORY_LIMIT), rel=1e-3)
         assert Path(_setting(conn, "temp_directory")) == tmp_path / "w" / "duckdb_tmp"
         default_threads = _setting(conn, "threads")
     assert default_threads >= 1
@@ -34,7 +33,7 @@ def test_connections_carry_the_configured_limit_threads_and_temp_directory(tmp_p
         "AMAZON_ZOHO_DUCKDB_TEMP_DIR": str(tmp_path / "spill"),
     })
     with warehouse_resource(settings).connect() as conn:
-        assert _bytes(_setting(conn, "memory_limit")) == pytest.approx(64e6, rel=1e-3)
+        assert size_bytes(_setting(conn, "memory_limit")) == pytest.approx(64e6, rel=1e-3)
         assert _setting(conn, "threads") == 1
         assert Path(_setting(conn, "temp_directory")) == tmp_path / "spill"
 
@@ -54,10 +53,3 @@ def test_a_query_bigger_than_the_limit_spills_instead_of_failing(tmp_path):
         first, count = conn.execute("SELECT min(s), count(*) FROM sorted").fetchone()
     assert count == 3_000_000 and first.endswith("padding")
     assert spilled and spilled > 0, "the sort fitted in memory: the test no longer exceeds the limit"
-
-
-def _bytes(text: str) -> float:
-    """A size as DuckDB prints it ("488.2 MiB") or takes it ("512MB"), in bytes."""
-    number, unit = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", text.strip()).groups()
-    factor = {"bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 10**3, "mb": 10**6, "gb": 10**9}[unit.lower()]
-    return float(number) * factor

@@ -165,7 +165,8 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
     the file: the shaping below then runs without the text in Python's memory (57 MB at 10,000 orders a day over 14
     days; a list of its lines was another ~150 MB, so it is never made: flat_files.iter_lines)."""
     whole = text.pop()
-    header = flat_files.header_of(flat_files.trim_cells([flat_files.first_line(whole)]))
+    first = flat_files.trim_line(flat_files.first_line(whole))
+    header = flat_files.header_of([first])
     params = {"report_id": outcome.report_id, "window_start": outcome.spec.start.date(), "run_id": run_id}
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -173,7 +174,7 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
             "INSERT INTO ops.quarantine (source, partition_date, record_key, file_name, line_number, reason, raw_text, run_id)"
             " VALUES ('order_report', ?, ?, ?, 1, ?, ?, ?)",
             [params["window_start"], outcome.report_id, outcome.report_id, f"header lacks required columns {missing}",
-             flat_files.trim_line(flat_files.first_line(whole)), run_id],
+             first, run_id],
         )
         return 0, 1, 0, []
     flat_files.read_tsv(conn, whole, "order_report_file", "order_report_rejects")

@@ -66,7 +66,8 @@ def _refreshing(target: Path) -> Iterator[None]:
 COPY_ROWS = 50_000
 # The copy streams one slice of COPY_ROWS at a time, so DuckDB's buffer pool past this only caches blocks the copy will
 # not read again. Copying the warehouse of 14 days x 10,000 orders a day with the default 512MB peaked at 1,060 MB of
-# resident memory, the highest step of the run; at 256MB it peaked at 718-800 MB in the same 21 s (issue #17).
+# resident memory outside Dagster, the highest step of the run; at 256MB, 718-856 MB in the same 21 s, and 873 MB
+# inside the whole run against 1,055 before (BENCHMARKS.md, issue #17).
 COPY_MEMORY_LIMIT = "256MB"
 
 
