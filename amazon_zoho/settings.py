@@ -53,10 +53,14 @@ DEFAULT_INBOX_DIR = "data/" + INBOX_FOLDER
 TOKENS_FOLDER = "tokens"
 # DuckDB's own default memory_limit is 80 % of RAM (https://duckdb.org/docs/stable/configuration/overview), so every
 # temp table of a long window stayed in memory: peak RSS grew ~8.8 MB per day of the range, 3.3 GB at 365 days
-# (issue 17). The goal is a client peak of 1 GiB at any window; the process itself (Python, Dagster, our code) holds
-# ~415 MB before DuckDB allocates anything (same profile), which leaves ~600 MB: 512 MB for DuckDB's buffer manager,
-# past which joins, sorts and aggregates spill to the temp directory. Raise it on a machine with more memory to spare.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
+# (issue 17). The goal is a client peak of 1 GiB at any window. The process holds 250-330 MB between steps (Python,
+# Dagster, our code), and DuckDB uses 150-300 MB beyond its limit that its buffer manager does not count (commits,
+# the CSV reader, JSON building: measured outside Dagster on the 14-day warehouse at 10,000 orders a day). At 512MB
+# the steps of that run peaked at 0.94-1.17 GB; at 256MB the order report load went from 1,181 to 799-857 MB, the
+# core.orders build from 699 to 470 MB (and 45 to 38 s), the Sales Orders payloads from 700 to 469 MB (15 to 25 s).
+# Past the limit, joins, sorts, aggregates and temp tables spill to the temp directory. Raise it on a machine with
+# memory to spare.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "256MB"
 # Spill files of DuckDB's out-of-core operators go here (beside the warehouse file, on its disk, not in /tmp).
 DUCKDB_TEMP_FOLDER = "duckdb_tmp"
 # DuckDB's size strings (https://duckdb.org/docs/stable/configuration/overview, memory_limit): a number and a unit,

@@ -32,10 +32,11 @@ REPORT_WINDOW = timedelta(days=30)
 MAX_MARKETPLACES_PER_REPORT = 25  # CreateReportSpecification.marketplaceIds maxItems
 # Amazon returns the buyer only for merchant-fulfilled orders in these states (API-FACTS §2b).
 BUYER_STATUSES = ["UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]
-# A report's orders are shaped this many lines at a time: every order's JSON built at once outgrew DuckDB's 512 MB
-# memory_limit (settings.py) at 10,000 orders a day over a 14-day report (OutOfMemoryException in
-# order_report_payloads.sql's GROUP BY with list()), where one day's API pages never come near it.
-REPORT_PART_LINES = 40_000
+# A report's orders are shaped this many lines at a time, each part in its own transaction (_load_text): every order's
+# JSON built at once outgrew DuckDB's 512 MB memory_limit (settings.py) at 10,000 orders a day over a 14-day report
+# (OutOfMemoryException in order_report_payloads.sql's GROUP BY with list()), where one day's API pages never come near
+# it; at the 256MB limit parts of 40,000 lines still did, parts of 20,000 fit (issue #17).
+REPORT_PART_LINES = 20_000
 ALL_LINES, LOADED = "order_report_all_lines", "order_report_loaded"  # the file's lines; the orders of the parts done
 BUYER_BATCH = 200  # getOrder results stored per transaction, so an interrupted backfill keeps its progress
 # Header name -> column of order_report_lines. Only these are read; others in the file are ignored.
@@ -116,12 +117,14 @@ def load_orders_from_reports(
             result.decode_notes.append(f"{outcome.report_id}: read as {document.encoding}: {document.decode_note}")
             log.warning(f"order report {result.decode_notes[-1]}; recorded in ops.decode_events")
         with warehouse.connect() as conn:
-            conn.begin()
-            flat_files.record_decode(conn, "order_report", outcome.report_id, marketplace,
-                                     Decoded(document.text, document.encoding, document.charset, document.decode_note), run_id)
+            decoded = Decoded("", document.encoding, document.charset, document.decode_note)
             text = [document.text]
             del document  # from here the file's text lives in `text`, then only in DuckDB
             loaded, quarantined, new, days = _load_text(conn, text, outcome, run_id)
+            # The report counts as loaded (ops.report_requests) only once every part is: a crash before here loads it
+            # again, which adds no version twice (insert_order_versions.sql) and clears its quarantine rows first.
+            conn.begin()
+            flat_files.record_decode(conn, "order_report", outcome.report_id, marketplace, decoded, run_id)
             _record(conn, outcome, loaded, run_id)
             # A refused file (its header lacks a required column) made no orders to look buyers up for.
             wanted = [r[0] for r in BUYER_DETAIL_CANDIDATES.rows(conn, {"pii_since": pii_since, "statuses": BUYER_STATUSES})] if loaded else []
@@ -156,14 +159,19 @@ def fetch_buyer_details(
 
 
 def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
-    """(orders in the file, lines quarantined, new versions, purchase days with new versions)."""
+    """(orders in the file, lines quarantined, new versions, purchase days with new versions). Runs its own
+    transactions, so `conn` must hold none."""
     return _load_text(conn, [text], outcome, run_id)
 
 
 def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
     """_load_document's work on the file's text, handed over in a one-item list that this empties once DuckDB holds
     the file: the shaping below then runs without the text in Python's memory (57 MB at 10,000 orders a day over 14
-    days; a list of its lines was another ~150 MB, so it is never made: flat_files.iter_lines)."""
+    days; a list of its lines was another ~150 MB, so it is never made: flat_files.iter_lines).
+
+    Each part is one transaction. In one transaction for the whole file, DuckDB kept every part's replaced temp tables
+    until the commit (for a rollback): ~100 MB more per part of 10,000 lines, which at the 256MB limit ran out of
+    memory on the 14-day report at 10,000 orders a day (issue #17). A part's orders land whole or not at all."""
     whole = text.pop()
     first = flat_files.trim_line(flat_files.first_line(whole))
     header = flat_files.header_of([first])
@@ -191,11 +199,13 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
     conn.execute("DROP TABLE order_report_file")
     [(total,)] = conn.execute(f"SELECT count(*) FROM {ALL_LINES}").fetchall()
     parts = max(1, math.ceil(total / REPORT_PART_LINES))
-    conn.execute("DELETE FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id])
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {LOADED} (order_id VARCHAR, fulfilled_by VARCHAR, status VARCHAR, "
                  "created_ts TIMESTAMPTZ, updated_ts TIMESTAMPTZ)")
     new, days = 0, set()
     for part in range(parts):
+        conn.begin()
+        if part == 0:
+            conn.execute("DELETE FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id])
         # Whole orders per part (split by their id), so an order's lines are shaped, held back or kept together.
         conn.execute(f"CREATE OR REPLACE TEMP TABLE order_report_lines AS SELECT * FROM {ALL_LINES} "
                      "WHERE hash(coalesce(trim(order_id_text), '')) % ? = ?", [parts, part])
@@ -207,6 +217,7 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
         conn.execute(f"INSERT INTO {LOADED} SELECT order_id, fulfilled_by, status, created_ts, updated_ts FROM order_report_orders")
         new += conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
         days |= {d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()}
+        conn.commit()
     # What BUYER_DETAIL_CANDIDATES reads next: every part's orders, without their payloads.
     conn.execute(f"CREATE OR REPLACE TEMP TABLE order_report_orders AS SELECT * FROM {LOADED}")
     loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]

@@ -20,22 +20,30 @@ class Step(warehouse_steps.Step):
     """A step of a push: its file in amazon_zoho/zoho/sql/, run for the modules it names."""
 
     modules: tuple[str, ...] = MODULE_ORDER  # the modules it runs for, in PREPARE
+    # Run once for each slice of the records (sync.prepare), given $slice and $slices: a record is in the slice where
+    # hash(record_key) % $slices = $slice. Every other step of PREPARE runs once for the window.
+    per_slice: bool = False
     package_file: str = field(default=__file__, kw_only=True)
 
 
-# What a push of one module sends: sync.prepare runs these in order (each for the modules it names), leaving
-# `pending` (every record's payload), `classified` (what each needs) and `to_send` (those to push).
+# What a push of one module sends: sync.prepare runs these in order (each for the modules it names), the per_slice
+# ones for each slice of the records in turn, leaving `classified` (what each record needs) and `to_send` (those to
+# push) for the whole window, and `pending` (every record's payload) for the last slice.
 PREPARE: tuple[Step, ...] = (
+    Step("push_tables.sql", creates=("classified", "to_send", "push_answered")),
     Step("backlog.sql", reads=("ops.zoho_sync_state", "ops.zoho_dead_letters"), creates=("backlog",)),
     Step("ids.sql", reads=("ops.zoho_sync_state",), creates=("dry_run_ids", "zoho_ids")),
     Step("contact_keys.sql", reads=("core.orders", "pii.order_contacts"), creates=("order_contact",), modules=("Contacts", "Sales_Orders")),
-    Step("products_payload.sql", reads=("core.products", "core.order_lines", "backlog"), creates=("source",), modules=("Products",)),
-    Step("contacts_payload.sql", reads=("order_contact", "pii.order_contacts", "backlog"), creates=("source",), modules=("Contacts",)),
+    Step("products_payload.sql", reads=("core.products", "core.order_lines", "backlog"), creates=("source",), modules=("Products",),
+         per_slice=True),
+    Step("contacts_payload.sql", reads=("order_contact", "pii.order_contacts", "backlog"), creates=("source",), modules=("Contacts",),
+         per_slice=True),
     Step("sales_orders_payload.sql",
          reads=("core.orders", "core.order_lines", "core.marketplaces", "pii.order_contacts", "order_contact", "backlog", "zoho_ids"),
-         given=("zoho_status_map",), creates=("source",), modules=("Sales_Orders",)),
-    Step("pending.sql", reads=("source",), given=("payload_fields", "line_item_fields"), creates=("pending",)),
-    Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state", "ops.zoho_dead_letters"), creates=("classified", "to_send", "push_answered")),
+         given=("zoho_status_map",), creates=("source",), modules=("Sales_Orders",), per_slice=True),
+    Step("pending.sql", reads=("source",), given=("payload_fields", "line_item_fields"), creates=("pending",), per_slice=True),
+    Step("classify_pending.sql", reads=("pending", "ops.zoho_sync_state", "ops.zoho_dead_letters"), creates=("slice_classified",),
+         writes=("classified", "to_send"), per_slice=True),
 )
 
 # Zoho's answers for one batch (rows.Result) into the id map and the dead letters.

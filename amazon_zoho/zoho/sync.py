@@ -7,9 +7,10 @@ between Zoho's answer and our write, update instead of duplicating, and the id m
 answer. Line items are the exception, since Zoho appends the rows it is sent: a sales order updated
 with line items is flagged and its older rows are deleted afterwards (lines.py).
 
-Memory does not grow with the window (issue #17): the records to send stay in DuckDB (the temp table `to_send`)
-and are read a page at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records
-Zoho answered is kept in DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
+Memory does not grow with the window (issue #17): payloads are built a slice of the records at a time (prepare); the
+records to send stay in DuckDB (the temp table `to_send`, which spills to DuckDB's temp directory) and are read a page
+at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records Zoho answered is kept in
+DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from .setup import ensure_fields
 from .verify import verify_ids
 
 MAX_REFUSALS_SHOWN = 5
+# Records whose payloads one query builds (sync.prepare): the Sales Orders of 14 days at 10,000 orders a day built at
+# once (143,422) ran out of DuckDB's memory at a 384MB limit, in sales_orders_payload.sql's aggregates (issue #17).
+SLICE_RECORDS = 25_000
 # Records read from DuckDB at once on the upsert path (10 calls of 100): a page, never the window.
 PAGE_ROWS = 1_000
 _PAGE = "SELECT record_key, payload_hash, zoho_id, lines_sent, send_payload FROM to_send WHERE seq > ? AND seq <= ? ORDER BY seq"
@@ -114,9 +118,9 @@ class Push:
 
 
 def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, start: date, end: date, salt: str = DEFAULT_PII_SALT) -> str:
-    """Builds temp tables `pending` (record_key, payload, mapping_error), `classified` and `to_send`
-    for the window [start, end) plus every record of the module still owed to Zoho, or accepted by Zoho from a
-    payload another mapping or other payload SQL built (see built_with). Returns built_with."""
+    """Builds temp tables `classified` and `to_send` for the window [start, end) plus every record of the module still
+    owed to Zoho, or accepted by Zoho from a payload another mapping or other payload SQL built (see built_with), a
+    slice of at most about SLICE_RECORDS records at a time (`pending` holds the last slice's payloads). Returns built_with."""
     mm = mapping[module]
     params = {
         "module": module,
@@ -130,9 +134,22 @@ def prepare(conn: duckdb.DuckDBPyConnection, mapping: Mapping, module: str, star
     }
     frames = _mapping_frames(mapping, mm)
     params["built_with"] = built_with(module, params, frames)
-    for step in steps.prepare(module):
+    window, per_slice = [s for s in steps.prepare(module) if not s.per_slice], [s for s in steps.prepare(module) if s.per_slice]
+    for step in window:
         step.run(conn, params, **{name: frames[name] for name in step.given})
+    slices = _slices(conn, start, end)
+    for n in range(slices):
+        for step in per_slice:
+            step.run(conn, {**params, "slice": n, "slices": slices}, **{name: frames[name] for name in step.given})
     return params["built_with"]
+
+
+def _slices(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
+    """How many slices the records of a push are built in: about SLICE_RECORDS each, counting the window's orders
+    (as many as its sales orders, more than its contacts) and the backlog."""
+    [(records,)] = conn.execute("SELECT (SELECT count(*) FROM core.orders WHERE purchase_date >= ? AND purchase_date < ?) "
+                                "+ (SELECT count(*) FROM backlog)", [start, end]).fetchall()
+    return max(1, -(-records // SLICE_RECORDS))
 
 
 def built_with(module: str, params: dict, frames: dict[str, pd.DataFrame]) -> str:

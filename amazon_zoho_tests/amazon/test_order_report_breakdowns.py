@@ -33,9 +33,7 @@ def warehouse(tmp_path) -> WarehouseResource:
     assert text.startswith("# Shape: "), "the fixture's first line says where its shape comes from"
     spec = ReportSpec(ORDERS_BY_DATE, datetime(2026, 5, 1, tzinfo=timezone.utc), datetime(2026, 5, 8, tzinfo=timezone.utc), (DE, US))
     with resource.connect() as conn:
-        conn.begin()
         loaded, quarantined, _, _ = _load_document(conn, text.split("\n", 1)[1], ReportOutcome(spec, "R-fixture", "DONE", "D1", False, 1), "run")
-        conn.commit()
     assert (loaded, quarantined) == (3, 0)
     return resource
 

@@ -96,12 +96,11 @@ def row(order_id, sku="SKU-1", price="19.98", status="Shipped", **over) -> str:
 
 @pytest.fixture(params=[None, 2], ids=["one part", "parts of 2 lines"])
 def conn(tmp_path, request, monkeypatch):
-    """A warehouse connection in a transaction; the file shaped in one part, or a part per 2 lines (a big report's
-    orders are shaped in parts, order_reports.REPORT_PART_LINES): the same orders, quarantine and versions either way."""
+    """A warehouse connection; the file shaped in one part, or a part per 2 lines (a big report's orders are shaped in
+    parts, each its own transaction, order_reports.REPORT_PART_LINES): the same orders, quarantine and versions either way."""
     if request.param:
         monkeypatch.setattr(order_reports, "REPORT_PART_LINES", request.param)
     with WarehouseResource(database=str(tmp_path / "w.duckdb")).connect() as conn:
-        conn.begin()
         yield conn
 
 
@@ -148,6 +147,38 @@ def test_unreadable_lines_are_quarantined_with_their_order_and_the_rest_lands(co
     cancelled = conn.execute("SELECT payload ->> '$.fulfillment.fulfillmentStatus', payload ->> '$.proceeds' FROM raw.order_versions "
                              "WHERE order_id = '302-5'").fetchone()
     assert cancelled == ("CANCELLED", None)  # as the API shows a cancelled order: no proceeds
+
+
+def test_a_load_that_crashes_between_parts_and_runs_again_leaves_what_one_clean_load_does(tmp_path, monkeypatch):
+    """Each part of a report is its own transaction (order_reports._load_text; issue #17): a crash after some parts keeps
+    those, and loading the file again adds nothing twice, so raw and the quarantine end as one clean load leaves them."""
+    monkeypatch.setattr(order_reports, "REPORT_PART_LINES", 2)
+    text = "\n".join(["\t".join(HEADER), *[row(f"302-{n}") for n in range(1, 9)], row("302-9", price="x"), row("302-9", sku="SKU-2")]) + "\n"
+    tables = "SELECT order_id, source, payload FROM raw.order_versions ORDER BY ALL", "SELECT record_key, line_number, reason FROM ops.quarantine ORDER BY ALL"
+
+    with WarehouseResource(database=str(tmp_path / "clean.duckdb")).connect() as conn:
+        assert load(conn, text)[:3] == (8, 2, 8)
+        clean = [conn.execute(q).fetchall() for q in tables]
+
+    real, runs = order_reports.INSERT_REPORT_VERSIONS, []
+
+    class CrashesOnThirdPart:
+        def run(self, conn, params=None):
+            runs.append(1)
+            if len(runs) == 3:
+                raise RuntimeError("killed")
+            real.run(conn, params)
+
+    with WarehouseResource(database=str(tmp_path / "crashed.duckdb")).connect() as conn:
+        monkeypatch.setattr(order_reports, "INSERT_REPORT_VERSIONS", CrashesOnThirdPart())
+        with pytest.raises(RuntimeError, match="killed"):
+            load(conn, text)
+        conn.rollback()
+        [kept] = conn.execute("SELECT count(*) FROM raw.order_versions").fetchone()
+        assert 0 < kept < 8  # the parts before the crash were committed
+        monkeypatch.setattr(order_reports, "INSERT_REPORT_VERSIONS", real)
+        assert load(conn, text)[:2] == (8, 2)
+        assert [conn.execute(q).fetchall() for q in tables] == clean
 
 
 def test_a_file_without_the_columns_we_key_on_is_quarantined_whole(conn):

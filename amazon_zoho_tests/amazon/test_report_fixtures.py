@@ -111,10 +111,8 @@ def load_orders(warehouse, name: str, marketplace: str, content_type: str | None
     decoded = decode_report((FIXTURES / name).read_bytes(), charset_of(content_type), marketplace)
     spec = ReportSpec(ORDERS_BY_DATE, datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 10, 11, tzinfo=timezone.utc), (marketplace,))
     with warehouse.connect() as conn:
-        conn.begin()
         flat_files.record_decode(conn, "order_report", "R1", marketplace, decoded, "run")
         loaded, quarantined, _, _ = _load_document(conn, decoded.text, ReportOutcome(spec, "R1", "DONE", "D1", False, 1), "run")
-        conn.commit()
         payloads = [json.loads(p) for (p,) in conn.execute("SELECT payload FROM raw.order_versions ORDER BY order_id").fetchall()]
         held = conn.execute("SELECT reason FROM ops.quarantine").fetchall()
         events = conn.execute("SELECT decoded_as, note FROM ops.decode_events").fetchall()

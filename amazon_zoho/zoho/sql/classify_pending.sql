@@ -5,7 +5,8 @@
 -- get the same answer) is 'held': not sent again, and left dead-lettered, until its payload changes (issue #14).
 -- Refusals that depend on the org or the moment (DUPLICATE_DATA, ANSWER_MISMATCH, ...) keep being retried.
 -- Hashes only: payloads carry buyer names and addresses, which are kept in pii alone.
-CREATE OR REPLACE TEMP TABLE classified AS
+-- One slice of the records (pending.sql's), added to the window's `classified` and `to_send` (push_tables.sql).
+CREATE OR REPLACE TEMP TABLE slice_classified AS
 WITH hashed AS (
     SELECT
         record_key,
@@ -31,23 +32,21 @@ FROM hashed h
 LEFT JOIN ops.zoho_sync_state s ON s.module = $module AND s.record_key = h.record_key
 LEFT JOIN ops.zoho_dead_letters d ON d.module = $module AND d.record_key = h.record_key;
 
--- `seq` numbers the records in key order, so the push reads them a page at a time (sync.py) by a range of seq,
--- which DuckDB answers from the row groups holding it (the table is written in seq order): no page costs a scan.
--- The full payload stays in `classified`; what is sent is send_payload.
-CREATE OR REPLACE TEMP TABLE to_send AS
+INSERT INTO classified BY NAME SELECT * FROM slice_classified;
+
+-- `seq` numbers the records in the order they are added, each slice in key order after the slices before it, so the
+-- push reads them a page at a time (sync.py) by a range of seq, which DuckDB answers from the row groups holding it
+-- (the table is written in seq order): no page costs a scan. The full payload stays in `classified`; what is sent
+-- is send_payload.
+INSERT INTO to_send BY NAME
 SELECT
-    row_number() OVER (ORDER BY record_key) AS seq,
+    (SELECT count(*) FROM to_send) + row_number() OVER (ORDER BY record_key) AS seq,
     record_key,
     payload_hash,
     zoho_id,
     lines_sent,
     CASE WHEN $lines_field = '' OR lines_sent THEN payload
          ELSE json_merge_patch(payload, json_object($lines_field, NULL))::VARCHAR END AS send_payload
-FROM classified
+FROM slice_classified
 WHERE decision = 'push'
 ORDER BY seq;
-
--- The records of `to_send` Zoho has answered for (or that were refused unsent), filled batch by batch with their
--- answers (record_results.sql): what the budget leaves over is `to_send` less these, deferred by a query (sync.py),
--- without a set of the window's keys in Python.
-CREATE OR REPLACE TEMP TABLE push_answered (record_key VARCHAR);

@@ -30,6 +30,7 @@ contacts AS (
     FROM order_contact oc
     LEFT JOIN pii.order_contacts pc USING (order_id)
     WHERE oc.contact_key IN (SELECT contact_key FROM wanted)
+      AND hash(oc.contact_key) % $slices = $slice  -- this slice's contacts (sync.prepare)
     GROUP BY oc.contact_key
 )
 SELECT

@@ -12,7 +12,8 @@ SELECT
          THEN 'currency ' || p.currency || ' is not enabled in Zoho (mapping.yaml currencies)' END AS mapping_error
 FROM (
     SELECT * FROM core.products
-    WHERE sku IN (SELECT sku FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end)
-       OR sku IN (SELECT record_key FROM backlog)
+    WHERE (sku IN (SELECT sku FROM core.order_lines WHERE purchase_date >= $start AND purchase_date < $end)
+           OR sku IN (SELECT record_key FROM backlog))
+      AND hash(sku) % $slices = $slice  -- this slice's products (sync.prepare)
     QUALIFY row_number() OVER (PARTITION BY sku ORDER BY latest_price IS NULL, marketplace_id) = 1
 ) p;

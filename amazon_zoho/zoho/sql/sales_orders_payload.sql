@@ -37,6 +37,7 @@ WITH orders AS (
     JOIN order_contact oc USING (order_id)
     LEFT JOIN zoho_status_map m ON m.amazon_status = o.order_status
     WHERE ((o.purchase_date >= $start AND o.purchase_date < $end) OR o.order_id IN (SELECT record_key FROM backlog))
+      AND hash(o.order_id) % $slices = $slice  -- this slice's orders (sync.prepare)
       AND NOT coalesce(m.skip, false)
 ),
 line_money AS (
