@@ -43,6 +43,8 @@ SUBSCRIPTION = {currency: fee for currency, (_factor, fee) in CURRENCIES.items()
 RESERVE_WINDOW = timedelta(days=3)
 # An order's events end at most 13 days after creation (ship <= 3 days, refund <= 10 days later).
 _LOOKBACK_DAYS = 14
+# An order ships at most 3 days after creation (datagen), so a period's reserve window sees orders of 3 more days.
+_SHIP_LOOKBACK_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def period_lines(seed: int, orders_per_day: int, marketplace_id: str, k: int) ->
     sales = _sales(seed, orders_per_day, marketplace_id, k)
     currency = MARKETPLACES[marketplace_id].currency
     lines = list(sales)
-    previous = _hold(_sales(seed, orders_per_day, marketplace_id, k - 1), settlement(seed, marketplace_id, k - 1).end)
+    previous = _previous_hold(seed, orders_per_day, marketplace_id, k - 1)
     if previous:
         lines.append(_other("Previous Reserve Amount Balance", previous, info.start))
     for charged in _subscription_days(seed, info.start, info.end):
@@ -96,6 +98,21 @@ def _sales(seed: int, orders_per_day: int, marketplace_id: str, k: int) -> tuple
         if refunded and info.start <= refunded < info.end:
             lines += _refund_lines(order, refunded)
     return tuple(sorted(lines, key=lambda line: line.posted))
+
+
+@lru_cache(maxsize=256)
+def _previous_hold(seed: int, orders_per_day: int, marketplace_id: str, k: int) -> Decimal:
+    """_hold of period k from the orders shipped in its reserve window alone: the same sum as over all of _sales(k),
+    whose 4 weeks of orders (the period and its lookback) a download of period k + 1 would otherwise generate and book
+    just for this one amount."""
+    info = settlement(seed, marketplace_id, k)
+    window = info.end - RESERVE_WINDOW
+    lines: list[Line] = []
+    for order in orders_created_between(_Config(seed, orders_per_day), [marketplace_id], window, info.end, _SHIP_LOOKBACK_DAYS):
+        shipped = order.event_time(SHIPPED)
+        if shipped and max(info.start, window) <= shipped < info.end:
+            lines += _order_lines(order, shipped)
+    return _hold(tuple(lines), info.end)
 
 
 def _order_lines(order: Order, shipped: datetime) -> list[Line]:
