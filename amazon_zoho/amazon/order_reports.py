@@ -117,7 +117,7 @@ def load_orders_from_reports(
             result.decode_notes.append(f"{outcome.report_id}: read as {document.encoding}: {document.decode_note}")
             log.warning(f"order report {result.decode_notes[-1]}; recorded in ops.decode_events")
         with warehouse.connect() as conn:
-            decoded = Decoded("", document.encoding, document.charset, document.decode_note)
+            decoded = Decoded("", document.encoding, document.charset, document.decode_note)  # how it was read, for record_decode
             text = [document.text]
             del document  # from here the file's text lives in `text`, then only in DuckDB
             loaded, quarantined, new, days = _load_text(conn, text, outcome, run_id)
