@@ -12,14 +12,11 @@ then times, in the same process and on the same file:
     checks the core_orders asset checks on the same window (reported apart: they run after the commit).
 
 Figures: order lines per second for each, ours/bare (goal >= 0.5), and the peak RSS of the process that
-transforms (generation runs in a child process, so its memory is not counted). Both run with the DuckDB settings every
-warehouse connection gets (resources.duckdb_config: AMAZON_ZOHO_DUCKDB_MEMORY_LIMIT and the rest), not DuckDB's own
-default of 80 % of RAM, under which this bench peaked at 2.5 GB (issue #17).
+transforms (generation runs in a child process, so its memory is not counted).
 """
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -31,8 +28,6 @@ from pathlib import Path
 import duckdb
 
 from ..core import order_assets, steps
-from ..resources import duckdb_config
-from ..settings import Settings
 from ..warehouse import WarehouseResource, execute_script
 from ..warehouse.checks import evaluate
 
@@ -180,9 +175,7 @@ def run(lines: int = 1_000_000) -> dict:
         code = f"from amazon_zoho.bench.core_transform import generate; generate({path!r}, {orders})"
         subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)
         generated = time.perf_counter() - started
-        settings = Settings.from_env({**os.environ, "AMAZON_ZOHO_WAREHOUSE": path})
-        warehouse = WarehouseResource(database=path, connection_config=duckdb_config(settings))
-        return {"orders": orders, "generate_s": round(generated, 2), **_measure(warehouse, params)}
+        return {"orders": orders, "generate_s": round(generated, 2), **_measure(WarehouseResource(database=path), params)}
 
 
 def _measure(warehouse: WarehouseResource, params: dict) -> dict:
