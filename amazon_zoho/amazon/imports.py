@@ -301,7 +301,8 @@ def _load_order_report(conn, report: Report, raw: bytes, report_id: str, file_na
     path = archive_order_report(archive_dir, ids, report_id, raw)
     outcome = ReportOutcome(ReportSpec(ORDERS_BY_DATE, start, end, tuple(ids)), report_id, "DONE", None, False, 1)
     flat_files.record_decode(conn, DECODE_SOURCE[ORDER_REPORT], report_id, ids[0] if ids else None, decoded, run_id)
-    loaded, quarantined, _, days = order_reports._load_document(conn, report.text, outcome, run_id)
+    # In the import's one transaction: ops.imports says LOADED only when all of the file landed (import_file).
+    loaded, quarantined, _, days = order_reports._load_document(conn, report.text, outcome, run_id, own_transactions=False)
     return ImportResult(file_name, LOADED, None, ORDER_REPORT, report_id, ids, sorted(days), loaded, quarantined, str(path),
                         decode_note=_note(decoded))
 

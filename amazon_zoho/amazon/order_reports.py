@@ -158,13 +158,15 @@ def fetch_buyer_details(
     return new, refused_total
 
 
-def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
-    """(orders in the file, lines quarantined, new versions, purchase days with new versions). Runs its own
-    transactions, so `conn` must hold none."""
-    return _load_text(conn, [text], outcome, run_id)
+def _load_document(conn: duckdb.DuckDBPyConnection, text: str, outcome: ReportOutcome, run_id: str | None,
+                   own_transactions: bool = True) -> tuple[int, int, int, list[date]]:
+    """(orders in the file, lines quarantined, new versions, purchase days with new versions). With `own_transactions`
+    it commits each part itself, so `conn` must hold no transaction; without, every part is in the caller's."""
+    return _load_text(conn, [text], outcome, run_id, own_transactions)
 
 
-def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: ReportOutcome, run_id: str | None) -> tuple[int, int, int, list[date]]:
+def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: ReportOutcome, run_id: str | None,
+               own_transactions: bool = True) -> tuple[int, int, int, list[date]]:
     """_load_document's work on the file's text, handed over in a one-item list that this empties once DuckDB holds
     the file: the shaping below then runs without the text in Python's memory (57 MB at 10,000 orders a day over 14
     days; a list of its lines was another ~150 MB, so it is never made: flat_files.iter_lines).
@@ -203,7 +205,8 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
                  "created_ts TIMESTAMPTZ, updated_ts TIMESTAMPTZ)")
     new, days = 0, set()
     for part in range(parts):
-        conn.begin()
+        if own_transactions:
+            conn.begin()
         if part == 0:
             conn.execute("DELETE FROM ops.quarantine WHERE source = 'order_report' AND file_name = ?", [outcome.report_id])
         # Whole orders per part (split by their id), so an order's lines are shaped, held back or kept together.
@@ -217,7 +220,8 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
         conn.execute(f"INSERT INTO {LOADED} SELECT order_id, fulfilled_by, status, created_ts, updated_ts FROM order_report_orders")
         new += conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
         days |= {d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()}
-        conn.commit()
+        if own_transactions:
+            conn.commit()
     # What BUYER_DETAIL_CANDIDATES reads next: every part's orders, without their payloads.
     conn.execute(f"CREATE OR REPLACE TEMP TABLE order_report_orders AS SELECT * FROM {LOADED}")
     loaded = conn.execute("SELECT count(*) FROM order_report_orders").fetchone()[0]
