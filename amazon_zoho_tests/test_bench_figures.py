@@ -38,9 +38,27 @@ def test_growth_is_judged_against_the_goal():
 
 def test_whole_graph_runs_at_two_windows_and_at_ten_times_the_volume():
     runs = [kwargs for _, module, kwargs in pieces() if module == "full_year"]
-    assert runs == [{"days": 90, "orders_per_day": 1000}, {"days": 365, "orders_per_day": 1000}, {"days": 14, "orders_per_day": 10_000}]
-    runs = [kwargs for _, module, kwargs in pieces([30], 3) if module == "full_year"]
-    assert runs == [{"days": 30, "orders_per_day": 1000}, {"days": 3, "orders_per_day": 10_000}]
+    assert runs == [{"days": 90, "orders_per_day": 1000}, {"days": 365, "orders_per_day": 1000}, {"days": 14, "orders_per_day": 10_000},
+                    {"days": 365, "orders_per_day": 1000, "memory_cap_mb": 1536}]
+    runs = [kwargs for _, module, kwargs in pieces([30, 60], 3) if module == "full_year"]
+    assert runs == [{"days": 30, "orders_per_day": 1000}, {"days": 60, "orders_per_day": 1000}, {"days": 3, "orders_per_day": 10_000},
+                    {"days": 60, "orders_per_day": 1000, "memory_cap_mb": 1536}], "the capped run repeats the longest window"
+
+
+def test_the_capped_run_is_judged_on_its_cap_alone():
+    uncapped = ("t", "full_year", {"days": 90, "orders_per_day": 1000}, {"client_peak_rss_mb": 700, "success": True})
+    capped = ("t", "full_year", {"days": 365, "orders_per_day": 1000, "memory_cap_mb": 1536},
+              {"success": True, "client_peak_rss_mb": 782.4, "sandbox_cpu_share_of_wall": 0.19, "memory_cap_enforced_by": "cgroup v1",
+               "memory_cap_max_usage_mb": 1536.0, "memory_cap_limit_hits": 336319, "memory_cap_oom_kills": 0, "memory_cap_held": True})
+    assert growth([uncapped, capped]) == "", "a capped run's memory is not the uncapped one's: no growth from it"
+    text = side_by_side([uncapped, capped])
+    assert "| 90 d × 1,000/d | 365 d × 1,000/d, 1,536 MB cap |" in text
+    line = text.split("- 365 d × 1,000/d, 1,536 MB cap: ")[1].split("\n")[0]
+    assert line.startswith("the cap held: client peak RSS 782.4 MB (cgroup max usage 1536.0 MB, 336319 times at the limit, 0 OOM kills)")
+    assert "sandbox CPU" not in line, "its wall is not comparable"
+    killed = ("t", "full_year", {"days": 365, "orders_per_day": 1000, "memory_cap_mb": 1536}, {"error": "Killed"})
+    assert "1,536 MB cap: the cap did NOT hold, the run ended without figures (Killed)" in side_by_side([uncapped, killed])
+    assert "the cap did NOT hold" in side_by_side([(*capped[:3], {**capped[3], "memory_cap_held": False})])
 
 
 
@@ -79,3 +97,67 @@ def test_step_memory_sees_a_step_grow_and_agrees_with_the_kernels_peak():
     kernel_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert memory.peaks["big"] - memory.peaks["small"] > 150
     assert max(memory.peaks.values()) <= kernel_peak_mb + 1
+
+
+def test_a_cap_that_cannot_be_enforced_says_so_and_only_compares_the_peak(tmp_path):
+    from amazon_zoho.bench.memory_cap import MemoryCap
+
+    with MemoryCap(1536, root=tmp_path) as cap:  # no cgroup hierarchy under an empty folder
+        pass
+    figures = cap.figures(peak_rss_mb=1600.0)
+    assert figures["memory_cap_enforced_by"].startswith("no memory cgroup could be made here")
+    assert figures["memory_cap_held"] is False, "a peak over the cap is a cap not held, enforced or not"
+    assert cap.figures(peak_rss_mb=700.0)["memory_cap_held"] is True
+    assert MemoryCap(None).figures(700.0) == {}
+
+
+def test_a_v2_cap_limits_the_process_and_reports_the_kernels_counts(tmp_path):
+    """A cgroup v2 tree as the kernel lays it out (cgroup-v2.rst: memory.max, memory.events, memory.peak), in a folder:
+    the cap is written in bytes, this process is moved in and back out, and the kernel's counts are read before."""
+    import os
+
+    from amazon_zoho.bench.memory_cap import MemoryCap
+
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    with MemoryCap(1536, root=tmp_path) as cap:
+        group = tmp_path / f"amazon-zoho-bench-{os.getpid()}"
+        assert (group / "memory.max").read_text() == str(1536 * 2**20)
+        assert (group / "cgroup.procs").read_text() == str(os.getpid())
+        (group / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 0\noom_kill 0\n")
+        (group / "memory.peak").write_text(str(1500 * 2**20))
+    assert (tmp_path / "cgroup.procs").read_text() == str(os.getpid()), "the process goes back where it came from"
+    assert cap.figures(780.0) == {"memory_cap_mb": 1536, "memory_cap_enforced_by": "cgroup v2", "memory_cap_max_usage_mb": 1500.0,
+                                  "memory_cap_limit_hits": 12, "memory_cap_oom_kills": 0, "memory_cap_held": True}
+
+
+_OVER_THE_CAP = """
+import sys
+from pathlib import Path
+from amazon_zoho.bench.memory_cap import MemoryCap
+with MemoryCap(200) as cap:
+    if cap.version is None:
+        print("unenforced", flush=True)
+        sys.exit(0)
+    print("capped", flush=True)
+    blocks = [bytearray(2**20) for _ in range(600)]  # 600 MB of pages touched, against a cap of 200
+print("survived", flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux cgroups")
+def test_the_kernel_stops_a_process_that_outgrows_its_cap():
+    from amazon_zoho.bench.memory_cap import CGROUP_ROOT
+
+    child = subprocess.Popen([sys.executable, "-c", _OVER_THE_CAP], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+        # A killed process cannot remove its cgroup; the kernel lets an empty one go.
+        for group in (CGROUP_ROOT / f"amazon-zoho-bench-{child.pid}", CGROUP_ROOT / "memory" / f"amazon-zoho-bench-{child.pid}"):
+            if group.exists():
+                group.rmdir()
+    if out.startswith("unenforced"):
+        pytest.skip("this machine lets no process make a memory cgroup (not root, no delegated cgroup v2 subtree)")
+    assert out.startswith("capped")
+    assert "survived" not in out and child.returncode == -9, (child.returncode, out, err[-500:])

@@ -26,11 +26,13 @@ import requests
 from .. import clock
 from ..cli.sandbox_process import sandbox
 from ..zoho.bulk import floor_cost
+from .memory_cap import MemoryCap
 
 BASE_DAILY_CREDITS = 50_000
 
 
-def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
+def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799, memory_cap_mb: int | None = None) -> dict:
+    """`memory_cap_mb`: the run under a memory cap of that size (memory_cap.py), the sandbox outside it."""
     work = Path(tempfile.mkdtemp(prefix="bench-full-year-"))
     from ..sandbox.config import SandboxConfig
 
@@ -45,7 +47,8 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
     last = clock.today() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     sandbox_usage: dict = {}
-    with sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log"), usage=sandbox_usage) as url:
+    with (sandbox(port, str(work / "sandbox"), knobs, log_path=str(work / "sandbox.log"), usage=sandbox_usage) as url,
+          MemoryCap(memory_cap_mb) as cap):
         import dagster as dg
 
         from ..build import build_defs
@@ -99,6 +102,7 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "zoho_projected_hours_at_50000_credits_per_24h": round(credits / BASE_DAILY_CREDITS * 24, 2),
         "zoho_floor_hours_at_50000_credits_per_24h": round(floor / BASE_DAILY_CREDITS * 24, 2),
     }
+    client_peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return {
         "days": days,
         "orders_per_day": orders_per_day,
@@ -109,7 +113,8 @@ def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799) -> dict:
         "wall_seconds": round(wall, 1),
         "orders_per_second": round(orders / wall, 1) if wall else None,
         # ru_maxrss is in kilobytes on Linux (getrusage(2)).
-        "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "client_peak_rss_mb": client_peak,
+        **cap.figures(client_peak),
         "client_cpu_seconds": round(client_cpu, 1),
         "sandbox_peak_rss_mb": sandbox_usage.get("peak_rss_mb"),
         "sandbox_cpu_seconds": sandbox_usage.get("cpu_seconds"),
@@ -203,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--orders-per-day", type=int, default=1000)
     parser.add_argument("--port", type=int, default=18799, help="the sandbox's port")
+    parser.add_argument("--memory-cap-mb", type=int, help="run under a memory cgroup of this size (the sandbox outside it)")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.days, args.orders_per_day, args.port), indent=2))
+    print(json.dumps(run(args.days, args.orders_per_day, args.port, args.memory_cap_mb), indent=2))
     return 0
 
 
