@@ -37,8 +37,14 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check amazon_zoho amazon_zoho_tests deploy
 	$(BIN)/python -m sqlfluff lint amazon_zoho
 
+# DuckDB 1.0.0 beside the project's own, for the test that the analyst copy opens in the oldest DuckDB it promises
+# (ops/analyst_copy.py STORAGE_VERSION); a folder on PYTHONPATH for that test's reader only, never imported by the project.
+OLD_DUCKDB := $(VENV)/duckdb-1.0.0/duckdb/__init__.py
+$(OLD_DUCKDB): $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/duckdb-1.0.0 duckdb==1.0.0
+
 ## make test: the linters, then the whole test suite
-test: lint
+test: lint $(OLD_DUCKDB)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 ## make lock: re-resolve pyproject.toml's dependencies in a throwaway virtualenv and pin them in constraints.txt

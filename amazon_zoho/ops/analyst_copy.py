@@ -7,8 +7,8 @@ or AMAZON_ZOHO_ANALYST_COPY). This asset writes a new copy into a temporary file
 os.replace()s it over the old one: a session already open keeps reading the old file (POSIX keeps an open
 file alive after its name moves on) and sees the new data when it reconnects. Nothing waits for anybody.
 
-The copy holds raw, core, marts and ops, with their comments and views; never the pii schema, and none
-of the ops columns that can quote a buyer's details (Zoho payloads and error texts, raw text of
+The copy holds raw, core, marts and ops, with their comments and views, without their keys (_drop_keys); never the
+pii schema, and none of the ops columns that can quote a buyer's details (Zoho payloads and error texts, raw text of
 unparseable records).
 """
 
@@ -30,8 +30,9 @@ from ..warehouse.engine import ident, literal
 SCHEMAS = ("raw", "core", "marts", "ops")
 # The copy is written in DuckDB's storage format v1.0.0 (storage version 64), whatever DuckDB the pipeline runs:
 # DuckDB reads older formats but not newer ones, and the tools analysts open it with lag behind (the duckdb-cli on
-# PyPI, 1.5.x, reads 64-68 and refuses the 69 of DuckDB 2.0; BI tools ship 1.x drivers). 64 is what every DuckDB
-# since 0.10 reads; the copy uses nothing that needs a newer format. https://duckdb.org/docs/stable/internals/storage
+# PyPI, 1.5.x, reads 64-68 and refuses the 69 of DuckDB 2.0; BI tools ship 1.x drivers). 64 is the format of DuckDB
+# 0.10 and 1.0 (https://duckdb.org/docs/stable/internals/storage); the format alone was not enough for DuckDB 1.0.0 to
+# open the copy (_drop_keys), so a test opens it with that version itself.
 STORAGE_VERSION = "v1.0.0"
 # ops columns that can carry a buyer's name, email or address outside the pii schema, or an unsalted hash of one
 # (zoho_sync_state.field_hashes: the md5 of each payload field, Email and names included, against which a reader could
@@ -72,6 +73,13 @@ COPY_ROWS = 50_000
 # resident memory outside Dagster, the highest step of the run; at 256MB, 718-856 MB in the same 21 s, and 873 MB
 # inside the whole run against 1,055 before (BENCHMARKS.md, issue #17).
 COPY_MEMORY_LIMIT = "256MB"
+# What stayed above that limit was the copy's checkpoints: DuckDB compresses a row group's columns in memory outside its
+# buffer pool, one row group per thread at once, and a row group of raw.order_versions is 122,880 JSON payloads (~190 MB
+# of text at 1.5 KB each). Copying a year of it (378,916 versions) peaked at 860-990 MB; with a quarter of the rows per row
+# group and one thread, at 450 MB, and faster (5.7 s against 10-13 s). Smaller row groups are a setting of the attached
+# file only (DuckDB's ATTACH option ROW_GROUP_SIZE); every reader reads them, each row group says how many rows it holds.
+COPY_ROW_GROUP_SIZE = 30_720
+COPY_THREADS = 1
 
 
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
@@ -85,8 +93,8 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
         main = conn.execute("SELECT current_database()").fetchone()[0]
         # DuckDB 1.5 binds no parameter in ATTACH, so the path is a string literal with its quotes doubled (SQL's own
         # escape): a folder named "it's" must work like any other.
-        conn.execute(f"ATTACH {literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}')")
-        lowered = _lower_memory_limit(conn, warehouse.connection_config.get("memory_limit"))
+        conn.execute(f"ATTACH {literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}', ROW_GROUP_SIZE {COPY_ROW_GROUP_SIZE})")
+        lowered = _lower_memory_limit(conn, warehouse.connection_config.get("memory_limit")) + _one_thread(conn)
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
@@ -94,6 +102,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
                 if not (name.startswith("warehouse/") and "pii" in name):
                     conn.execute(ddl)
             conn.execute("DROP SCHEMA IF EXISTS pii CASCADE")
+            _drop_keys(conn)
             conn.execute(f"USE {ident(main)}")
             rows = _copy_tables(conn, main)
             conn.execute(INFO, {"run_id": run_id})
@@ -105,9 +114,9 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
             _remove(tmp)  # a failed refresh leaves nothing of up to the warehouse's size behind
             raise
         finally:
-            # The setting is the database instance's, which another connection of this process may share.
-            if lowered:
-                conn.execute(lowered)
+            # The settings are the database instance's, which another connection of this process may share.
+            for statement in lowered:
+                conn.execute(statement)
         conn.execute(f"USE {ident(main)}")
         conn.execute("DETACH DATABASE IF EXISTS analyst_copy")
         # An analyst who opened the copy read-write may have left a WAL: it belongs to the old file.
@@ -118,12 +127,52 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
     return rows
 
 
-def _lower_memory_limit(conn, configured: str | None) -> str | None:
-    """Sets COPY_MEMORY_LIMIT when the warehouse's own limit is higher; returns the statement that puts it back."""
+def _lower_memory_limit(conn, configured: str | None) -> list[str]:
+    """Sets COPY_MEMORY_LIMIT when the warehouse's own limit is higher; returns the statements that put it back."""
     if configured is not None and size_bytes(configured) <= size_bytes(COPY_MEMORY_LIMIT):
-        return None
+        return []
     conn.execute(f"SET memory_limit = '{COPY_MEMORY_LIMIT}'")
-    return f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit"
+    return [f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit"]
+
+
+def _one_thread(conn) -> list[str]:
+    """Sets COPY_THREADS for the copy; returns the statement that puts the warehouse's own number back."""
+    [(threads,)] = conn.execute("SELECT current_setting('threads')").fetchall()
+    if int(threads) <= COPY_THREADS:
+        return []
+    conn.execute(f"SET threads = {COPY_THREADS}")
+    return [f"SET threads = {int(threads)}"]
+
+
+def _drop_keys(conn) -> None:
+    """Rebuilds every table of the copy that has a PRIMARY KEY or UNIQUE constraint without it, keeping its column types,
+    NOT NULLs and comments. An analyst's read-only copy enforces no key, and a key costs twice. (1) DuckDB 1.0 cannot
+    open a file whose tables have one, even one written in its storage format: "Serialization Error: Failed to
+    deserialize: expected end of object, but found field id: 103" (DuckDB 1.5.5 writing STORAGE_VERSION 'v1.0.0', read by
+    the duckdb 1.0.0 wheel from PyPI; a table without keys opens). (2) Each insert grows the key's index in memory:
+    copying a year of raw.order_versions peaked ~190 MB higher with its key than without (issue #17). The warehouse keeps
+    its keys; each table's comment in the copy names them."""
+    keyed = conn.execute(
+        "SELECT schema_name, table_name, list(constraint_type || ' (' || array_to_string(constraint_column_names, ', ') || ')' "
+        "ORDER BY constraint_index) FROM duckdb_constraints() WHERE database_name = 'analyst_copy' "
+        "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE') GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    for schema, table, keys in keyed:
+        name = f"analyst_copy.{ident(schema)}.{ident(table)}"
+        [(comment,)] = conn.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'analyst_copy' AND schema_name = ? "
+                                    "AND table_name = ?", [schema, table]).fetchall()
+        columns = conn.execute("SELECT column_name, is_nullable, comment FROM duckdb_columns() WHERE database_name = 'analyst_copy' "
+                               "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall()
+        # CREATE TABLE AS keeps the types and none of the constraints; the rows the DDL seeds go (every row is copied).
+        conn.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} LIMIT 0")
+        for column, nullable, column_comment in columns:
+            if not nullable:
+                conn.execute(f"ALTER TABLE {name} ALTER COLUMN {ident(column)} SET NOT NULL")
+            if column_comment:
+                conn.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(column_comment)}")
+        # The keys stay documented: an analyst reads what is unique in the table's comment.
+        said = f"{comment.rstrip()} " if comment else ""
+        conn.execute(f"COMMENT ON TABLE {name} IS {literal(said + 'Keys in the warehouse: ' + '; '.join(keys) + '.')}")
 
 
 def remove_temp_copies(target: Path) -> list[Path]:

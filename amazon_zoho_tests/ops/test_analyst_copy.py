@@ -3,6 +3,7 @@ the analyst sees the new data on reconnecting. The session lives in its own proc
 notebook would."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,45 @@ def test_the_duckdb_cli_the_project_installs_opens_the_copy(resources, project_e
     assert version in (None, "v1.0.0+") or version.startswith("v1.0"), version
 
 
+# The oldest DuckDB the copy promises (ops/analyst_copy.py STORAGE_VERSION): the duckdb 1.0.0 wheel from PyPI, which
+# `make test` puts in .venv/duckdb-1.0.0, read in a process of its own with that folder first on its path.
+OLD_DUCKDB = Path(sys.executable).parent.parent / "duckdb-1.0.0"
+OLD_READER = """
+import json, sys
+import duckdb
+conn = duckdb.connect(sys.argv[1], read_only=True)
+tables = conn.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+print(json.dumps({"version": duckdb.__version__, "tables": [t for (t,) in tables],
+                  "orders": conn.execute("SELECT count(*), sum(order_total)::VARCHAR FROM core.orders").fetchone(),
+                  "mart": conn.execute("SELECT count(*) FROM marts.daily_sales").fetchone()[0]}))
+"""
+
+
+def test_duckdb_1_0_opens_the_copy_and_reads_what_the_pipeline_wrote(resources, project_env):
+    """Truth from outside our DuckDB: DuckDB 1.0.0 itself. It refused the copy while its tables had keys (analyst_copy.
+    _drop_keys), although the file was written in its storage format."""
+    if not (OLD_DUCKDB / "duckdb" / "__init__.py").exists():
+        pytest.skip(f"DuckDB 1.0.0 is not installed in {OLD_DUCKDB} (make test installs it there)")
+    _run(resources, day_ago(2))
+    copy = resources["warehouse"].analyst_copy_path
+    done = subprocess.run([sys.executable, "-c", OLD_READER, str(copy)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(OLD_DUCKDB)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    with duckdb.connect(str(copy), read_only=True) as conn:
+        tables = [t for (t,) in conn.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        orders = list(conn.execute("SELECT count(*), sum(order_total)::VARCHAR FROM core.orders").fetchone())
+        keys = conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchone()[0]
+        not_null = conn.execute("SELECT count(*) FROM duckdb_columns() WHERE NOT is_nullable").fetchone()[0]
+        commented = conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'core' AND comment IS NOT NULL").fetchone()[0]
+        [(said,)] = conn.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'order_versions'").fetchall()
+    assert seen["version"] == "1.0.0"
+    assert seen["tables"] == tables and "raw.order_versions" in tables and seen["orders"] == orders and orders[0] > 0
+    assert seen["mart"] > 0
+    assert keys == 0 and not_null > 0 and commented > 0, "no keys; the NOT NULLs and the comments stay"
+    assert said.endswith("Keys in the warehouse: PRIMARY KEY (order_id, payload_hash).") and len(said) > 80, said
+
+
 def test_a_table_is_copied_a_slice_per_transaction_and_whole(resources, project_env, monkeypatch):
     """Issue #17: one transaction holding a year of raw.order_versions ran out of DuckDB's 512 MB; slices of COPY_ROWS
     rows each commit on their own, and the copy still holds every row of every table, deleted rowids included."""
@@ -147,11 +187,38 @@ def test_the_copy_runs_under_its_own_lower_memory_limit_and_puts_the_warehouses_
         return pytest.approx(size_bytes(conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]), rel=1e-3)
 
     with duckdb.connect(config={"memory_limit": "512MB"}) as conn:
-        restore = _lower_memory_limit(conn, "512MB")
+        [restore] = _lower_memory_limit(conn, "512MB")
         assert limit(conn) == size_bytes(COPY_MEMORY_LIMIT)
         conn.execute(restore)
         assert limit(conn) == size_bytes("512MB")
     with duckdb.connect(config={"memory_limit": "64MB"}) as conn:
-        assert _lower_memory_limit(conn, "64MB") is None
+        assert _lower_memory_limit(conn, "64MB") == []
         assert limit(conn) == size_bytes("64MB")
     assert size_bytes("488.2 MiB") == round(488.2 * 2**20) and size_bytes("512MB") == 512 * 10**6
+
+
+def test_the_copy_is_written_in_small_row_groups_by_one_thread_and_puts_the_threads_back(resources, project_env, monkeypatch):
+    """Issue #17: DuckDB compresses a row group's columns outside its memory limit, a row group per thread at once, so the
+    copy writes COPY_ROW_GROUP_SIZE rows per row group with COPY_THREADS; the warehouse's connection gets its threads back."""
+    from amazon_zoho.ops import analyst_copy
+
+    monkeypatch.setattr(analyst_copy, "COPY_ROW_GROUP_SIZE", 2048)  # DuckDB's smallest: one vector
+    seen = []
+    real = analyst_copy._copy_tables
+
+    def copy_tables(conn, main):
+        seen.append(conn.execute("SELECT current_setting('threads')").fetchone()[0])
+        return real(conn, main)
+
+    monkeypatch.setattr(analyst_copy, "_copy_tables", copy_tables)
+    with resources["warehouse"].connect() as conn:
+        conn.execute("CREATE OR REPLACE TABLE ops.row_group_probe AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(5000)")
+        conn.execute("SET threads = 2")
+        target = resources["warehouse"].analyst_copy_path
+        analyst_copy.refresh(resources["warehouse"], target)
+        # The refresh's connection shares this one's database instance (one file, one instance per process).
+        assert conn.execute("SELECT current_setting('threads')").fetchone()[0] == 2
+    with duckdb.connect(str(target), read_only=True) as conn:
+        groups = conn.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('ops.row_group_probe')").fetchone()[0]
+        assert conn.execute("SELECT count(*), count(DISTINCT h) FROM ops.row_group_probe").fetchone() == (5000, 5000)
+    assert seen == [analyst_copy.COPY_THREADS] and groups == 3  # 2,048 + 2,048 + 904
