@@ -216,7 +216,7 @@ def _load_text(conn: duckdb.DuckDBPyConnection, text: list[str], outcome: Report
             **params, "marketplaces": list(outcome.spec.marketplace_ids), "columns": len(header), "fetched_at": clock.now(),
             "order_id_cell": header.index("amazon-order-id") + 1, "first_part": part == 0,
         })
-        INSERT_REPORT_VERSIONS.run(conn)
+        INSERT_REPORT_VERSIONS.run(conn, {"order_ids": None})  # a part's 20,000 ids: the semi-join (insert_order_versions.sql)
         conn.execute(f"INSERT INTO {LOADED} SELECT order_id, fulfilled_by, status, created_ts, updated_ts FROM order_report_orders")
         new += conn.execute("SELECT count(*) FROM new_versions").fetchone()[0]
         days |= {d for (d,) in conn.execute("SELECT DISTINCT purchase_date FROM new_versions").fetchall()}

@@ -22,6 +22,10 @@ CONTACT_COLUMNS = [
     "address_line2", "city", "state", "postal_code", "country_code", "phone",
 ]
 INCOMING_COLUMNS = ["order_id", "marketplace_id", "payload", "request_id", "source", "fetched_at"]
+# Up to this many orders, insert_order_versions.sql finds the versions already held by a list of their ids, which keeps
+# the table's payloads out of memory; past it, by a semi-join, whose time does not grow with the batch (the list's
+# does: 0.3 s for 350 ids against a year of versions, 20 s for 20,000). A getOrder batch is 200 (order_reports.BUYER_BATCH).
+ID_LIST_MAX = 1_000
 
 
 @dataclass
@@ -55,7 +59,8 @@ def store_orders(
         if contact:
             contacts.append({**contact, "fetched_at": fetched_at})
     incoming = pd.DataFrame(rows, columns=INCOMING_COLUMNS)
-    INSERT_ORDER_VERSIONS.run(conn, incoming=incoming)
+    ids = sorted({order.order_id for order in fetched if order.order_id})
+    INSERT_ORDER_VERSIONS.run(conn, {"order_ids": ids if len(ids) <= ID_LIST_MAX else None}, incoming=incoming)
     quarantined = 0
     if quarantine_date is not None:
         before = count_of(conn, "SELECT count(*) FROM ops.quarantine WHERE source = 'raw_orders'")
