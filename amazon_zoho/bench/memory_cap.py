@@ -71,8 +71,10 @@ class MemoryCap:
         assert self.group is not None
         if self.version == 1:
             oom = _keyed(self.group / "memory.oom_control")
+            # With swap accounting on, the memory+swap limit (set equal) is the one reached first and counts the hits.
+            hits = [int(path.read_text()) for path in (self.group / "memory.failcnt", self.group / "memory.memsw.failcnt") if path.exists()]
             return {"max_usage_mb": round(int((self.group / "memory.max_usage_in_bytes").read_text()) / 2**20, 1),
-                    "limit_hits": int((self.group / "memory.failcnt").read_text()), "oom_kills": oom.get("oom_kill")}
+                    "limit_hits": max(hits), "oom_kills": oom.get("oom_kill")}
         events = _keyed(self.group / "memory.events")
         peak = self.group / "memory.peak"  # Linux 5.19 and later
         return {"max_usage_mb": round(int(peak.read_text()) / 2**20, 1) if peak.exists() else None,
