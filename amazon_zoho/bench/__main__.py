@@ -112,7 +112,7 @@ def side_by_side(results: list[tuple[str, str, dict, dict]]) -> str:
 def _cap_check(fig: dict) -> str:
     """A capped run is judged on the cap alone: it finished (a run the kernel killed has no figures), it stayed within."""
     held = "the cap held" if fig.get("success") and fig.get("memory_cap_held") else "the cap did NOT hold"
-    seen = f"cgroup max usage {fig.get('memory_cap_max_usage_mb')} MB, {fig.get('memory_cap_limit_hits')} times at the limit, " \
+    seen = f"cgroup max usage {fig.get('memory_cap_max_usage_mb')} MB, {fig.get('memory_cap_limit_hits')} failed charges counted by the kernel, " \
            f"{fig.get('memory_cap_oom_kills')} OOM kills" if str(fig.get("memory_cap_enforced_by", "")).startswith("cgroup") else \
            str(fig.get("memory_cap_enforced_by"))
     return f"{held}: client peak RSS {fig.get('client_peak_rss_mb')} MB ({seen})"
