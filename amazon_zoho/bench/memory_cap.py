@@ -24,7 +24,7 @@ class MemoryCap:
         self.cap_mb, self.root = cap_mb, root
         self.group: Path | None = None
         self.version: int | None = None
-        self.home: Path | None = None  # the cgroup this process came from, to go back to
+        self.home: Path | None = None  # the hierarchy's root, where the process goes back to (not necessarily where it was)
         self.why_unenforced = ""
         self.seen: dict = {}
 
@@ -34,7 +34,7 @@ class MemoryCap:
         try:
             self._enter()
         except OSError as exc:
-            self._leave(quiet=True)
+            self._leave()
             self.group, self.version = None, None
             self.why_unenforced = f"no memory cgroup could be made here ({exc.strerror or exc}): the cap is not enforced"
         return self
@@ -42,7 +42,7 @@ class MemoryCap:
     def __exit__(self, *exc) -> None:
         if self.group is not None:
             self.seen = self._read()
-            self._leave(quiet=True)
+            self._leave()
 
     def _enter(self) -> None:
         limit = str(self.cap_mb * 2**20)
@@ -80,14 +80,14 @@ class MemoryCap:
         return {"max_usage_mb": round(int(peak.read_text()) / 2**20, 1) if peak.exists() else None,
                 "limit_hits": events.get("max"), "oom_kills": events.get("oom_kill")}
 
-    def _leave(self, quiet: bool) -> None:
+    def _leave(self) -> None:
+        """Back to the root and the group removed, as far as the kernel allows; a leftover group is only a leftover."""
         try:
             if self.home is not None and self.group is not None and self.group.exists():
                 (self.home / "cgroup.procs").write_text(str(os.getpid()))
                 self.group.rmdir()  # fails while a child started under the cap still runs: then the group stays
         except OSError:
-            if not quiet:
-                raise
+            pass
 
     def figures(self, peak_rss_mb: float | None) -> dict:
         """What the bench prints about the cap: its size, what enforced it, what the cgroup saw, and whether the run
