@@ -161,3 +161,20 @@ def test_the_kernel_stops_a_process_that_outgrows_its_cap():
         pytest.skip("this machine lets no process make a memory cgroup (not root, no delegated cgroup v2 subtree)")
     assert out.startswith("capped")
     assert "survived" not in out and child.returncode == -9, (child.returncode, out, err[-500:])
+
+
+def test_a_bench_runs_folder_goes_when_the_run_ends_however_it_ends(capsys):
+    from amazon_zoho.bench.scratch import scratch
+
+    with pytest.raises(RuntimeError), scratch("bench-test-") as work:
+        (work / "warehouse.duckdb").write_bytes(b"x" * 1024)
+        raise RuntimeError("a run that failed half way")
+    assert not work.exists(), "a 365-day run left 2.2 GB behind in /tmp"
+    with scratch("bench-test-", keep=True) as kept:
+        (kept / "warehouse.duckdb").write_bytes(b"x")
+    try:
+        assert (kept / "warehouse.duckdb").exists() and str(kept) in capsys.readouterr().err
+    finally:
+        import shutil
+
+        shutil.rmtree(kept)

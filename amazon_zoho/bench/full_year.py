@@ -14,7 +14,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -27,13 +26,19 @@ from .. import clock
 from ..cli.sandbox_process import sandbox
 from ..zoho.bulk import floor_cost
 from .memory_cap import MemoryCap
+from .scratch import scratch
 
 BASE_DAILY_CREDITS = 50_000
 
 
-def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799, memory_cap_mb: int | None = None) -> dict:
-    """`memory_cap_mb`: the run under a memory cap of that size (memory_cap.py), the sandbox outside it."""
-    work = Path(tempfile.mkdtemp(prefix="bench-full-year-"))
+def run(days: int = 365, orders_per_day: int = 1000, port: int = 18799, memory_cap_mb: int | None = None, keep: bool = False) -> dict:
+    """`memory_cap_mb`: the run under a memory cap of that size (memory_cap.py), the sandbox outside it. `keep`: leave
+    the run's folder (warehouse, sandbox state) behind."""
+    with scratch("bench-full-year-", keep) as work:
+        return _run(work, days, orders_per_day, port, memory_cap_mb)
+
+
+def _run(work: Path, days: int, orders_per_day: int, port: int, memory_cap_mb: int | None) -> dict:
     from ..sandbox.config import SandboxConfig
 
     # The figure is per seller and day; the sandbox's knob is per marketplace.
@@ -209,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders-per-day", type=int, default=1000)
     parser.add_argument("--port", type=int, default=18799, help="the sandbox's port")
     parser.add_argument("--memory-cap-mb", type=int, help="run under a memory cgroup of this size (the sandbox outside it)")
+    parser.add_argument("--keep", action="store_true", help="leave the run's folder (warehouse, sandbox state) behind, and say where")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.days, args.orders_per_day, args.port, args.memory_cap_mb), indent=2))
+    print(json.dumps(run(args.days, args.orders_per_day, args.port, args.memory_cap_mb, args.keep), indent=2))
     return 0
 
 

@@ -26,7 +26,6 @@ import json
 import math
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from collections import Counter
@@ -37,6 +36,7 @@ from pathlib import Path
 import requests
 
 from .. import clock
+from .scratch import scratch
 
 SPEED = 4.0
 TICK = timedelta(seconds=30)  # the sensor's minimum_interval_seconds (amazon/intraday.py INTERVAL_SECONDS)
@@ -71,9 +71,9 @@ def _measure(mode: str, orders_per_day: int, minutes: int, run_every_seconds: in
     from ..sandbox.sqs_server import sqs_server
     from ..settings import load
 
-    work = Path(tempfile.mkdtemp(prefix=f"bench-intraday-{mode}-"))
     config = _config(orders_per_day)
-    with clock.pinned(START), Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb, sqs_server() as endpoint:
+    with scratch(f"bench-intraday-{mode}-") as work, clock.pinned(START), \
+            Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb, sqs_server() as endpoint:
         env = {**_env(sb.url, work), "AMAZON_ZOHO_INTRADAY_RUN_EVERY_SECONDS": str(run_every_seconds)}
         settings = load(env)
         resources = build_resources(settings)
@@ -168,10 +168,9 @@ def _daily_credits(orders_per_day: int, minutes: int) -> float:
     from ..sandbox import Sandbox
     from ..settings import load
 
-    work = Path(tempfile.mkdtemp(prefix="bench-intraday-daily-"))
     # Credits only: Amazon's limits off, and no lookback (the intraday side scanned nothing before its window either).
     config = replace(_config(orders_per_day), rate_limits=False, time_scale=1000.0)
-    with clock.pinned(clock.parse_instant(START) + timedelta(minutes=minutes + DRAIN_MINUTES)), \
+    with scratch("bench-intraday-daily-") as work, clock.pinned(clock.parse_instant(START) + timedelta(minutes=minutes + DRAIN_MINUTES)), \
             Sandbox(port=0, config=config, state_dir=work / "sandbox") as sb:
         resources = build_resources(load({**_env(sb.url, work), "AMAZON_ZOHO_SANDBOX_TIME_SCALE": "1000", "AMAZON_ZOHO_LOOKBACK_DAYS": "0"}))
         _setup_zoho(resources)

@@ -15,7 +15,6 @@ compared with both the Grand_Total Zoho stores and order_total.
 import argparse
 import json
 import sys
-import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ import requests
 
 from .. import clock
 from ..zoho.totals import mismatches
+from .scratch import scratch
 
 SELLERS = {
     "Europe (DE, UK, FR)": ["A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH"],
@@ -88,11 +88,11 @@ def seller(marketplaces: list[str], days: int, orders_per_day: int, work: Path) 
 
 def run(days: int = 5, orders_per_day: int = 20) -> dict:
     warnings.filterwarnings("ignore")
-    work = Path(tempfile.mkdtemp(prefix="bench-money-"))
     out = {}
-    for name, marketplaces in SELLERS.items():
-        figures = seller(marketplaces, days, orders_per_day, work / name.split()[0].lower())
-        out.update({f"{name}: {k}": v for k, v in figures.items()})
+    with scratch("bench-money-") as work:
+        for name, marketplaces in SELLERS.items():
+            figures = seller(marketplaces, days, orders_per_day, work / name.split()[0].lower())
+            out.update({f"{name}: {k}": v for k, v in figures.items()})
     return out
 
 

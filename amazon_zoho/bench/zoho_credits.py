@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date, timedelta
@@ -25,6 +24,7 @@ from pathlib import Path
 import requests
 
 from .. import clock
+from .scratch import scratch
 
 MODULES = ("Products", "Contacts", "Sales_Orders")
 KEYS = {"Products": "Amazon_SKU", "Contacts": "Amazon_Buyer_Key", "Sales_Orders": "Amazon_Order_ID"}
@@ -32,9 +32,13 @@ KEYS = {"Products": "Amazon_SKU", "Contacts": "Amazon_Buyer_Key", "Sales_Orders"
 
 def run(orders_per_day: int = 334, bulk_records: int = 25_000) -> dict:
     warnings.filterwarnings("ignore")
+    with scratch("bench-zoho-credits-") as work:
+        return _run(work, orders_per_day, bulk_records)
+
+
+def _run(work: Path, orders_per_day: int, bulk_records: int) -> dict:
     from ..sandbox import Sandbox, SandboxConfig
 
-    work = Path(tempfile.mkdtemp(prefix="bench-zoho-credits-"))
     config = SandboxConfig(orders_per_day=orders_per_day, rate_limits=False, time_scale=1000.0, report_processing_seconds=0.1,
                            zoho_daily_credits=100_000_000)
     day = clock.today() - timedelta(days=2)
