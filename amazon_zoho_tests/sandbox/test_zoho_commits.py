@@ -70,3 +70,35 @@ def test_a_bulk_write_job_takes_the_modelled_processing_time(tmp_path):
         took = time.monotonic() - started
         assert job["status"] == "COMPLETED"
         assert 1.0 <= took < 8.0, took
+
+
+def test_record_ids_count_up_across_restarts_from_a_counter_stored_the_old_way(tmp_path):
+    """next_ids is one upsert statement now; ids still count up by one, blocks are consecutive, a counter written by
+    the old read-then-write (a JSON number in kv) goes on from where it was, and a restarted sandbox continues it."""
+    from amazon_zoho.sandbox.store import Store
+    from amazon_zoho.sandbox.zoho.common import ID_BASE, next_ids
+
+    store = Store(tmp_path / "s.sqlite")
+    assert next_ids(store) == [str(ID_BASE + 1)]
+    assert next_ids(store, 3) == [str(ID_BASE + n) for n in (2, 3, 4)]
+    store.put("zoho_id_counter", 41)  # as the old code stored it: json.dumps(41)
+    with store.transaction():
+        assert next_ids(store) == [str(ID_BASE + 42)]
+    store.close()
+    again = Store(tmp_path / "s.sqlite")
+    assert next_ids(again) == [str(ID_BASE + 43)] and again.get("zoho_id_counter") == 43
+
+
+def test_a_lookup_carries_the_looked_up_records_name_or_is_refused(tmp_path):
+    """Lookups read the display name straight from the stored record (Repo.name): the name a sales order's contact
+    and products carry is the record's, and an id that is no record is INVALID_DATA."""
+    with zoho_sandbox(tmp_path) as (sb, z):
+        order, products = seed_order(z, lines=2)
+        answer = z.upsert("Sales_Orders", [order])
+        assert answer.status_code == 200, answer.text
+        [held] = z.records("Sales_Orders")
+        assert held["Contact_Name"]["name"] == "Buyer"
+        assert [i["Product_Name"]["name"] for i in held["Ordered_Items"]] == ["Item 0", "Item 1"]
+        bad = dict(order, Amazon_Order_ID="028-0000001-0000002", Subject="Amazon 2", Contact_Name={"id": "5725767999999999999"})
+        refused = z.upsert("Sales_Orders", [bad]).json()["data"][0]
+        assert refused["code"] == "INVALID_DATA" and refused["details"]["api_name"] == "Contact_Name"

@@ -241,7 +241,8 @@ def _run(org, job_id: str) -> None:
         files = _files(org, parent["file_id"])
         rows = _csv(files, parent)
         header, body = rows[0], rows[1:]
-        records = [_record(org, parent, row, job["ignore_empty"]) for row in body]
+        columns = _columns(org, parent)
+        records = [_record(org, columns, row, job["ignore_empty"]) for row in body]
         for child in children:
             _attach_items(org, child, _csv(files, child)[1:], parent, body, records)
         find_by = [parent["find_by"]] if job["operation"] == "upsert" and parent.get("find_by") != "id" else None
@@ -295,13 +296,19 @@ def _value(org, field: dict, mapping: dict, cell: str, ignore_empty: bool):
     return cell
 
 
-def _record(org, resource: dict, row: list[str], ignore_empty: bool) -> dict:
+def _columns(org, resource: dict) -> list[tuple[str, int, dict, dict]]:
+    """(api_name, column index, field, mapping) of each mapped column: looked up once per job, not once per cell
+    (27 columns x 25,000 rows for the project's sales orders)."""
     module = resource["module"]["api_name"]
+    return [(m["api_name"], m["index"], org.catalog.field(module, m["api_name"]), m) for m in resource["field_mappings"]]
+
+
+def _record(org, columns: list[tuple[str, int, dict, dict]], row: list[str], ignore_empty: bool) -> dict:
     record = {}
-    for m in resource["field_mappings"]:
-        value = _value(org, org.catalog.field(module, m["api_name"]), m, row[m["index"]] if m["index"] < len(row) else "", ignore_empty)
+    for api_name, index, field, mapping in columns:
+        value = _value(org, field, mapping, row[index] if index < len(row) else "", ignore_empty)
         if value is not ...:
-            record[m["api_name"]] = value
+            record[api_name] = value
     return record
 
 

@@ -14,11 +14,16 @@ ID_BASE = 5725767000001000000
 
 
 def next_ids(store, n: int = 1) -> list[str]:
-    """Allocates `n` record ids atomically; the counter lives in the store so ids survive restarts."""
-    with store.transaction():
-        current = store.get("zoho_id_counter", 0)
-        store.put("zoho_id_counter", current + n)
-    return [str(ID_BASE + current + i + 1) for i in range(n)]
+    """Allocates `n` record ids atomically; the counter lives in the store so ids survive restarts.
+
+    One statement (an upsert that returns the new count; SQLite 3.35+): a Bulk Write job of 25,000 sales orders asks
+    for ~60,000 ids (the orders and their line items), and a read and a write per id were a sixth of its CPU."""
+    [row] = store.query(
+        "INSERT INTO kv(key, value) VALUES ('zoho_id_counter', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value RETURNING CAST(value AS INTEGER) AS last",
+        (n,))
+    first = row["last"] - n
+    return [str(ID_BASE + first + i + 1) for i in range(n)]
 
 
 def iso(ts: float) -> str:

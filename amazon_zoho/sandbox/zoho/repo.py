@@ -33,6 +33,14 @@ class Repo:
         rows = self.store.query("SELECT data FROM zoho_records WHERE id = ? AND module = ?", (record_id, module))
         return json.loads(rows[0]["data"]) if rows else None
 
+    def name(self, module: str, record_id: str, field: str) -> str | None:
+        """One field of a record as text ("" when it has none), None when there is no such record: a lookup's display
+        name, read by SQLite from the stored JSON rather than decoding the whole record (a Bulk Write job of 25,000
+        sales orders resolves ~60,000 lookups)."""
+        rows = self.store.query("SELECT json_extract(data, ?) AS value FROM zoho_records WHERE id = ? AND module = ?",
+                                (f"$.{field}", record_id, module))
+        return (rows[0]["value"] or "") if rows else None
+
     def exists(self, module: str, record_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM zoho_records WHERE id = ? AND module = ?", (record_id, module)))
 

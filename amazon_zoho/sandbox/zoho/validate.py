@@ -108,10 +108,10 @@ def _lookup(org, field, value, path):
     record_id = id_text(value.get("id") if isinstance(value, dict) else value)
     if not isinstance(record_id, str) or not record_id:
         raise invalid(field, path)
-    target = org.repo.get(field["lookup"], record_id)
-    if target is None:
+    name = org.repo.name(field["lookup"], record_id, MODULES[field["lookup"]][3])
+    if name is None:
         raise invalid(field, path)
-    return {"id": record_id, "name": display_name(field["lookup"], target)}
+    return {"id": record_id, "name": name}
 
 
 def id_text(value):
