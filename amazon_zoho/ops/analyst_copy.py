@@ -75,11 +75,16 @@ COPY_ROWS = 50_000
 COPY_MEMORY_LIMIT = "256MB"
 # What stayed above that limit was the copy's checkpoints: DuckDB compresses a row group's columns in memory outside its
 # buffer pool, one row group per thread at once, and a row group of raw.order_versions is 122,880 JSON payloads (~190 MB
-# of text at 1.5 KB each). Copying a year of it (378,916 versions) peaked at 860-990 MB; with a quarter of the rows per row
-# group and one thread, at 450 MB, and faster (5.7 s against 10-13 s). Smaller row groups are a setting of the attached
-# file only (DuckDB's ATTACH option ROW_GROUP_SIZE); every reader reads them, each row group says how many rows it holds.
-COPY_ROW_GROUP_SIZE = 30_720
-COPY_THREADS = 1
+# of text at 1.5 KB each). Copying a year of it (378,916 versions) peaked at 860-990 MB. Smaller row groups are a setting
+# of the attached file only (DuckDB's ATTACH option ROW_GROUP_SIZE, a multiple of its vector of 2,048); every reader
+# reads them, each row group says how many rows it holds. Copying the 365-day warehouse outside Dagster, five runs each
+# at DuckDB's threads (2 here): 30,720 rows peaked at 517-697 MB, 8,192 at 490-587 MB, in the same time, and the file
+# was smaller (395 against 423 MB) with the same query times.
+#
+# The copy does not lower DuckDB's threads: `SET threads` is the database instance's, shared by every connection of the
+# process, and DuckDB joins its worker threads to apply it. With another connection's query running (two backfills in
+# one process on DuckLake), that join never returned and CI hung until its time ran out.
+COPY_ROW_GROUP_SIZE = 8_192
 
 
 def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=None) -> dict:
@@ -94,7 +99,7 @@ def refresh(warehouse: WarehouseResource, target: Path, run_id: str = "", log=No
         # DuckDB 1.5 binds no parameter in ATTACH, so the path is a string literal with its quotes doubled (SQL's own
         # escape): a folder named "it's" must work like any other.
         conn.execute(f"ATTACH {literal(str(tmp))} AS analyst_copy (STORAGE_VERSION '{STORAGE_VERSION}', ROW_GROUP_SIZE {COPY_ROW_GROUP_SIZE})")
-        lowered = _lower_memory_limit(conn, warehouse.connection_config.get("memory_limit")) + _one_thread(conn)
+        lowered = _lower_memory_limit(conn, warehouse.connection_config.get("memory_limit"))
         try:
             # The same DDL as the warehouse (types, keys, comments, views, marts), minus the pii schema's file, in the new file.
             conn.execute("USE analyst_copy")
@@ -133,15 +138,6 @@ def _lower_memory_limit(conn, configured: str | None) -> list[str]:
         return []
     conn.execute(f"SET memory_limit = '{COPY_MEMORY_LIMIT}'")
     return [f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit"]
-
-
-def _one_thread(conn) -> list[str]:
-    """Sets COPY_THREADS for the copy; returns the statement that puts the warehouse's own number back."""
-    [(threads,)] = conn.execute("SELECT current_setting('threads')").fetchall()
-    if int(threads) <= COPY_THREADS:
-        return []
-    conn.execute(f"SET threads = {COPY_THREADS}")
-    return [f"SET threads = {int(threads)}"]
 
 
 def _drop_keys(conn) -> None:
