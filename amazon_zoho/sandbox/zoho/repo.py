@@ -44,22 +44,22 @@ class Repo:
     def exists(self, module: str, record_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM zoho_records WHERE id = ? AND module = ?", (record_id, module)))
 
-    def put(self, module: str, record: dict) -> None:
+    def put(self, module: str, record: dict, new: bool = False) -> None:
+        """Stores the record and its index rows; `new`: its id was just allocated, so it has no index rows to replace."""
         with self.store.transaction():
             self.store.execute(
                 "INSERT INTO zoho_records(id, module, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
                 (record["id"], module, json.dumps(record)),
             )
-            self._index(module, record)
+            self._index(module, record, new)
 
-    def _index(self, module: str, record: dict) -> None:
-        self.store.execute("DELETE FROM zoho_keys WHERE id = ?", (record["id"],))
-        for api_name in self.catalog.indexed_fields(module):
-            value = key_value(record.get(api_name))
-            if value is not None:
-                self.store.execute(
-                    "INSERT INTO zoho_keys(module, api_name, value, id) VALUES (?, ?, ?, ?)", (module, api_name, value, record["id"])
-                )
+    def _index(self, module: str, record: dict, new: bool = False) -> None:
+        if not new:
+            self.store.execute("DELETE FROM zoho_keys WHERE id = ?", (record["id"],))
+        rows = [(module, api_name, value, record["id"]) for api_name in self.catalog.indexed_fields(module)
+                if (value := key_value(record.get(api_name))) is not None]
+        if rows:
+            self.store.executemany("INSERT INTO zoho_keys(module, api_name, value, id) VALUES (?, ?, ?, ?)", rows)
 
     def reindex(self, module: str) -> None:
         with self.store.transaction():

@@ -68,7 +68,7 @@ def _write_one(org, module, data, i, mode, dup_fields):
         record["Created_Time"] = now
     record["Modified_By"] = dict(_MINI_USER)
     record["Modified_Time"] = now
-    org.repo.put(module, record)
+    org.repo.put(module, record, new=creating)
     result = {
         "code": "SUCCESS",
         "details": {
