@@ -1,6 +1,7 @@
 """The whole-graph bench's figures (issue 17): the sandbox's CPU and peak memory are read from its own process, and
 the memory growth between two windows is judged against the goal."""
 
+import shutil
 import subprocess
 import sys
 
@@ -175,6 +176,4 @@ def test_a_bench_runs_folder_goes_when_the_run_ends_however_it_ends(capsys):
     try:
         assert (kept / "warehouse.duckdb").exists() and str(kept) in capsys.readouterr().err
     finally:
-        import shutil
-
         shutil.rmtree(kept)

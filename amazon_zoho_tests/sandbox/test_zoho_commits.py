@@ -90,7 +90,7 @@ def test_record_ids_count_up_across_restarts_from_a_counter_stored_the_old_way(t
 
 
 def test_a_lookup_carries_the_looked_up_records_name_or_is_refused(tmp_path):
-    """Lookups read the display name straight from the stored record (Repo.name): the name a sales order's contact
+    """Lookups read the display name straight from the stored record (Repo.display_name): the name a sales order's contact
     and products carry is the record's, and an id that is no record is INVALID_DATA."""
     with zoho_sandbox(tmp_path) as (sb, z):
         order, products = seed_order(z, lines=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .catalog import Catalog
+from .catalog import MODULES, Catalog
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS zoho_records (id TEXT PRIMARY KEY, module TEXT NOT NULL, data TEXT NOT NULL);
@@ -33,12 +33,13 @@ class Repo:
         rows = self.store.query("SELECT data FROM zoho_records WHERE id = ? AND module = ?", (record_id, module))
         return json.loads(rows[0]["data"]) if rows else None
 
-    def name(self, module: str, record_id: str, field: str) -> str | None:
-        """One field of a record as text ("" when it has none), None when there is no such record: a lookup's display
-        name, read by SQLite from the stored JSON rather than decoding the whole record (a Bulk Write job of 25,000
-        sales orders resolves ~60,000 lookups)."""
+    def display_name(self, module: str, record_id: str) -> str | None:
+        """The record's display field ("" when it has none), None when there is no such record: the `name` Zoho puts
+        beside a lookup's `id` ({"name": "Ben", "id": "23033…"} in Zoho's getRecordById response format,
+        https://www.zoho.com/creator/help/script/crm-get-recordbyid.html). Read by SQLite from the stored JSON rather
+        than by decoding the whole record: a Bulk Write job of 25,000 sales orders resolves ~60,000 lookups."""
         rows = self.store.query("SELECT json_extract(data, ?) AS value FROM zoho_records WHERE id = ? AND module = ?",
-                                (f"$.{field}", record_id, module))
+                                (f"$.{MODULES[module][3]}", record_id, module))
         return (rows[0]["value"] or "") if rows else None
 
     def exists(self, module: str, record_id: str) -> bool:

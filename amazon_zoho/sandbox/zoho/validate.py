@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .catalog import MODULES
 from .common import USER
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,11 +42,6 @@ def invalid(field: dict, path: str, **extra) -> RecordError:
 
 def mandatory(api_name: str, path: str, **extra) -> RecordError:
     return RecordError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": api_name, "json_path": path, **extra})
-
-
-def display_name(module: str, record: dict) -> str:
-    field = MODULES[module][3]
-    return record.get(field) or ""
 
 
 def clean_value(org, field: dict, value, path: str):
@@ -108,7 +102,7 @@ def _lookup(org, field, value, path):
     record_id = id_text(value.get("id") if isinstance(value, dict) else value)
     if not isinstance(record_id, str) or not record_id:
         raise invalid(field, path)
-    name = org.repo.name(field["lookup"], record_id, MODULES[field["lookup"]][3])
+    name = org.repo.display_name(field["lookup"], record_id)
     if name is None:
         raise invalid(field, path)
     return {"id": record_id, "name": name}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from . import line_items
 from .catalog import LINE_ITEMS_MODULE, MODULES
 from .common import USER, iso, next_ids
-from .validate import RecordError, clean_fields, display_name, invalid, mandatory
+from .validate import RecordError, clean_fields, invalid, mandatory
 
 MAX_RECORDS = 100
 _MINI_USER = {"name": USER["name"], "id": USER["id"]}
@@ -145,4 +145,4 @@ def check_dup_fields(org, module: str, dup_fields) -> RecordError | None:
     return None
 
 
-__all__ = ["write_batch", "check_dup_fields", "display_name", "MAX_RECORDS"]
+__all__ = ["write_batch", "check_dup_fields", "MAX_RECORDS"]
