@@ -79,25 +79,36 @@ def test_whole_graph_runs_are_shown_side_by_side_against_the_goals():
     assert side_by_side([("t", "zoho_credits", {}, {})]) == ""
 
 
+def _hold_200_mb(seconds: float) -> bytearray:
+    import time
+
+    held = bytearray(200 * 2**20)
+    held[:: 4096] = b"x" * len(held[:: 4096])  # touch every page, so it is resident
+    time.sleep(seconds)
+    return held
+
+
 def test_step_memory_sees_a_step_grow_and_agrees_with_the_kernels_peak():
     """The per-step peaks come from /proc/self/statm; the kernel's own high-water mark (getrusage's ru_maxrss, in KiB
-    on Linux) must be at least each of them, and a step that holds 200 MB more must show it."""
+    on Linux) must be at least each of them, a step that holds 200 MB more must show it, and its peak names the line
+    that held it."""
     import resource
     import time
+    from pathlib import Path
 
     from amazon_zoho.bench.full_year import StepMemory
 
-    with StepMemory(every=0.02) as memory:
-        memory.step = "small"
+    with StepMemory(every=0.02, within=Path(__file__).parent) as memory:
+        memory.enter("small")
         time.sleep(0.2)
-        memory.step = "big"
-        held = bytearray(200 * 2**20)
-        held[:: 4096] = b"x" * len(held[:: 4096])  # touch every page, so it is resident
-        time.sleep(0.2)
+        memory.enter("big")
+        held = _hold_200_mb(0.3)
     del held
     kernel_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert memory.peaks["big"] - memory.peaks["small"] > 150
     assert max(memory.peaks.values()) <= kernel_peak_mb + 1
+    assert memory.at["big"].startswith("test_bench_figures.py:") and memory.at["big"].endswith(" _hold_200_mb"), memory.at
+    assert memory.at["small"].endswith(" test_step_memory_sees_a_step_grow_and_agrees_with_the_kernels_peak"), memory.at
 
 
 def test_a_cap_that_cannot_be_enforced_says_so_and_only_compares_the_peak(tmp_path):

@@ -139,6 +139,8 @@ def _run(work: Path, days: int, orders_per_day: int, port: int, memory_cap_mb: i
         "step_seconds": steps,
         # Which step the client's peak belongs to: the resident set sampled while each step ran.
         "step_peak_rss_mb": step_memory.peaks,
+        # The line of our code each step's thread ran when that step's highest sample was taken.
+        "step_peak_at": step_memory.at,
         **zoho,
     }
 
@@ -153,12 +155,21 @@ def _cause(error) -> str:
 class StepMemory:
     """The client's resident set, sampled every `every` seconds from /proc/self/statm while the run goes, and the
     highest sample kept per step (the step that started last; the in-process executor runs one at a time).
-    ru_maxrss says how high the process went, not in which step; this says where. Linux only: {} elsewhere."""
+    ru_maxrss says how high the process went, not in which step; this says where. With each step's highest sample it
+    keeps the line of our code the step's thread was running (`at`: the innermost frame under `within`, the package
+    outside bench/), so a peak names the statement to look at. Linux only: {} elsewhere."""
 
-    def __init__(self, every: float = 0.2):
-        self.every, self.step, self.peaks = every, None, {}
+    def __init__(self, every: float = 0.2, within: Path | None = None):
+        self.every, self.step, self.peaks, self.at = every, None, {}, {}
+        self._within = str(within or Path(__file__).resolve().parents[1]) + os.sep
+        self._skip = str(Path(__file__).resolve().parent) + os.sep
+        self._thread_id: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="bench-step-memory", daemon=True)
+
+    def enter(self, step: str) -> None:
+        """`step` runs from now on, in the calling thread."""
+        self._thread_id, self.step = threading.get_ident(), step
 
     def __enter__(self) -> "StepMemory":
         if Path("/proc/self/statm").exists():
@@ -180,6 +191,16 @@ class StepMemory:
             rss = round(int(Path("/proc/self/statm").read_text().split()[1]) * page_mb, 1)
             if rss > self.peaks.get(step, 0):
                 self.peaks[step] = rss
+                self.at[step] = self._where()
+
+    def _where(self) -> str:
+        frame = sys._current_frames().get(self._thread_id) if self._thread_id is not None else None
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith(self._within) and not name.startswith(self._skip):
+                return f"{name[len(self._within):]}:{frame.f_lineno} {frame.f_code.co_name}"
+            frame = frame.f_back
+        return "outside our code"
 
 
 def _time_event_log(instance, step_memory: StepMemory) -> dict:
@@ -191,7 +212,7 @@ def _time_event_log(instance, step_memory: StepMemory) -> dict:
 
     def timed(event, **kwargs):
         if event.dagster_event is not None and event.dagster_event.event_type_value == "STEP_START":
-            step_memory.step = event.step_key
+            step_memory.enter(event.step_key)
         started = time.perf_counter()
         try:
             return store(event, **kwargs)
