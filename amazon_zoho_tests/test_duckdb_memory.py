@@ -53,3 +53,46 @@ def test_a_query_bigger_than_the_limit_spills_instead_of_failing(tmp_path):
         first, count = conn.execute("SELECT min(s), count(*) FROM sorted").fetchone()
     assert count == 3_000_000 and first.endswith("padding")
     assert spilled and spilled > 0, "the sort fitted in memory: the test no longer exceeds the limit"
+
+
+def test_rows_a_commit_appends_land_in_row_groups_of_the_configured_size(tmp_path):
+    """A checkpoint compresses the row group a commit appended to outside DuckDB's memory limit; at DuckDB's 122,880
+    rows of JSON payloads that was the 365-day peak (resource.ROW_GROUP_SIZE). A warehouse written before keeps its
+    full-size row groups and takes new rows in small ones."""
+    import duckdb
+
+    from amazon_zoho.warehouse.resource import ROW_GROUP_SIZE, WarehouseResource
+
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as old:  # a file written the way connections opened it before
+        old.execute("CREATE TABLE t AS SELECT i, repeat('x', 100) AS p FROM range(50_000) r(i)")
+    with WarehouseResource(database=str(path)).connect() as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("warehouse",)  # the name duckdb.connect gave it
+        conn.execute("INSERT INTO t SELECT i, repeat('y', 100) FROM range(50_000, 100_000) r(i)")
+        conn.execute("CHECKPOINT")
+        groups = [n for (n,) in conn.execute(
+            "SELECT max(count) FROM pragma_storage_info('t') GROUP BY row_group_id ORDER BY row_group_id").fetchall()]
+    assert groups[0] == 50_000 and sum(groups) == 100_000
+    assert groups[1:] and max(groups[1:]) == ROW_GROUP_SIZE < 122_880
+    with duckdb.connect(str(path), read_only=True) as plain:  # any reader reads the file as one table
+        assert plain.execute("SELECT count(*), count(DISTINCT i) FROM t").fetchone() == (100_000, 100_000)
+
+
+def test_connections_of_one_process_share_one_database_and_refuse_a_second_mode(tmp_path):
+    """As duckdb.connect(path) did: two connections at once see each other's commits, and the file is not opened
+    read-only while this process writes it."""
+    import duckdb
+
+    from amazon_zoho.warehouse.resource import WarehouseResource
+
+    warehouse = WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))
+    with warehouse.connect() as first, warehouse.connect() as second:
+        first.execute("CREATE TABLE ops.shared AS SELECT 1 AS n")
+        assert second.execute("SELECT n FROM ops.shared").fetchall() == [(1,)]
+        with pytest.raises(duckdb.Error, match="READ_WRITE mode, cannot re-attach in READ_ONLY mode"):
+            with warehouse.connect(read_only=True):
+                pass
+    with warehouse.connect(read_only=True) as reader:
+        assert reader.execute("SELECT n FROM ops.shared").fetchall() == [(1,)]
+        with pytest.raises(duckdb.Error, match="read-only"):
+            reader.execute("INSERT INTO ops.shared VALUES (2)")
