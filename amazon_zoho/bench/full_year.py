@@ -194,13 +194,16 @@ class StepMemory:
                 self.at[step] = self._where()
 
     def _where(self) -> str:
+        """The innermost two frames of our code, "line < its caller's line" (a statement run by a shared helper such as
+        execute_script says which caller ran it)."""
         frame = sys._current_frames().get(self._thread_id) if self._thread_id is not None else None
-        while frame is not None:
+        ours: list[str] = []
+        while frame is not None and len(ours) < 2:
             name = frame.f_code.co_filename
             if name.startswith(self._within) and not name.startswith(self._skip):
-                return f"{name[len(self._within):]}:{frame.f_lineno} {frame.f_code.co_name}"
+                ours.append(f"{name[len(self._within):]}:{frame.f_lineno} {frame.f_code.co_name}")
             frame = frame.f_back
-        return "outside our code"
+        return " < ".join(ours) or "outside our code"
 
 
 def _time_event_log(instance, step_memory: StepMemory) -> dict:
