@@ -190,3 +190,20 @@ def test_a_bench_runs_folder_goes_when_the_run_ends_however_it_ends(capsys):
         assert (kept / "warehouse.duckdb").exists() and str(kept) in capsys.readouterr().err
     finally:
         shutil.rmtree(kept)
+
+
+def test_the_amazon_calls_daily_run_materializes_the_deployments_raw_orders(tmp_path):
+    """bench/amazon_calls.py ran raw_orders' compute function as if it were the asset, and `make bench` stopped at its
+    first piece; it now takes the asset from the code location and counts the calls of one day."""
+    from datetime import timedelta
+
+    from amazon_zoho import clock
+    from amazon_zoho.bench.amazon_calls import _daily_run, _resources
+    from amazon_zoho.sandbox import Sandbox, SandboxConfig
+
+    config = SandboxConfig(orders_per_day=3, time_scale=10_000.0, report_processing_seconds=1.0)
+    with Sandbox(port=0, config=config, state_dir=tmp_path / "sandbox") as sandbox:
+        day = clock.today() - timedelta(days=2)
+        figures = _daily_run(_resources(sandbox.url, tmp_path / "run", time_scale=10_000), day)
+    assert figures["orders"] > 0
+    assert figures["calls"]["searchOrders"] >= 1 and set(figures["calls"]) <= {"searchOrders", "getOrder"}

@@ -116,8 +116,10 @@ def _sensor_day(sandbox, resources) -> dict:
 def _daily_run(resources, day: date) -> dict:
     import dagster as dg
 
-    from amazon_zoho.amazon.order_assets import raw_orders
+    from amazon_zoho.definitions import defs
 
+    # The asset as the code location builds it (over the deployment's partitions), without its resources: ours are bound.
+    raw_orders = next(a for a in defs.assets if dg.AssetKey(["amazon_raw", "raw_orders"]) in a.keys)
     url = resources["amazon"].endpoint
     since = _last_call_id(url)
     result = dg.materialize([raw_orders], resources=resources, partition_key=day.isoformat(), raise_on_error=True)
