@@ -89,10 +89,28 @@ def test_connections_of_one_process_share_one_database_and_refuse_a_second_mode(
     with warehouse.connect() as first, warehouse.connect() as second:
         first.execute("CREATE TABLE ops.shared AS SELECT 1 AS n")
         assert second.execute("SELECT n FROM ops.shared").fetchall() == [(1,)]
-        with pytest.raises(duckdb.Error, match="READ_WRITE mode, cannot re-attach in READ_ONLY mode"):
+        with pytest.raises(duckdb.ConnectionException, match="open read-write in this process"):
             with warehouse.connect(read_only=True):
                 pass
     with warehouse.connect(read_only=True) as reader:
         assert reader.execute("SELECT n FROM ops.shared").fetchall() == [(1,)]
         with pytest.raises(duckdb.Error, match="read-only"):
             reader.execute("INSERT INTO ops.shared VALUES (2)")
+        with pytest.raises(duckdb.ConnectionException, match="open read-only in this process"):
+            with warehouse.connect():
+                pass
+
+
+@pytest.mark.parametrize("name, database", [("memory.duckdb", "memory_db"), ("temp.duckdb", "temp_db"), ("a.b.duckdb", "a")])
+def test_a_file_whose_name_duckdb_keeps_for_itself_is_still_the_file(tmp_path, name, database):
+    """The instance that attaches the file has a database named memory of its own: a warehouse file called
+    memory.duckdb must not write there (it did, silently, until the name was checked)."""
+    import duckdb
+
+    from amazon_zoho.warehouse.resource import WarehouseResource
+
+    with WarehouseResource(database=str(tmp_path / name)).connect() as conn:
+        conn.execute("CREATE TABLE ops.kept AS SELECT 1 AS n")
+        assert conn.execute("SELECT current_database()").fetchone() == (database,)
+    with duckdb.connect(str(tmp_path / name), read_only=True) as plain:
+        assert plain.execute("SELECT n FROM ops.kept").fetchall() == [(1,)]

@@ -119,7 +119,8 @@ def _daily_run(resources, day: date) -> dict:
     from amazon_zoho.definitions import defs
 
     # The asset as the code location builds it (over the deployment's partitions), without its resources: ours are bound.
-    raw_orders = next(a for a in defs.assets if dg.AssetKey(["amazon_raw", "raw_orders"]) in a.keys)
+    # (Its key ends in amazon_raw/raw_orders, after the seller's prefix when one is set.)
+    raw_orders = next(a for a in defs.assets if any(k.path[-2:] == ["amazon_raw", "raw_orders"] for k in a.keys))
     url = resources["amazon"].endpoint
     since = _last_call_id(url)
     result = dg.materialize([raw_orders], resources=resources, partition_key=day.isoformat(), raise_on_error=True)

@@ -287,7 +287,7 @@ class WarehouseResource(DuckDBResource):
 # table's last row group was nearly full (a 90-day warehouse hardly fills its first one), and it made the 365-day
 # client peak (issue #17). A timeline of the 365-day run (RSS every 10 ms, each sample with the line of our code
 # running): every part's commit of a report load stayed within 10 MB of the RSS before it at 16,384 rows, against
-# jumps of +150 to +210 MB at 122,880. DuckDB sets the size per attached file, not per connection or table (ATTACH
+# jumps of +150 to +270 MB at 122,880. DuckDB sets the size per attached file, not per connection or table (ATTACH
 # option ROW_GROUP_SIZE, a multiple of its 2,048-row vector: https://duckdb.org/docs/1.5/sql/statements/attach); each
 # row group records its own row count, so files written either way read alike. In a warehouse written before, rows a
 # commit appends go to new row groups of this size; the full-size ones stay as they are.
@@ -299,23 +299,45 @@ def attach_file(path: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConn
 
     Like duckdb.connect(path), connections of one process to one file share one database instance: a named in-memory
     database (DuckDB's client keeps one instance per name while a connection to it is open) with the file attached
-    under the name duckdb.connect(path) would give it, so current_database() reads as it always did. The file's lock
+    under the name duckdb.connect(path) would give it (_alias), so current_database() reads as it did. The file's lock
     works as before: ATTACH raises the same IOException ("Could not set lock") while another process writes it.
     Closing the last connection detaches the file, checkpointing it, as closing duckdb.connect(path) did."""
     resolved = str(Path(path).resolve())
+    # Spills where duckdb.connect(path) put them when none is configured (an in-memory instance's default is ".tmp" in
+    # the working directory).
+    config = {"temp_directory": resolved + ".tmp", **config}
     instance = duckdb.connect(":memory:warehouse-" + hashlib.sha256(resolved.encode()).hexdigest()[:16], config=config)
     try:
-        alias = Path(path).stem
+        alias = _alias(path)
         mode = ", READ_ONLY" if read_only else ""
-        # DuckDB 1.5 binds no parameter in ATTACH: the path and the name are literals, quotes doubled. A file this process
-        # holds the other way (read-only against read-write) is refused by DuckDB itself ("already attached in
-        # READ_WRITE mode, cannot re-attach in READ_ONLY mode"), as duckdb.connect(path) refused a second configuration.
-        instance.execute(f"ATTACH IF NOT EXISTS {engine.literal(resolved)} AS {_identifier(alias)} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}{mode})")
+        held = "SELECT path, readonly FROM duckdb_databases() WHERE database_name = ?"
+        if not instance.execute(held, [alias]).fetchall():
+            # DuckDB 1.5 binds no parameter in ATTACH: the path and the name are literals, quotes doubled.
+            instance.execute(f"ATTACH IF NOT EXISTS {engine.literal(resolved)} AS {_identifier(alias)} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}{mode})")
+        # IF NOT EXISTS looks at the name only: the database under it must be this file, opened the way asked. A file
+        # this process already holds the other way is refused, as duckdb.connect(path) refused a second configuration.
+        [(attached, attached_read_only)] = instance.execute(held, [alias]).fetchall()
+        if attached is None or Path(attached).resolve() != Path(resolved):
+            raise duckdb.ConnectionException(f"{path}: the name {alias!r} is taken by another database ({attached or 'in memory'})")
+        if attached_read_only != read_only:
+            held, wanted = ("read-only", "read-write") if attached_read_only else ("read-write", "read-only")
+            raise duckdb.ConnectionException(f"{path} is open {held} in this process; a {wanted} connection cannot share it")
         instance.execute(f"USE {_identifier(alias)}")
         return instance
     except BaseException:
         instance.close()
         raise
+
+
+# Names DuckDB keeps for itself (the in-memory instance's own database among them); duckdb.connect adds "_db" to these.
+_RESERVED = {"memory", "temp", "main", "system", "information_schema", "pg_catalog"}
+
+
+def _alias(path: str) -> str:
+    """The name duckdb.connect(path) gives the file's database: its name up to the first dot, "_db" after a reserved one
+    (and after "memory", which duckdb.connect keeps but is this instance's own database here)."""
+    name = Path(path).name.split(".")[0] or Path(path).stem
+    return f"{name}_db" if name.lower() in _RESERVED else name
 
 
 def _identifier(name: str) -> str:
