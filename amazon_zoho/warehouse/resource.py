@@ -310,19 +310,19 @@ def attach_file(path: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConn
     try:
         alias = _alias(path)
         mode = ", READ_ONLY" if read_only else ""
-        held = "SELECT path, readonly FROM duckdb_databases() WHERE database_name = ?"
-        if not instance.execute(held, [alias]).fetchall():
+        attached_as = "SELECT path, readonly FROM duckdb_databases() WHERE database_name = ?"
+        if not instance.execute(attached_as, [alias]).fetchall():
             # DuckDB 1.5 binds no parameter in ATTACH: the path and the name are literals, quotes doubled.
-            instance.execute(f"ATTACH IF NOT EXISTS {engine.literal(resolved)} AS {_identifier(alias)} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}{mode})")
+            instance.execute(f"ATTACH IF NOT EXISTS {engine.literal(resolved)} AS {engine.ident(alias)} (ROW_GROUP_SIZE {ROW_GROUP_SIZE}{mode})")
         # IF NOT EXISTS looks at the name only: the database under it must be this file, opened the way asked. A file
         # this process already holds the other way is refused, as duckdb.connect(path) refused a second configuration.
-        [(attached, attached_read_only)] = instance.execute(held, [alias]).fetchall()
+        [(attached, attached_read_only)] = instance.execute(attached_as, [alias]).fetchall()
         if attached is None or Path(attached).resolve() != Path(resolved):
             raise duckdb.ConnectionException(f"{path}: the name {alias!r} is taken by another database ({attached or 'in memory'})")
         if attached_read_only != read_only:
             held, wanted = ("read-only", "read-write") if attached_read_only else ("read-write", "read-only")
             raise duckdb.ConnectionException(f"{path} is open {held} in this process; a {wanted} connection cannot share it")
-        instance.execute(f"USE {_identifier(alias)}")
+        instance.execute(f"USE {engine.ident(alias)}")
         return instance
     except BaseException:
         instance.close()
@@ -338,10 +338,6 @@ def _alias(path: str) -> str:
     (and after "memory", which duckdb.connect keeps but is this instance's own database here)."""
     name = Path(path).name.split(".")[0] or Path(path).stem
     return f"{name}_db" if name.lower() in _RESERVED else name
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _is_lock_conflict(exc: BaseException) -> bool:
