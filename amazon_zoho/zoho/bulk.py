@@ -4,7 +4,8 @@ shaped like the upsert API's, so the rest of the sync cannot tell the two paths 
 
 A job costs 500 credits for up to 25,000 records; upsert costs 1 per 10. `cheaper_path` picks per module.
 Sales orders carry their line items in a second CSV of the same zip, linked to the order row by
-Parent_Id (Zoho's parent-child bulk write); lookups are sent as ids (`find_by: id`).
+Parent_Id (Zoho's parent-child bulk write); lookups are sent as ids (`find_by: id`). DuckDB writes the CSVs
+(bulk_files.py); this module holds the calls and the job's `resource` that tells Zoho what their columns are.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import json
 import math
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable
 
 from .. import clock
 from ..http.errors import ApiError
@@ -63,22 +63,20 @@ def cheaper_path(records: int, preference: str = "auto") -> str:
     return "bulk" if records and bulk_cost(records) < upsert_cost(records) else "upsert"
 
 
-def write_job(client: ZohoCrmClient, mapping: ModuleMapping, records: list[tuple[str, dict | str]], poll_seconds: float = 2.0,
+def write_job(client: ZohoCrmClient, archive: bytes, resources: list[dict], keys: list[str], poll_seconds: float = 2.0,
               on_created: Callable[[str], None] = lambda job_id: None) -> list[dict]:
-    """One upsert job for ≤25,000 (record_key, payload) pairs, each payload a dict or its JSON text; per-record
-    results in input order."""
-    if len(records) > MAX_JOB_RECORDS:
-        raise ValueError(f"a Bulk Write job takes at most {MAX_JOB_RECORDS} records, got {len(records)}")
-    archive, resources = build_files(mapping, records)
+    """One upsert job of the zip `archive` (bulk_files.build) holding the ≤25,000 records `keys`, in file order, and
+    per-record results in that order."""
+    if len(keys) > MAX_JOB_RECORDS:
+        raise ValueError(f"a Bulk Write job takes at most {MAX_JOB_RECORDS} records, got {len(keys)}")
     file_id = upload(client, archive)
-    for resource in resources:
-        resource["file_id"] = file_id
+    resources = [{**resource, "file_id": file_id} for resource in resources]
     body = {"operation": "upsert", "ignore_empty": False, "resource": resources}
     _, answer = client.call("bulkWriteCreate", "POST", "/crm/bulk/v8/write", json=body, credits=JOB_CREDITS)
     job_id = str(answer["details"]["id"])
     on_created(job_id)
-    job = wait(client, job_id, poll_seconds, expected_seconds=len(records) / 1000 * EXPECTED_SECONDS_PER_1000_RECORDS)
-    return results(client, job, [key for key, _ in records])
+    job = wait(client, job_id, poll_seconds, expected_seconds=len(keys) / 1000 * EXPECTED_SECONDS_PER_1000_RECORDS)
+    return results(client, job, keys)
 
 
 def upload(client: ZohoCrmClient, archive: bytes) -> str:
@@ -134,117 +132,29 @@ def _answer(row: dict) -> dict:
             "details": {"api_name": column.split(",")[0] or None, "errors": errors}}
 
 
-class CsvFile(NamedTuple):
-    """One CSV of a Bulk Write zip and the job `resource` that tells Zoho what its columns are."""
-
-    name: str
-    data: bytes  # the CSV as UTF-8
-    resource: dict
-
-
-def build_files(mapping: ModuleMapping, records: list[tuple[str, dict | str]]) -> tuple[bytes, list[dict]]:
-    """The zip (one CSV per module, plus one for line items) and the job's `resource` list.
-
-    Payloads may come as JSON text (the push passes them as DuckDB holds them): each is parsed when its row is
-    written and dropped after, so a job never holds 25,000 parsed payloads at once (issue #17). The records'
-    columns are the union of their fields, so the payloads are read twice: once for the header, once for the rows
-    (of both CSVs)."""
-    def payloads() -> Iterator[dict]:
-        return (json.loads(p) if isinstance(p, str) else p for _, p in records)
-
-    columns = [mapping.key] + [c for c in _columns(payloads()) if c not in (mapping.key, mapping.line_items_field)]
-    line_columns = list(mapping.line_fields) if mapping.line_items_field else []
-    records_csv, records_out = _writer(columns)
-    items_csv, items_out = _writer([PARENT_LINK] + line_columns)
-    items = 0
-    for payload in payloads():
-        records_csv.writerow([_cell(payload.get(c)) for c in columns])
-        for item in (payload.get(mapping.line_items_field) or []) if mapping.line_items_field else ():
-            items_csv.writerow([payload[mapping.key]] + [_cell(item.get(c)) for c in line_columns])
-            items += 1
-    files = [_records_file(mapping, columns, _bytes(records_out))]
-    if items:
-        files.append(_line_items_file(mapping, line_columns, _bytes(items_out)))
-    _check_sizes(files)
-    return _zip(files), [f.resource for f in files]
-
-
-def _records_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
-    """The module's records, one row each, the match key first; Zoho finds each record by that key."""
-    name = f"{mapping.module}.csv"
-    resource = {
+def records_resource(mapping: ModuleMapping, columns: list[str]) -> dict:
+    """The job `resource` of the module's CSV (the match key first): Zoho finds each record by that key."""
+    return {
         "type": "data",
         "module": {"api_name": mapping.module},
-        "file_names": [name],
+        "file_names": [f"{mapping.module}.csv"],
         "find_by": mapping.key,
         "field_mappings": _field_mappings(columns, set(mapping.lookups)),
     }
-    return CsvFile(name, data, resource)
 
 
-def _line_items_file(mapping: ModuleMapping, columns: list[str], data: bytes) -> CsvFile:
-    """The line items, each linked to its order's row by the order's key in PARENT_LINK (Zoho's parent-child write)."""
+def line_items_resource(mapping: ModuleMapping, columns: list[str]) -> dict:
+    """The job `resource` of the line items CSV, each row linked to its order's row by the order's key in PARENT_LINK
+    (Zoho's parent-child write), then `columns`."""
     lookups = {name for name, source in mapping.line_fields.items() if source == "product"}
-    name = f"{mapping.line_items_field}.csv"
-    resource = {
+    return {
         "type": "data",
         "module": {"api_name": mapping.line_items_field},
-        "file_names": [name],
+        "file_names": [f"{mapping.line_items_field}.csv"],
         "field_mappings": [{"api_name": PARENT_LINK, "index": 0, "parent_column_index": 0}] + _field_mappings(columns, lookups, first=1),
     }
-    return CsvFile(name, data, resource)
 
 
 def _field_mappings(columns: list[str], lookups: set[str], first: int = 0) -> list[dict]:
     """Which CSV column (by index) holds which field; lookups are given as record ids."""
     return [{"api_name": c, "index": i, **({"find_by": "id"} if c in lookups else {})} for i, c in enumerate(columns, first)]
-
-
-def _writer(header: list[str]) -> tuple[Any, io.TextIOWrapper]:
-    """A CSV writer (rows end in LF) that has written `header`, and the stream it writes to: UTF-8 bytes as it goes,
-    since a StringIO holding one character outside Latin-1 (a buyer's name) keeps 4 bytes per character, 100 MB
-    for a 25 MB file (issue #17)."""
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    return writer, out
-
-
-def _bytes(out: io.TextIOWrapper) -> bytes:
-    """What `out` (from _writer) holds."""
-    out.flush()
-    return out.buffer.getvalue()
-
-
-def _check_sizes(files: list[CsvFile]) -> None:
-    too_big = [f.name for f in files if len(f.data) > MAX_CSV_BYTES]
-    if too_big:
-        raise ValueError(f"{too_big} exceed Zoho's 25 MB per CSV; push fewer records per job")
-
-
-def _zip(files: list[CsvFile]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for f in files:
-            archive.writestr(f.name, f.data)
-    return buffer.getvalue()
-
-
-def _columns(payloads) -> list[str]:
-    seen: dict[str, None] = {}
-    for payload in payloads:
-        seen.update(dict.fromkeys(payload))
-    return list(seen)
-
-
-def _cell(value) -> str:
-    """A JSON value as a CSV cell Zoho reads back to the same value (empty = null, lookups by id)."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return str(value.get("id") or "")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return json.dumps(value)
-    return str(value)

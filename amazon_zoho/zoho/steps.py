@@ -57,6 +57,9 @@ MARK_DEFERRED = Step("mark_deferred.sql", given=("deferred",), writes=("ops.zoho
 REPAIR_IDS = Step("repair_ids.sql", given=("repaired",), writes=("ops.zoho_sync_state",))
 BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
+# The CSV lines of one Bulk Write job from a range of `to_send` (bulk_files.py), text fitted to `fitted_fields`.
+BULK_FILES = Step("bulk_files.sql", reads=("to_send",), given=("fitted_fields", "line_columns"), macros=("csv_cell", "json_cell"),
+                  creates=("job_columns", "job_cells", "job_record_lines", "job_item_lines"))
 # The credits of the calls just made (a data frame) into the ledger; answers the rolling 24 hours' use (budget.py).
 CREDIT_LEDGER = Step("credit_ledger.sql", reads=("ops.zoho_credit_ledger",), given=("ledger_entries",), writes=("ops.zoho_credit_ledger",))
 # The sales orders whose duplicate line items were deleted, no longer flagged (lines.py).
@@ -72,7 +75,7 @@ ID_MAP = Step("id_map.sql", reads=("ops.zoho_sync_state",))
 CLEAR_WRONG_IDS = Step("clear_wrong_ids.sql", given=("id_problems",), writes=("ops.zoho_id_checks", "ops.zoho_sync_state"))
 
 ALL: tuple[Step, ...] = (
-    *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, CREDIT_LEDGER, LINES_PRUNED,
+    *PREPARE, RECORD_RESULTS, MARK_BUILT, MARK_DEFERRED, REPAIR_IDS, BULK_JOB_STARTED, BULK_JOB_APPLIED, BULK_FILES, CREDIT_LEDGER, LINES_PRUNED,
     SYNC_RUN, PREVIEW, ID_MAP, CLEAR_WRONG_IDS,
 )
 
@@ -86,6 +89,6 @@ def prepare(module: str) -> tuple[Step, ...]:
 # what it is given). A push records each batch's results after PREPARE, then which build made what Zoho accepted;
 # a dry run previews after PREPARE.
 SEQUENCES: dict[str, tuple[Step, ...]] = {
-    **{f"push {module}": (*prepare(module), RECORD_RESULTS, MARK_BUILT) for module in MODULE_ORDER},
+    **{f"push {module}": (*prepare(module), BULK_FILES, RECORD_RESULTS, MARK_BUILT) for module in MODULE_ORDER},
     **{f"dry run {module}": (*prepare(module), PREVIEW) for module in MODULE_ORDER},
 }

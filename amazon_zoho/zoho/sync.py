@@ -27,7 +27,7 @@ import pandas as pd
 from ..http.errors import AccessDenied, ApiError
 from ..settings import DEFAULT_PII_SALT
 from ..warehouse import sql
-from . import bulk, field_cache, steps
+from . import bulk, bulk_files, field_cache, steps
 from .budget import CreditBudget
 from .client import BODY_START, MAX_UPSERT_BATCH, AnswerMismatch, CreditsExhausted, ZohoCrmClient, write_cost
 from .fit import fit_payload, text_lengths
@@ -44,6 +44,8 @@ SLICE_RECORDS = 25_000
 # Records read from DuckDB at once on the upsert path (10 calls of 100): a page, never the window.
 PAGE_ROWS = 1_000
 _PAGE = "SELECT record_key, payload_hash, zoho_id, lines_sent, send_payload FROM to_send WHERE seq > ? AND seq <= ? ORDER BY seq"
+# A Bulk Write job's records without their payloads, which DuckDB writes into the job's CSVs itself (bulk_files.py).
+_JOB = "SELECT record_key, payload_hash, zoho_id, lines_sent, NULL::VARCHAR AS send_payload FROM to_send WHERE seq > ? AND seq <= ? ORDER BY seq"
 
 
 class BudgetSpent(Exception):
@@ -297,11 +299,17 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
             if not push.budget.allows(bulk.bulk_cost(size) + repair_cost(repairs[0] + appending)):
                 push.log(f"{mm.module}: Bulk Write needs {bulk.bulk_cost(size)} credits, {push.budget.available} left above the reserve; using upsert")
                 break
-            chunk = _page(push, mm, done, size, lengths, outcome)
+            chunk = fetch(push.conn, ToSend, _JOB, [done, done + size])
+            outcome.largest_page = max(outcome.largest_page, len(chunk))
+            files = bulk_files.build(push.conn, mm, done, done + size, lengths)
+            for name, n in files.truncated.items():
+                outcome.truncated[name] = outcome.truncated.get(name, 0) + n
             jobs: list[str] = []
             held: list[Held] = []  # DUPLICATE_DATA answers that adoption may resolve
-            answers = bulk.write_job(push.client, mm, [(r.record_key, r.send_payload) for r in chunk], push.poll_seconds,
+            answers = bulk.write_job(push.client, files.archive, files.resources, [r.record_key for r in chunk], push.poll_seconds,
                                      on_created=lambda job_id: _job_started(push, mm.module, job_id, len(chunk), jobs))  # noqa: B023 - runs in this iteration
+            del files
+            chunk = _with_payloads(push, mm, chunk, answers, done, done + size, lengths)
             _apply(push, mm, chunk, answers, outcome, held)
             repairs[0] += appending  # counted above for this very seq range
             steps.BULK_JOB_APPLIED.run(push.conn, {"job_id": jobs[0]})
@@ -327,15 +335,33 @@ def _send(push: Push, mm: ModuleMapping, total: int, outcome: SyncOutcome) -> bo
 def _fitted(mm: ModuleMapping, rows: list[ToSend], lengths: dict[str, int], outcome: SyncOutcome) -> list[ToSend]:
     """`rows` with their text cut to the org's field `lengths` (fit.py), from the field metadata the preflight read.
     Cuts are counted by field in outcome.truncated (_noted logs them); the warehouse and the payload hash keep the full text."""
-    if not lengths:
-        return rows
     out = []
     for row in rows:
-        payload, cut = fit_payload(json.loads(row.send_payload), lengths, keep={mm.key})
+        payload, cut = _fit_text(mm, row.send_payload, lengths)
         for name in cut:
             outcome.truncated[name] = outcome.truncated.get(name, 0) + 1
-        out.append(row._replace(send_payload=json.dumps(payload)) if cut else row)
+        out.append(row._replace(send_payload=payload))
     return out
+
+
+def _fit_text(mm: ModuleMapping, payload: str, lengths: dict[str, int]) -> tuple[str, list[str]]:
+    """A payload's JSON text fitted to the field `lengths` (the match key never cut), and the fields that were cut."""
+    if not lengths:
+        return payload, []
+    fitted, cut = fit_payload(json.loads(payload), lengths, keep={mm.key})
+    return (json.dumps(fitted) if cut else payload), cut
+
+
+def _with_payloads(push: Push, mm: ModuleMapping, rows: list[ToSend], answers: list[dict], first: int, last: int,
+                   lengths: dict[str, int]) -> list[ToSend]:
+    """A job's `rows`, read without payloads, with the payload sent for each record Zoho did not accept (fitted as the
+    job's CSV was, bulk_files.py): its dead letter keeps it, and an upsert sends it again after a DUPLICATE_DATA."""
+    refused = [r.record_key for r, answer in zip(rows, answers) if answer.get("status") != "success"]
+    if not refused:
+        return rows
+    sent = dict(push.conn.execute("SELECT record_key, send_payload FROM to_send WHERE seq > ? AND seq <= ? "
+                                  "AND record_key IN (SELECT unnest(?::VARCHAR[]))", [first, last, refused]).fetchall())
+    return [r._replace(send_payload=_fit_text(mm, sent[r.record_key], lengths)[0]) if r.record_key in sent else r for r in rows]
 
 
 def _noted(push: Push, mm: ModuleMapping, outcome: SyncOutcome) -> None:

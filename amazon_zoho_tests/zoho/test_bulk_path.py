@@ -2,6 +2,7 @@
 per 100 records in one and Bulk Write jobs in the other, leaves identical records (ids aside) and id
 maps that each point at their own org's records, for inserts and for updates."""
 
+import json
 import shutil
 
 import duckdb
@@ -11,7 +12,7 @@ from amazon_zoho.sandbox import Sandbox, SandboxConfig
 from amazon_zoho.settings import load
 from amazon_zoho.zoho.bulk import bulk_cost, cheaper_path, upsert_cost
 from amazon_zoho_tests.truth import day_ago
-from amazon_zoho_tests.zoho.helpers import MODULE_KEYS, assert_zoho_matches_warehouse, load_day, push, pushed, records
+from amazon_zoho_tests.zoho.helpers import MODULE_KEYS, assert_zoho_matches_warehouse, load_day, push, pushed, query, records
 
 VOLATILE = {"id", "Created_Time", "Modified_Time", "Created_By", "Modified_By", "Owner"}
 
@@ -70,3 +71,23 @@ def test_upsert_and_bulk_write_leave_the_same_records(sandbox, resources, projec
         assert _org(other.url) == _org(sandbox.url)
         assert_zoho_matches_warehouse(sandbox.url, warehouse)
         assert_zoho_matches_warehouse(other.url, bulk_warehouse)
+
+
+def test_a_bulk_refusal_is_dead_lettered_with_the_payload_the_job_sent(sandbox, resources, project_env):
+    """A job's payloads stay in DuckDB (bulk_files.py); those of the records Zoho refuses are read back for their dead
+    letters, fitted to the field lengths as the job's CSV was, so the dead letter shows what Zoho was sent."""
+    day, warehouse = day_ago(2), project_env["AMAZON_ZOHO_WAREHOUSE"]
+    load_day(resources, day)
+    sandbox.app.set_config({"fault_zoho_invalid_rate": 0.3, "zoho_text_field_length": 12})
+
+    by_bulk = pushed(push(resources, day, "bulk", raise_on_error=False))
+
+    refused = by_bulk["products"]["failed"]
+    assert refused > 0 and by_bulk["products"]["path"] == "bulk"
+    letters = query(warehouse, "SELECT record_key, payload::VARCHAR FROM ops.zoho_dead_letters WHERE module = 'Products' "
+                               "AND error_code = 'INVALID_DATA'")
+    assert len(letters) == refused
+    for key, payload in letters:
+        sent = json.loads(payload)
+        assert sent["Amazon_SKU"] == key
+        assert len(sent["Product_Name"]) <= 12, "the dead letter keeps the fitted text the job sent"

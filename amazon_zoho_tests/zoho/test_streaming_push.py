@@ -1,8 +1,8 @@
 """The push holds a page of records in Python, never the window (issue #17): the records to send stay in DuckDB
-(`to_send`) and are read PAGE_ROWS at a time on the upsert path, one Bulk Write job at a time on the bulk path, and
-their payloads are built SLICE_RECORDS at a time. The limits are made small here, so a day of the test sandbox spans
-several pages, jobs and slices, and every read of `to_send` is counted: a push that fetched the whole window at once
-(as it did before) fails."""
+(`to_send`) and are read PAGE_ROWS at a time on the upsert path, one Bulk Write job at a time on the bulk path (their
+keys: DuckDB writes the payloads into the job's CSVs), and their payloads are built SLICE_RECORDS at a time. The limits
+are made small here, so a day of the test sandbox spans several pages, jobs and slices, and every read of `to_send` is
+counted: a push that fetched the whole window at once (as it did before) fails."""
 
 from datetime import timedelta
 
@@ -19,14 +19,14 @@ SLICE = 11
 
 
 @pytest.fixture
-def reads(monkeypatch) -> list[tuple[str, int]]:
-    """(row type, rows) of every read the push makes from DuckDB into Python, with small pages and jobs."""
-    seen: list[tuple[str, int]] = []
+def reads(monkeypatch) -> list[tuple[str, int, int]]:
+    """(row type, rows, rows with a payload) of every read the push makes from DuckDB into Python, with small pages and jobs."""
+    seen: list[tuple[str, int, int]] = []
     real = sync.fetch
 
     def counting(conn, row_type, query, params=None):
         rows = real(conn, row_type, query, params)
-        seen.append((row_type.__name__, len(rows)))
+        seen.append((row_type.__name__, len(rows), sum(1 for r in rows if getattr(r, "send_payload", None) is not None)))
         return rows
 
     monkeypatch.setattr(sync, "fetch", counting)
@@ -45,8 +45,11 @@ def test_the_push_reads_a_page_or_a_job_at_a_time_never_the_window(sandbox, reso
 
     [(orders,)] = query(warehouse, "SELECT count(*) FROM core.orders")
     assert orders > 3 * limit  # the window spans several pages or jobs
-    sent = [n for kind, n in reads if kind == "ToSend"]
+    sent = [n for kind, n, _ in reads if kind == "ToSend"]
     assert sum(sent) >= orders and max(sent) <= limit
+    # A Bulk Write job's payloads go from DuckDB into its CSVs (bulk_files.py): Python reads none of them when Zoho accepts all.
+    payloads = sum(p for kind, _, p in reads if kind == "ToSend")
+    assert payloads == (0 if write_api == "bulk" else sum(sent))
     assert metadata["sales_orders"]["path"] == write_api and metadata["sales_orders"]["inserted"] == orders
     assert all(m["largest_page_records"] <= limit and m["failed"] == 0 for m in metadata.values())
     # Paging changes how much is held at once, not what Zoho ends up holding.
