@@ -45,7 +45,7 @@ def build(conn: duckdb.DuckDBPyConnection, mapping: ModuleMapping, first: int, l
         line_columns=pd.DataFrame({"name": line_columns, "i": range(1, len(line_columns) + 1)}).astype({"name": str, "i": "int64"}),
     )
     columns = [name for (name,) in conn.execute("SELECT name FROM job_columns ORDER BY i").fetchall()]
-    truncated = dict(conn.execute("SELECT name, count(DISTINCT seq) FROM job_cells WHERE cut GROUP BY name").fetchall())
+    truncated = dict(conn.execute("SELECT name, count(*) FROM (SELECT unnest(cut) AS name FROM job_record_lines) GROUP BY name").fetchall())
     [(items,)] = conn.execute("SELECT count(*) - 1 FROM job_item_lines").fetchall()
     buffer = io.BytesIO()
     resources = [records_resource(mapping, columns)]
@@ -54,7 +54,7 @@ def build(conn: duckdb.DuckDBPyConnection, mapping: ModuleMapping, first: int, l
         if items:
             resources.append(line_items_resource(mapping, line_columns))
             _write(conn, archive, resources[1]["file_names"][0], "SELECT line FROM job_item_lines ORDER BY seq, place")
-    conn.execute("DROP TABLE job_cells; DROP TABLE job_record_lines; DROP TABLE job_item_lines")
+    conn.execute("DROP TABLE job_columns; DROP TABLE job_record_lines; DROP TABLE job_item_lines")
     return JobFiles(buffer.getvalue(), resources, truncated)
 
 

@@ -59,7 +59,7 @@ BULK_JOB_STARTED = Step("bulk_job_started.sql", writes=("ops.zoho_bulk_jobs",))
 BULK_JOB_APPLIED = Step("bulk_job_applied.sql", writes=("ops.zoho_bulk_jobs",))
 # The CSV lines of one Bulk Write job from a range of `to_send` (bulk_files.py), text fitted to `fitted_fields`.
 BULK_FILES = Step("bulk_files.sql", reads=("to_send",), given=("fitted_fields", "line_columns"), macros=("csv_cell", "json_cell"),
-                  creates=("job_columns", "job_cells", "job_record_lines", "job_item_lines"))
+                  creates=("job_columns", "job_record_lines", "job_item_lines"))
 # The credits of the calls just made (a data frame) into the ledger; answers the rolling 24 hours' use (budget.py).
 CREDIT_LEDGER = Step("credit_ledger.sql", reads=("ops.zoho_credit_ledger",), given=("ledger_entries",), writes=("ops.zoho_credit_ledger",))
 # The sales orders whose duplicate line items were deleted, no longer flagged (lines.py).

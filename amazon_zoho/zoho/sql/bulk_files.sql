@@ -25,6 +25,7 @@ CASE json_type(v)
     ELSE v ->> '$'
 END;
 
+-- The records CSV's columns: the key, then each field in the order it first appears, with the length text is fitted to.
 CREATE OR REPLACE TEMP TABLE job_columns AS
 WITH placed AS (
     SELECT
@@ -46,75 +47,74 @@ first_seen AS (
 
 SELECT
     $key AS name,
-    0 AS i
+    0 AS i,
+    NULL::BIGINT AS length  -- the match key is never cut: cut short, it would match another record
 UNION ALL
 SELECT
-    name,
-    row_number() OVER (ORDER BY seen) AS i
-FROM first_seen;
+    s.name,
+    row_number() OVER (ORDER BY s.seen) AS i,
+    f.length
+FROM first_seen s
+LEFT JOIN fitted_fields f ON s.name = f.name;
 
--- One row per record and column: the cell, and whether fitting cut it (counted per field by bulk_files.py).
-CREATE OR REPLACE TEMP TABLE job_cells AS
-WITH extracted AS (
-    -- each payload read once: its fields as (key, value) rows
-    SELECT
-        t.seq,
-        j.key AS name,
-        j.value AS v
-    FROM to_send t, json_each(t.send_payload) j
-    WHERE t.seq > $first AND t.seq <= $last
+-- One line per record, built from the record alone (no aggregate over the job, so nothing but the final sort by seq
+-- holds the job at once, and that spills), with the fields whose text fitting cut (counted by bulk_files.py).
+CREATE OR REPLACE TEMP TABLE job_record_lines AS
+WITH plan AS (
+    SELECT list({'name': name, 'length': length} ORDER BY i) AS columns
+    FROM job_columns
 ),
 
-grid AS (
-    -- every record by every column, a field the record lacks as null
+parsed AS (
     SELECT
-        t.seq,
-        c.i,
-        c.name,
-        e.v
-    FROM to_send t
-    CROSS JOIN job_columns c
-    LEFT JOIN extracted e ON t.seq = e.seq AND c.name = e.name
-    WHERE t.seq > $first AND t.seq <= $last
+        seq,
+        send_payload::JSON::MAP(VARCHAR, JSON) AS fields
+    FROM to_send
+    WHERE seq > $first AND seq <= $last
 ),
 
 valued AS (
     SELECT
-        g.seq,
-        g.i,
-        g.name,
-        json_cell(g.v) AS full_text,
-        CASE
-            WHEN json_type(g.v) = 'VARCHAR' AND g.name <> $key AND strlen(json_cell(g.v)) > f.length
-                THEN zoho_fit(json_cell(g.v), f.length)
-            ELSE json_cell(g.v)
-        END AS cell
-    FROM grid g
-    LEFT JOIN fitted_fields f ON g.name = f.name
+        r.seq,
+        list_transform(p.columns, lambda c: {
+            'name': c.name,
+            'full_text': json_cell(r.fields[c.name]),
+            'fits': json_type(r.fields[c.name]) <> 'VARCHAR' OR c.length IS NULL OR strlen(json_cell(r.fields[c.name])) <= c.length,
+            'length': c.length
+        }) AS cells
+    FROM parsed r, plan p
+),
+
+fitted AS (
+    SELECT
+        seq,
+        list_transform(cells, lambda c: {
+            'name': c.name,
+            'full_text': c.full_text,
+            'cell': CASE WHEN c.fits THEN c.full_text ELSE zoho_fit(c.full_text, c.length) END
+        }) AS cells
+    FROM valued
 )
 
 SELECT
-    seq,
-    i,
-    name,
-    cell,
-    coalesce(cell <> full_text, false) AS cut  -- both are null, or both not
-FROM valued;
-
-CREATE OR REPLACE TEMP TABLE job_record_lines AS
-SELECT
     0 AS seq,
-    string_agg(csv_cell(name), ',' ORDER BY i) AS line
+    string_agg(csv_cell(name), ',' ORDER BY i) AS line,
+    NULL::VARCHAR[] AS cut
 FROM job_columns
 UNION ALL
 SELECT
     seq,
-    string_agg(coalesce(csv_cell(cell), ''), ',' ORDER BY i) AS line
-FROM job_cells
-GROUP BY seq;
+    array_to_string(list_transform(cells, lambda c: coalesce(csv_cell(c.cell), '')), ',') AS line,
+    list_transform(list_filter(cells, lambda c: c.cell <> c.full_text), lambda c: c.name) AS cut
+FROM fitted;
 
 CREATE OR REPLACE TEMP TABLE job_item_lines AS
-WITH items AS (
+WITH plan AS (
+    SELECT list(name ORDER BY i) AS columns
+    FROM line_columns
+),
+
+unnested AS (
     SELECT
         seq,
         send_payload ->> ('$."' || $key || '"') AS parent,
@@ -122,6 +122,15 @@ WITH items AS (
         generate_subscripts(json_extract(send_payload, $lines_path || '[*]'), 1) AS place
     FROM to_send
     WHERE seq > $first AND seq <= $last AND $lines_field <> ''
+),
+
+items AS (
+    SELECT
+        seq,
+        parent,
+        place,
+        item::MAP(VARCHAR, JSON) AS fields
+    FROM unnested
 ),
 
 header AS (
@@ -144,7 +153,8 @@ UNION ALL
 SELECT
     it.seq,
     it.place,
-    coalesce(csv_cell(it.parent), '') || ','
-    || string_agg(coalesce(csv_cell(json_cell(json_extract(it.item, '$."' || c.name || '"'))), ''), ',' ORDER BY c.i) AS line
-FROM items it, line_columns c
-GROUP BY it.seq, it.place, it.parent;
+    array_to_string(list_prepend(
+        coalesce(csv_cell(it.parent), ''),
+        list_transform(p.columns, lambda c: coalesce(csv_cell(json_cell(it.fields[c])), ''))
+    ), ',') AS line
+FROM items it, plan p;
