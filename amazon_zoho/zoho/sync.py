@@ -9,8 +9,9 @@ with line items is flagged and its older rows are deleted afterwards (lines.py).
 
 Memory does not grow with the window (issue #17): payloads are built a slice of the records at a time (prepare); the
 records to send stay in DuckDB (the temp table `to_send`, which spills to DuckDB's temp directory) and are read a page
-at a time, one Bulk Write job (≤ 25,000 records) or PAGE_ROWS upserts at once; which records Zoho answered is kept in
-DuckDB too (`push_answered`), so what the budget leaves over is deferred by a query.
+at a time: PAGE_ROWS upserts at once, or the keys of one Bulk Write job (≤ 25,000 records), whose CSVs DuckDB writes
+from the payloads itself (bulk_files.py); which records Zoho answered is kept in DuckDB too (`push_answered`), so what
+the budget leaves over is deferred by a query.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ valued AS (
         list_transform(p.columns, lambda c: {
             'name': c.name,
             'full_text': json_cell(r.fields[c.name]),
-            'fits': json_type(r.fields[c.name]) <> 'VARCHAR' OR c.length IS NULL OR strlen(json_cell(r.fields[c.name])) <= c.length,
+            'fits': coalesce(json_type(r.fields[c.name]) <> 'VARCHAR' OR c.length IS NULL OR strlen(json_cell(r.fields[c.name])) <= c.length, true),
             'length': c.length
         }) AS cells
     FROM parsed r, plan p
