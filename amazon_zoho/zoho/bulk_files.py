@@ -39,22 +39,25 @@ def build(conn: duckdb.DuckDBPyConnection, mapping: ModuleMapping, first: int, l
     params = {"first": first, "last": last, "key": mapping.key, "lines_field": lines_field,
               "lines_path": f"$.{lines_field or 'no_line_items'}"}
     line_columns = list(mapping.line_fields) if lines_field else []
-    steps.BULK_FILES.run(
-        conn, params,
-        fitted_fields=pd.DataFrame({"name": list(lengths), "length": list(lengths.values())}).astype({"name": str, "length": "int64"}),
-        line_columns=pd.DataFrame({"name": line_columns, "i": range(1, len(line_columns) + 1)}).astype({"name": str, "i": "int64"}),
-    )
-    columns = [name for (name,) in conn.execute("SELECT name FROM job_columns ORDER BY i").fetchall()]
-    truncated = dict(conn.execute("SELECT name, count(*) FROM (SELECT unnest(cut) AS name FROM job_record_lines) GROUP BY name").fetchall())
-    [(items,)] = conn.execute("SELECT count(*) - 1 FROM job_item_lines").fetchall()
-    buffer = io.BytesIO()
-    resources = [records_resource(mapping, columns)]
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _write(conn, archive, resources[0]["file_names"][0], "SELECT line FROM job_record_lines ORDER BY seq")
-        if items:
-            resources.append(line_items_resource(mapping, line_columns))
-            _write(conn, archive, resources[1]["file_names"][0], "SELECT line FROM job_item_lines ORDER BY seq, place")
-    conn.execute("DROP TABLE job_columns; DROP TABLE job_record_lines; DROP TABLE job_item_lines")
+    try:
+        steps.BULK_FILES.run(
+            conn, params,
+            fitted_fields=pd.DataFrame({"name": list(lengths), "length": list(lengths.values())}).astype({"name": str, "length": "int64"}),
+            line_columns=pd.DataFrame({"name": line_columns, "i": range(1, len(line_columns) + 1)}).astype({"name": str, "i": "int64"}),
+        )
+        columns = [name for (name,) in conn.execute("SELECT name FROM job_columns ORDER BY i").fetchall()]
+        truncated = dict(conn.execute("SELECT name, count(*) FROM (SELECT unnest(cut) AS name FROM job_record_lines) GROUP BY name").fetchall())
+        [(items,)] = conn.execute("SELECT count(*) - 1 FROM job_item_lines").fetchall()
+        buffer = io.BytesIO()
+        resources = [records_resource(mapping, columns)]
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            _write(conn, archive, resources[0]["file_names"][0], "SELECT line FROM job_record_lines ORDER BY seq")
+            if items:
+                resources.append(line_items_resource(mapping, line_columns))
+                _write(conn, archive, resources[1]["file_names"][0], "SELECT line FROM job_item_lines ORDER BY seq, place")
+    finally:
+        # The lines of a whole job: not left for the rest of the push when a job stops here.
+        conn.execute("DROP TABLE IF EXISTS job_columns; DROP TABLE IF EXISTS job_record_lines; DROP TABLE IF EXISTS job_item_lines")
     return JobFiles(buffer.getvalue(), resources, truncated)
 
 
@@ -74,7 +77,10 @@ def _write(conn: duckdb.DuckDBPyConnection, archive: zipfile.ZipFile, name: str,
 
 def register_fit(conn: duckdb.DuckDBPyConnection) -> None:
     """fit.fit as the DuckDB function zoho_fit(text, limit), once per database: DuckDB keeps a Python function in the
-    database's catalog, which every connection of the process shares (warehouse/resource.attach_file)."""
+    database's catalog, which every connection of the process shares (warehouse/resource.attach_file).
+
+    DuckDB holds the function without a reference of its own, so it must live as long as the process: a module-level
+    function such as fit.fit, never a lambda, closure or partial made here (freed, the next call crashes Python)."""
     [(known,)] = conn.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [FIT_FUNCTION]).fetchall()
     if known:
         return

@@ -141,9 +141,11 @@ def test_a_list_outside_the_subform_stops_the_job_instead_of_writing_its_json():
 
 def test_a_csv_over_zohos_25_mb_stops_before_anything_is_uploaded(monkeypatch):
     monkeypatch.setattr(bulk_files, "MAX_CSV_BYTES", 100)
-    payloads = [{"Amazon_SKU": f"S{i}", "Product_Name": "x" * 30} for i in range(5)]
+    conn = _to_send([{"Amazon_SKU": f"S{i}", "Product_Name": "x" * 30} for i in range(5)])
     with pytest.raises(ValueError, match="exceeds Zoho's 25 MB"):
-        bulk_files.build(_to_send(payloads), PRODUCTS, 0, 5, {})
+        bulk_files.build(conn, PRODUCTS, 0, 5, {})
+    # the job's lines are not left behind in the push's connection
+    assert conn.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'job_%'").fetchall() == []
 
 
 def test_two_connections_of_one_database_share_the_fit_function():
