@@ -24,6 +24,12 @@ from .client import MAX_UPSERT_BATCH, ZohoCrmClient, write_cost
 from .mapping import ModuleMapping
 
 JOB_CREDITS = 500
+# "A CSV file can contain a maximum of 25000 records with 200 column headers" (25 MB for the upload), per module
+# (https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html).
+# UNVERIFIED against a real org: the same page says "For subforms and line items, the CSV file can contain a maximum
+# of 200 rows(records)". Read as per parent record (as the Subform API limits a record's subform rows), our orders,
+# with a few line items each, are far inside it. Read as per file, a Sales_Orders job could carry 200 line items,
+# which makes Bulk Write dearer than upsert for any order sent with its line items; the sandbox enforces neither.
 MAX_JOB_RECORDS = 25_000
 MAX_CSV_BYTES = 25 * 1024 * 1024
 # Upload, a few status polls and the result download cost 1 credit each on top of the job.
