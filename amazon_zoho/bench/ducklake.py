@@ -140,6 +140,7 @@ def _one(env: dict, first, days: int, writers: int, log: Path) -> dict:
     total = sum(answer["counts"].values())
     return {"writers": writers, "ok": all(c == 0 for c in codes), "wall_s": round(wall, 1), "rows": total,
             "rows_per_s": round(total / wall, 1) if wall else None, "duplicate_keys": answer["duplicate_keys"],
+            "rows_by_table": answer["counts"],  # which table a difference between file and lake is in
             "zoho_tokens_minted": _mints(env["AMAZON_ZOHO_SANDBOX_URL"]) - minted}
 
 
