@@ -27,13 +27,21 @@ END;
 
 -- The records CSV's columns: the key, then each field in the order it first appears, with the length text is fitted to.
 CREATE OR REPLACE TEMP TABLE job_columns AS
-WITH placed AS (
+WITH keyed AS (
+    -- each payload's keys, read once
     SELECT
         seq,
-        unnest(json_keys(send_payload)) AS name,
-        generate_subscripts(json_keys(send_payload), 1) AS place
+        json_keys(send_payload) AS names
     FROM to_send
     WHERE seq > $first AND seq <= $last
+),
+
+placed AS (
+    SELECT
+        seq,
+        unnest(names) AS name,
+        generate_subscripts(names, 1) AS place
+    FROM keyed
 ),
 
 first_seen AS (
@@ -79,7 +87,7 @@ valued AS (
         list_transform(p.columns, lambda c: {
             'name': c.name,
             'full_text': json_cell(r.fields[c.name]),
-            'fits': coalesce(json_type(r.fields[c.name]) <> 'VARCHAR' OR c.length IS NULL OR strlen(json_cell(r.fields[c.name])) <= c.length, true),
+            'text': json_type(r.fields[c.name]) = 'VARCHAR',
             'length': c.length
         }) AS cells
     FROM parsed r, plan p
@@ -91,7 +99,7 @@ fitted AS (
         list_transform(cells, lambda c: {
             'name': c.name,
             'full_text': c.full_text,
-            'cell': CASE WHEN c.fits THEN c.full_text ELSE zoho_fit(c.full_text, c.length) END
+            'cell': CASE WHEN c.text AND strlen(c.full_text) > c.length THEN zoho_fit(c.full_text, c.length) ELSE c.full_text END
         }) AS cells
     FROM valued
 )
@@ -114,14 +122,23 @@ WITH plan AS (
     FROM line_columns
 ),
 
-unnested AS (
+orders AS (
+    -- each order's line items, read once
     SELECT
         seq,
         send_payload ->> ('$."' || $key || '"') AS parent,
-        unnest(json_extract(send_payload, $lines_path || '[*]')) AS item,
-        generate_subscripts(json_extract(send_payload, $lines_path || '[*]'), 1) AS place
+        json_extract(send_payload, $lines_path || '[*]') AS lines
     FROM to_send
     WHERE seq > $first AND seq <= $last AND $lines_field <> ''
+),
+
+unnested AS (
+    SELECT
+        seq,
+        parent,
+        unnest(lines) AS item,
+        generate_subscripts(lines, 1) AS place
+    FROM orders
 ),
 
 items AS (
